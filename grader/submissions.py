@@ -1,0 +1,444 @@
+"""Find student submissions in the folder layouts TAs receive.
+
+Four layouts are recognised automatically: ``flat`` (``root/<student>.ipynb``),
+``per-student`` (``root/<student>/*.ipynb``), ``nbgrader``
+(``root/submitted/<student>/<assignment>/*.ipynb``) and ``gradescope``
+(``root/submission_metadata.yml`` plus one folder per submission).
+
+Discovery only reads: nothing under the submissions folder is created or
+changed.  Odd situations (several notebooks, none at all, duplicate ids,
+symlinks leaving the folder, strange file names) never crash; they become
+one-line notes on the submission or problems on the whole batch.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import yaml
+
+GRADESCOPE_META = "submission_metadata.yml"
+STAMP = "timestamp.txt"
+_IGNORED = {".ipynb_checkpoints", "__MACOSX"}
+_TIME = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})[T ](\d{1,2}:\d{2}(?::\d{2})?)(?:\.(\d+))?\s*(.*)")
+_OFFSET = re.compile(r"(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?")
+
+
+class SubmissionsError(ValueError):
+    """A submissions folder, metadata file or manifest that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One student's work: the notebook to grade and when it was submitted."""
+
+    student_id: str
+    notebook: Path | None
+    submitted_at: datetime | None
+    time_source: str
+    notes: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        """JSON-friendly copy; paths are shown with undecodable bytes escaped."""
+        return {"student_id": self.student_id,
+                "notebook": _show(self.notebook) if self.notebook else None,
+                "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
+                "time_source": self.time_source, "notes": list(self.notes)}
+
+
+@dataclass(frozen=True)
+class Discovery:
+    """Everything found under a submissions folder."""
+
+    layout: str
+    submissions: tuple[Submission, ...]
+    problems: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        """JSON-friendly copy."""
+        return {"layout": self.layout, "problems": list(self.problems),
+                "submissions": [s.to_dict() for s in self.submissions]}
+
+
+@dataclass
+class _Found:
+    """A submission before its notebook and time are settled."""
+
+    raw_id: str
+    folder: Path
+    files: list[Path] | None = None      # None: search folder for notebooks
+    stamp: Path | None = None            # layout time file (timestamp.txt)
+    time: datetime | None = None         # layout time already known (gradescope)
+    notes: list[str] = field(default_factory=list)
+
+
+def discover(root, *, manifest: Path | None = None, assignment: str | None = None,
+             default_tz: str = "UTC") -> Discovery:
+    """Find every submission under root, detecting the layout automatically.
+
+    Times come from the layout's own file (timestamp.txt or the Gradescope
+    metadata), else the manifest CSV, else the notebook's modification time.
+    Raises SubmissionsError when root is missing or metadata is unusable.
+    """
+    root = Path(os.fsdecode(root))
+    if not root.is_dir():
+        what = "is not a folder" if root.exists() else "does not exist"
+        raise SubmissionsError(f"{_show(root)}: submissions folder {what}")
+    zone = _zone(default_tz)
+    times = read_manifest(manifest, default_tz=default_tz) if manifest else {}
+    real = Path(os.path.realpath(root))
+    layout, base = _detect(root, real, assignment)
+    if layout == "gradescope":
+        found, problems = _gradescope(root, real, zone)
+    else:
+        found, problems = _layout_entries(layout, base, real, assignment)
+    wanted = {sanitise_id(k).lower(): v for k, v in times.items()}
+    subs = [_build(f, real, wanted, zone) for f in found]
+    subs, dupes = _dedupe(subs, root)
+    problems += dupes
+    unmatched = sorted(set(wanted) - {s.student_id.lower() for s in subs})
+    if unmatched:
+        problems.append(
+            _summary("manifest row", unmatched, " with no matching submission", "ignored"))
+    if not any(s.notebook for s in subs):
+        problems.append(f"no notebooks found under {_show(root)}")
+    return Discovery(layout, tuple(subs), tuple(problems))
+
+
+def read_manifest(path, *, default_tz: str = "UTC") -> dict[str, datetime]:
+    """Read a CSV with columns student_id and submitted_at into {id: aware time}.
+
+    Naive times are taken to be in default_tz.  Any bad row raises
+    SubmissionsError naming the file and line.
+    """
+    path, zone = Path(path), _zone(default_tz)
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as handle:
+            return _manifest_rows(path, csv.DictReader(handle), zone)
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise SubmissionsError(f"{_show(path)}: cannot read manifest ({_one_line(err)})") from None
+
+
+def _manifest_rows(path: Path, reader: csv.DictReader, zone) -> dict[str, datetime]:
+    """Parse and validate the rows of an open manifest."""
+    columns = [c.strip() for c in reader.fieldnames or []]
+    if not {"student_id", "submitted_at"} <= set(columns):
+        found = _show(", ".join(columns)) or "nothing"
+        raise SubmissionsError(f"{_show(path)}:1: manifest header must have columns student_id "
+                               f"and submitted_at (found: {found})")
+    times: dict[str, datetime] = {}
+    for row in reader:
+        where = f"{_show(path)}:{reader.line_num}"
+        row = {k.strip(): (v or "").strip() for k, v in row.items() if isinstance(k, str)}
+        sid, when = row.get("student_id", ""), row.get("submitted_at", "")
+        if not sid:
+            raise SubmissionsError(f"{where}: empty student_id")
+        if sid.lower() in {k.lower() for k in times}:
+            raise SubmissionsError(f"{where}: student_id {_show(sid)!r} appears twice")
+        try:
+            times[sid] = parse_time(when, zone)
+        except ValueError as err:
+            raise SubmissionsError(f"{where}: bad submitted_at for {_show(sid)!r}: {err}") from None
+    return times
+
+
+def parse_time(value, zone=timezone.utc) -> datetime:
+    """Turn a timestamp into an aware datetime; naive values get ``zone``.
+
+    Accepts datetimes, ISO 8601, nbgrader's ``2015-02-02 14:58:23.948203
+    America/Los_Angeles``, ``... UTC`` and Gradescope's ``... -0700``.
+    """
+    if isinstance(zone, str):
+        zone = _zone(zone)
+    if isinstance(value, datetime):
+        return value if value.utcoffset() is not None else value.replace(tzinfo=zone)
+    match = _TIME.fullmatch(str(value).strip())
+    if not match:
+        raise ValueError(f"unrecognised time {_show(str(value)[:60])!r}")
+    day, clock, fraction, rest = match.groups()
+    y, m, d = (int(x) for x in day.split("-"))
+    hms = [int(x) for x in clock.split(":")] + [0]
+    naive = datetime(y, m, d, hms[0], hms[1], hms[2], int((fraction or "0")[:6].ljust(6, "0")))
+    rest = rest.strip()
+    if not rest:
+        return naive.replace(tzinfo=zone)
+    if rest in ("Z", "UTC", "GMT"):
+        return naive.replace(tzinfo=timezone.utc)
+    offset = _OFFSET.fullmatch(rest)
+    if offset:
+        span = timedelta(hours=int(offset[2]), minutes=int(offset[3] or 0))
+        return naive.replace(tzinfo=timezone(-span if offset[1] == "-" else span))
+    return naive.replace(tzinfo=_zone(rest))
+
+
+def sanitise_id(raw: str) -> str:
+    """Reduce a name to [A-Za-z0-9._@-], at most 64 characters plus a hash.
+
+    The 8-character hash is added whenever the name had to change, so
+    distinct raw names stay distinct (names differing only in case share it).
+    """
+    clean = re.sub(r"[^A-Za-z0-9._@-]", "_", raw).lstrip(".")[:64]
+    if clean == raw and clean:
+        return clean
+    digest = hashlib.sha1(raw.lower().encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{clean or 'student'}-{digest}"
+
+
+def _detect(root: Path, real: Path, assignment: str | None) -> tuple[str, Path]:
+    """Guess the layout from the folder's shape; returns (layout, base folder)."""
+    if _inside(root / GRADESCOPE_META, real) and (root / GRADESCOPE_META).is_file():
+        return "gradescope", root
+    if _inside(root / "submitted", real) and (root / "submitted").is_dir():
+        return "nbgrader", root / "submitted"
+    entries = _entries(root)
+    top = sum(1 for e in entries if _is_nb(e.name) and not e.is_dir())
+    dirs = [Path(e.path) for e in entries if e.is_dir(follow_symlinks=False)]
+    direct = [d for d in dirs if _has_work(d)]
+    nested = [d for d in dirs if d not in direct and (
+        (assignment and (d / assignment).is_dir())
+        or any(_has_work(Path(s.path)) for s in _entries(d) if s.is_dir(follow_symlinks=False)))]
+    if top and top >= len(direct) + len(nested):
+        return "flat", root
+    if len(nested) > len(direct):
+        return "nbgrader", root
+    return ("per-student" if any(e.is_dir() for e in entries) else "flat"), root
+
+
+def _layout_entries(layout: str, base: Path, real: Path, assignment: str | None):
+    """Found entries and skipped-item problems for the flat, per-student and nbgrader layouts."""
+    entries = _entries(base)
+    if layout == "flat":
+        used = [e for e in entries if _is_nb(e.name) and not e.is_dir()]
+        found = [_Found(e.name[:-6], base, files=[Path(e.path)]) for e in used]
+    else:
+        used = [e for e in entries if e.is_dir()]
+        sub = _assignment(base, used, real, assignment) if layout == "nbgrader" else ""
+        found = [_Found(e.name, Path(e.path) / sub, stamp=Path(e.path) / sub / STAMP)
+                 for e in used]
+    skipped = [e.name for e in entries if e not in used]
+    return found, [_summary("item", skipped, f" in {_show(base)}")] if skipped else []
+
+
+def _assignment(base: Path, students, real: Path, wanted: str | None) -> str:
+    """The nbgrader assignment folder name to grade; ambiguity is an error."""
+    if wanted:
+        return wanted
+    names = sorted({s.name for e in students if _inside(Path(e.path), real)
+                    for s in _entries(Path(e.path)) if s.is_dir(follow_symlinks=False)})
+    if len(names) > 1:
+        raise SubmissionsError(f"{_show(base)}: several assignments found "
+                               f"({_show(', '.join(names))}); choose one with assignment=")
+    return names[0] if names else ""
+
+
+def _gradescope(root: Path, real: Path, zone) -> tuple[list[_Found], list[str]]:
+    """One entry per submitter of each Gradescope submission folder."""
+    meta_path = root / GRADESCOPE_META
+    try:
+        data = yaml.safe_load(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, yaml.YAMLError, RecursionError) as err:
+        raise SubmissionsError(
+            f"{_show(meta_path)}: malformed metadata ({_one_line(err)})") from None
+    if not isinstance(data, (dict, type(None))):
+        raise SubmissionsError(f"{_show(meta_path)}: malformed metadata (expected a mapping "
+                               f"of submission folders, got {type(data).__name__})")
+    meta = {str(k): v for k, v in (data or {}).items()}
+    entries = _entries(root)
+    found, problems = [], []
+    for folder in (Path(e.path) for e in entries if e.is_dir()):
+        entry = meta.pop(folder.name, None)
+        if not isinstance(entry, dict):
+            problems.append(f"{_show(folder.name)}: not described in {GRADESCOPE_META}; "
+                            "student id taken from the folder name")
+            found.append(_Found(folder.name, folder))
+            continue
+        entry = {str(k).strip(":"): v for k, v in entry.items()}
+        notes, when = [], None
+        try:
+            when = parse_time(entry["created_at"], zone) if entry.get("created_at") else None
+        except ValueError as err:
+            notes.append(f"ignored :created_at: in {GRADESCOPE_META}: {err}")
+        people = entry.get("submitters") if isinstance(entry.get("submitters"), list) else []
+        people = [p for p in people if isinstance(p, dict)]
+        ids = [_submitter_id(p, folder.name) for p in people] or [folder.name]
+        if len(ids) > 1:
+            notes.append(f"group submission {_show(folder.name)} by {_show(', '.join(ids))}")
+        found += [_Found(i, folder, time=when, notes=list(notes)) for i in ids]
+    if meta:
+        problems.append(_summary("entry", sorted(meta), f" in {GRADESCOPE_META} without a folder"))
+    skipped = [e.name for e in entries if not e.is_dir() and e.name != GRADESCOPE_META]
+    return found, problems + ([_summary("item", skipped, f" in {_show(root)}")] if skipped else [])
+
+
+def _submitter_id(person: dict, folder: str) -> str:
+    """Gradescope id: the sid, else the email's local part, else the folder name."""
+    person = {str(k).strip(":"): v for k, v in person.items()}
+    if str(person.get("sid") or "").strip():
+        return str(person["sid"]).strip()
+    email = str(person.get("email") or "").strip()
+    return email.split("@")[0] if email.split("@")[0] else folder
+
+
+def _build(found: _Found, real: Path, manifest: dict, zone) -> Submission:
+    """Settle the notebook, submission time and notes for one entry."""
+    sid, notes, notebook = sanitise_id(found.raw_id), list(found.notes), None
+    if not _inside(found.folder, real):
+        notes.append("refused: symlink points outside submissions")
+        found.stamp = None
+    else:
+        files = found.files if found.files is not None else _walk(found.folder)
+        notebook, more = _pick(files, found.folder, real)
+        notes += more if files else [f"no notebook found in {_show(found.folder)}"]
+    when, source = found.time, GRADESCOPE_META
+    if when is None and found.stamp is not None:
+        when, source = _read_stamp(found.stamp, real, zone, notes), STAMP
+    if when is None and sid.lower() in manifest:
+        when, source = manifest[sid.lower()], "manifest"
+    if when is None and notebook is not None:
+        when, source = datetime.fromtimestamp(_mtime(notebook), zone), "mtime"
+    return Submission(sid, notebook, when, source if when else "none", tuple(notes))
+
+
+def _pick(files: list[Path], base: Path, real: Path) -> tuple[Path | None, list[str]]:
+    """Choose the newest notebook (ties by name); refuse symlinks leaving root."""
+    ok, refused, notes = [], [], []
+    for path in files:
+        if not _inside(path, real):
+            refused.append(_rel(path, base))
+        elif os.path.isfile(path):
+            ok.append(path)
+        else:
+            notes.append(f"skipped {_rel(path, base)}: not a readable file")
+    if refused:
+        notes.append(f"refused: symlink points outside submissions ({', '.join(refused)})")
+    ok.sort(key=lambda p: (-_mtime(p), _rel(p, base)))
+    if len(ok) > 1:
+        others = ", ".join(_rel(p, base) for p in ok[1:])
+        notes.append(f"{len(ok)} notebooks found; graded newest: {_rel(ok[0], base)} "
+                     f"(others: {others})")
+    return (ok[0] if ok else None), notes
+
+
+def _read_stamp(path: Path, real: Path, zone, notes: list[str]) -> datetime | None:
+    """The time in a timestamp.txt, or None (with a note when it is unusable)."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        if not (_inside(path, real) and path.is_file()):
+            raise OSError("not a regular file inside the submissions folder")
+        with open(path, "rb") as handle:
+            lines = handle.read(4096).decode("utf-8", "replace").strip().splitlines()
+        return parse_time(lines[0] if lines else "", zone)
+    except (OSError, ValueError) as err:
+        notes.append(f"ignored {STAMP}: {_one_line(err)}")
+        return None
+
+
+def _dedupe(subs: list[Submission], root: Path) -> tuple[list[Submission], list[str]]:
+    """Keep the newest submission per case-insensitive id; report the rest."""
+    groups: dict[str, list[Submission]] = {}
+    for sub in subs:
+        groups.setdefault(sub.student_id.lower(), []).append(sub)
+    kept, problems = [], []
+    for group in groups.values():
+        group.sort(key=lambda s: (s.notebook is None, -(s.submitted_at.timestamp()
+                   if s.submitted_at else float("-inf")), _label(s, root)))
+        if len(group) > 1:
+            others = ", ".join(_label(s, root) for s in group[1:])
+            problems.append(f"duplicate student id {group[0].student_id!r}: kept "
+                            f"{_label(group[0], root)}, skipped {others}")
+            note = f"duplicate id; ignored {others}"
+            group[0] = replace(group[0], notes=group[0].notes + (note,))
+        kept.append(group[0])
+    kept.sort(key=lambda s: (s.student_id.lower(), s.student_id))
+    return kept, problems
+
+
+def _walk(folder: Path) -> list[Path]:
+    """Notebooks below folder, skipping hidden/checkpoint folders and folder symlinks."""
+    found = []
+    for top, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not _hidden(d))
+        found += [Path(top, f) for f in sorted(files) if _is_nb(f) and not _hidden(f)]
+    return found
+
+
+def _entries(folder: Path) -> list[os.DirEntry]:
+    """Visible entries of a folder sorted by name ([] when it cannot be listed)."""
+    try:
+        with os.scandir(folder) as it:
+            return sorted((e for e in it if not _hidden(e.name)), key=lambda e: e.name)
+    except OSError:
+        return []
+
+
+def _has_work(folder: Path) -> bool:
+    """Whether a folder directly holds a notebook or a timestamp.txt."""
+    return any(_is_nb(e.name) or e.name == STAMP for e in _entries(folder))
+
+
+def _inside(path: Path, real: Path) -> bool:
+    """Whether path, with every symlink resolved, stays under the real root."""
+    return Path(os.path.realpath(path)).is_relative_to(real)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return os.stat(path).st_mtime
+    except OSError:
+        return 0.0
+
+
+def _zone(name: str):
+    """A tzinfo for a zone name; SubmissionsError for unknown names."""
+    if name in ("UTC", "Z"):
+        return timezone.utc
+    try:
+        return ZoneInfo(name)
+    except (ValueError, KeyError, OSError):
+        raise SubmissionsError(f"unknown time zone {_show(name)!r}") from None
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".") or name in _IGNORED
+
+
+def _is_nb(name: str) -> bool:
+    return name.lower().endswith(".ipynb")
+
+
+def _rel(path: Path, base: Path) -> str:
+    return _show(os.path.relpath(path, base))
+
+
+def _label(sub: Submission, root: Path) -> str:
+    return _rel(sub.notebook, root) if sub.notebook else f"{sub.student_id} (no notebook)"
+
+
+def _summary(noun: str, names: list[str], tail: str = "", verb: str = "skipped") -> str:
+    """'skipped 7 items in x: a, b, c, d, e and 2 more'."""
+    shown = ", ".join(_show(n) for n in names[:5])
+    more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+    plural = "s" if len(names) != 1 else ""
+    return f"{verb} {len(names)} {noun}{plural}{tail}: {shown}{more}"
+
+
+def _one_line(err: BaseException) -> str:
+    return _show(" ".join(str(err).split()))
+
+
+def _show(value) -> str:
+    """Printable one-line text: undecodable bytes and control characters escaped."""
+    text = str(value)
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", lambda m: f"\\x{ord(m[0]):02x}", text)
