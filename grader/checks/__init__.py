@@ -1,0 +1,1 @@
+"""Grading checks: each a pure function (bundle, context, spec) -> CheckResult."""

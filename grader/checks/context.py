@@ -1,0 +1,45 @@
+"""Trusted reference answers for one batch's probe inputs (computed once)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax.numpy as jnp
+import numpy as np
+
+from reference import model
+
+from ..probes import ProbeSet, params_of
+
+
+@dataclass
+class Context:
+    probes: ProbeSet
+    rtol: float
+    atol: float
+    net: list            # reference net output per probe image
+    loss: list
+    grads: list          # list (per image) of 4 arrays
+    fraction_correct: float
+    batch_grad: list
+    hidden: tuple | None = None   # (x, y) held-back set, prepared
+
+    @classmethod
+    def build(cls, probes: ProbeSet, *, rtol: float, atol: float, hidden=None) -> "Context":
+        inp = probes.inputs
+        P = [jnp.asarray(p) for p in params_of(inp)]
+        X, Y = jnp.asarray(inp["images"]), jnp.asarray(inp["labels"])
+        net = [np.asarray(model.net(P, x), np.float64) for x in X]
+        loss = [float(model.loss(P, x, y)) for x, y in zip(X, Y)]
+        grads = [[np.asarray(g, np.float64) for g in model.loss_grad(P, x, y)] for x, y in zip(X, Y)]
+        fc = float(model.fractionCorrect(P, jnp.asarray(inp["fc_images"]), jnp.asarray(inp["fc_labels"])))
+        bg = [np.asarray(g, np.float64) for g in model.batch_loss_grad(
+            P, jnp.asarray(inp["batch_images"]), jnp.asarray(inp["batch_labels"]))]
+        return cls(probes, rtol, atol, net, loss, grads, fc, bg, hidden)
+
+    def close(self, a, b, scale=None) -> bool:
+        """Equal within the rubric's tolerance (atol scaled to the array's size)."""
+        a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+        if a.shape != b.shape or not np.all(np.isfinite(a)):
+            return False
+        s = float(np.max(np.abs(b))) if scale is None else scale
+        return bool(np.allclose(a, b, rtol=self.rtol, atol=self.atol + self.rtol * 0.01 * s))

@@ -1,0 +1,148 @@
+"""Checks of the student's functions on the grader's probe inputs."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..results import CheckResult
+
+
+def _error(bundle, key):
+    return bundle.probe.get("errors", {}).get(key, "")
+
+
+def _missing(name, spec, bundle, role, label):
+    err = _error(bundle, role)
+    why = err if err else f"`{label}` returned nothing the grader could read"
+    return CheckResult(name, 0.0, spec.points, f"could not check `{label}`: {why}")
+
+
+def check_net(bundle, ctx, spec, names) -> CheckResult:
+    outs = [bundle.arrays.get(f"net/{i}") for i in range(len(ctx.net))]
+    if any(o is None for o in outs):
+        first = next(k for k in (f"net/{i}" for i in range(len(ctx.net))) if k not in bundle.arrays)
+        return _missing("net", spec, bundle, first if _error(bundle, first) else "net", names["net"])
+    shapes = {tuple(o.shape) for o in outs}
+    if shapes != {(ctx.net[0].shape[0],)}:
+        return CheckResult("net", 0.0, spec.points,
+                           f"`net` returned shape {sorted(shapes)[0]}; expected (5,) for one image")
+    if not all(np.all((o > 0) & (o < 1)) for o in outs):
+        z = [np.log(r / (1 - r)) for r in ctx.net]
+        typo = [1 / (1 - np.exp(-zz)) for zz in z]
+        hint = (" This is the lecture's typo 1/(1 - exp(-x)); the sigmoid is 1/(1 + exp(-x))."
+                if all(ctx.close(o, t) for o, t in zip(outs, typo)) else "")
+        return CheckResult("net", 0.0, spec.points,
+                           "`net` outputs are not all between 0 and 1, so the output layer is not "
+                           "a sigmoid." + hint)
+    if all(ctx.close(o, r) for o, r in zip(outs, ctx.net)):
+        return CheckResult("net", spec.points, spec.points,
+                           f"`net` matches the reference on {len(outs)} probe images")
+    worst = max(float(np.max(np.abs(o - r))) for o, r in zip(outs, ctx.net))
+    return CheckResult("net", 0.0, spec.points,
+                       f"`net` outputs differ from sigmoid(W2 tanh(W1 v + b1) + b2) by up to "
+                       f"{worst:.3g}; check the layer order, tanh, and that W1 is d x 4761",
+                       details={"max_abs_diff": worst})
+
+
+def check_loss(bundle, ctx, spec, names) -> CheckResult:
+    vals = [bundle.arrays.get(f"loss/{i}") for i in range(len(ctx.loss))]
+    if any(v is None for v in vals):
+        return _missing("loss", spec, bundle, "loss/0" if _error(bundle, "loss/0") else "loss",
+                        names["loss"])
+    if any(np.asarray(v).size != 1 for v in vals):
+        return CheckResult("loss", 0.0, spec.points, "`loss` must return a single number per image")
+    got = [float(np.asarray(v).reshape(())) for v in vals]
+    if all(ctx.close(g, r) for g, r in zip(got, ctx.loss)):
+        return CheckResult("loss", spec.points, spec.points,
+                           f"`loss` matches the cross-entropy on {len(got)} probe images")
+    hint = _loss_hint(ctx, got)
+    return CheckResult("loss", 0.0, spec.points,
+                       f"`loss` differs from sum -y log(a) - (1 - y) log(1 - a) "
+                       f"(e.g. {got[0]:.5g} instead of {ctx.loss[0]:.5g}).{hint}")
+
+
+def _loss_hint(ctx, got):
+    Y = ctx.probes.inputs["labels"]
+    first_term = [float(np.sum(-y * np.log(a))) for y, a in zip(Y, ctx.net)]
+    if all(ctx.close(g, f) for g, f in zip(got, first_term)):
+        return " It looks like the (1 - y) log(1 - a) term is missing."
+    return ""
+
+
+def check_loss_grad(bundle, ctx, spec, names) -> CheckResult:
+    grads = [bundle.get_list(f"loss_grad/{i}") for i in range(len(ctx.grads))]
+    if any(g is None for g in grads):
+        return _missing("loss_grad", spec, bundle,
+                        "loss_grad/0" if _error(bundle, "loss_grad/0") else "loss_grad",
+                        names["loss_grad"])
+    if all(len(g) == 4 and all(ctx.close(a, b) for a, b in zip(g, r))
+           for g, r in zip(grads, ctx.grads)):
+        return CheckResult("loss_grad", spec.points, spec.points,
+                           "`loss_grad` equals the gradient of the reference loss")
+    consistent, detail = _self_consistent(bundle, ctx, grads[0])
+    partial = float(spec.self_consistent_points or 0)
+    if consistent:
+        return CheckResult("loss_grad", min(partial, spec.points), spec.points,
+                           "`loss_grad` is not the gradient of the correct loss, but it is the "
+                           "gradient of your own `loss` (finite differences agree): partial credit",
+                           details=detail)
+    return CheckResult("loss_grad", 0.0, spec.points,
+                       "`loss_grad` is neither the reference gradient nor the gradient of your "
+                       "`loss` (finite differences disagree); use jax.grad(loss)", details=detail)
+
+
+def _self_consistent(bundle, ctx, grad):
+    """Compare the student's gradient with central differences of the student's loss."""
+    inp = ctx.probes.inputs
+    h = float(inp["fd_step"][0])
+    dirs = inp["directions"]
+    rows = []
+    for j in range(len(dirs) // 4):
+        plus, minus = bundle.arrays.get(f"fd_plus/{j}"), bundle.arrays.get(f"fd_minus/{j}")
+        if plus is None or minus is None or len(grad) != 4:
+            return False, {"reason": "finite differences unavailable"}
+        fd = (float(np.asarray(plus).reshape(-1)[0]) - float(np.asarray(minus).reshape(-1)[0])) / (2 * h)
+        try:
+            an = sum(float(np.vdot(g, d)) for g, d in zip(grad, dirs[4 * j:4 * j + 4]))
+        except ValueError:
+            return False, {"reason": "gradient shapes do not match the parameters"}
+        rows.append((fd, an))
+    ok = all(np.isfinite(an) and abs(fd - an) <= 2e-2 * max(abs(fd), abs(an)) + 1e-3
+             for fd, an in rows)
+    return ok, {"finite_differences": [r[0] for r in rows], "directional": [r[1] for r in rows]}
+
+
+def check_fraction_correct(bundle, ctx, spec, names) -> CheckResult:
+    v = bundle.arrays.get("fraction_correct")
+    if v is None:
+        return _missing("fraction_correct", spec, bundle, "fraction_correct",
+                        names["fraction_correct"])
+    if np.asarray(v).size != 1:
+        return CheckResult("fraction_correct", 0.0, spec.points,
+                           "`fractionCorrect` must return one number (a fraction)")
+    got = float(np.asarray(v).reshape(()))
+    n = len(ctx.probes.inputs["fc_images"])
+    if abs(got - ctx.fraction_correct) <= 0.5 / n:
+        return CheckResult("fraction_correct", spec.points, spec.points,
+                           f"`fractionCorrect` is right on a batch of {n} images")
+    hint = " It looks like a percentage; return a fraction." \
+        if abs(got - 100 * ctx.fraction_correct) <= 50 / n else ""
+    return CheckResult("fraction_correct", 0.0, spec.points,
+                       f"`fractionCorrect` gave {got:.4g} on a batch where the right value is "
+                       f"{ctx.fraction_correct:.4g}.{hint}")
+
+
+def check_extra_credit(bundle, ctx, spec, names) -> CheckResult:
+    g = bundle.get_list("batch_grad")
+    if g is None:
+        err = _error(bundle, "batch_grad")
+        return CheckResult("extra_credit", 0.0, spec.points,
+                           f"no mini-batch gradient `{names['batch_grad']}` found"
+                           + (f" ({err})" if err else ""), extra_credit=True)
+    if len(g) == 4 and all(ctx.close(a, b) for a, b in zip(g, ctx.batch_grad)):
+        return CheckResult("extra_credit", spec.points, spec.points,
+                           "the mini-batch gradient equals the mean of per-image gradients",
+                           extra_credit=True)
+    return CheckResult("extra_credit", 0.0, spec.points,
+                       "the mini-batch gradient is not the mean of the per-image gradients "
+                       "(vmap grad(loss) with in_axes=(None, 0, 0), then average)",
+                       extra_credit=True)

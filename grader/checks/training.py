@@ -1,0 +1,117 @@
+"""Checks of the data preparation, the trained network and its plot."""
+from __future__ import annotations
+
+import jax.numpy as jnp
+import numpy as np
+
+from reference import model
+
+from ..results import CheckResult
+
+
+def check_data_prep(bundle, ctx, spec, names) -> CheckResult:
+    p, meta = ctx.probes, bundle.probe
+    problems = []
+    for role, truth, n in (("train_images", p.train_rows, None), ("test_images", p.test_rows, None),
+                           ("train_labels", p.train_labels_rows, None),
+                           ("test_labels", p.test_labels_rows, None)):
+        shape = meta.get(f"{role}_shape")
+        rows = bundle.arrays.get(f"{role}_rows")
+        if shape is None or rows is None:
+            problems.append(f"`{names[role]}` not found")
+            continue
+        if tuple(shape[1:]) != truth.shape[1:]:
+            problems.append(f"`{names[role]}` has shape {tuple(shape)}, expected (N, {truth.shape[1]})")
+            continue
+        if rows.shape != truth.shape or not np.allclose(rows, truth, atol=1e-6):
+            hint = ""
+            if role.endswith("images") and rows.shape == truth.shape:
+                if np.allclose(rows, truth * 256 / 255, atol=1e-5):
+                    hint = " (divided by 255; the course divides by 256)"
+                elif rows.max() > 1:
+                    hint = " (not divided by 256)"
+            problems.append(f"`{names[role]}` rows do not match the data file{hint}")
+    if problems:
+        return CheckResult("data_prep", 0.0, spec.points, "; ".join(problems))
+    return CheckResult("data_prep", spec.points, spec.points,
+                       "images flattened to 4761-vectors and divided by 256; labels one-hot")
+
+
+def student_params(bundle):
+    """The student's trained params as 4 arrays of consistent shapes, or (None, why)."""
+    ps = bundle.get_list("params")
+    if ps is None:
+        err = bundle.probe.get("errors", {}).get("params", "")
+        return None, f"no trained `params` found{f' ({err})' if err else ''}"
+    if len(ps) != 4:
+        return None, f"`params` has {len(ps)} entries; expected [W1, b1, W2, b2]"
+    W1, b1, W2, b2 = ps
+    n_in, n_out = model.N_PIXELS, model.N_CLASSES
+    if W1.ndim != 2 or W1.shape[1] != n_in:
+        return None, f"W1 has shape {W1.shape}; expected (d, {n_in})" + \
+            (" - it looks transposed" if W1.shape[:1] == (n_in,) else "")
+    d = W1.shape[0]
+    if b1.shape != (d,) or W2.shape != (n_out, d) or b2.shape != (n_out,):
+        return None, f"params shapes {[a.shape for a in ps]} do not fit together"
+    if not all(np.all(np.isfinite(a)) for a in ps):
+        return None, "params contain NaN or infinite values"
+    return [jnp.asarray(a, jnp.float32) for a in ps], ""
+
+
+def accuracy_of(params, x, y) -> float:
+    return float(model.fractionCorrect(params, jnp.asarray(x), jnp.asarray(y)))
+
+
+def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
+    params, why = student_params(bundle)
+    if params is None:
+        return CheckResult("trained_accuracy", 0.0, spec.points, why)
+    acc = accuracy_of(params, ctx.probes.test_x, ctx.probes.test_y)
+    thr, floor = spec.threshold or 0.66, spec.floor or 0.0
+    if acc >= thr:
+        score, msg = spec.points, f"test accuracy {acc:.3f} reaches the goal {thr:.2f}"
+    else:
+        frac = max(0.0, (acc - floor) / (thr - floor)) if thr > floor else 0.0
+        score = round(spec.points * frac, 2)
+        msg = (f"test accuracy {acc:.3f} is below the goal {thr:.2f} "
+               f"(partial credit from {floor:.2f} up): train longer or check the update step")
+    return CheckResult("trained_accuracy", score, spec.points, msg,
+                       details={"accuracy": acc, "threshold": thr})
+
+
+def check_hidden_accuracy(bundle, ctx, spec, names) -> CheckResult:
+    params, why = student_params(bundle)
+    if ctx.hidden is None or params is None:
+        return CheckResult("hidden_accuracy", 0.0, spec.points,
+                           "hidden set not available" if ctx.hidden is None else why)
+    test = accuracy_of(params, ctx.probes.test_x, ctx.probes.test_y)
+    hidden = accuracy_of(params, *ctx.hidden)
+    gap = test - hidden
+    flag = gap > (spec.max_gap or 0.08)
+    msg = (f"accuracy {test:.3f} on the test set but {hidden:.3f} on a held-back set: "
+           f"the network may have been trained on the test data" if flag else
+           f"held-back accuracy {hidden:.3f} is in line with test accuracy {test:.3f}")
+    return CheckResult("hidden_accuracy", 0.0 if flag else spec.points, spec.points, msg,
+                       details={"test": test, "hidden": hidden, "flag": flag})
+
+
+def check_plot(bundle, ctx, spec, names) -> CheckResult:
+    need = spec.min_points or 2
+    cands = [s for f in bundle.probe.get("figures", []) for ax in f.get("axes", [])
+             for s in ax.get("series", []) if s.get("n", 0) >= 2 and s.get("visible", True)
+             and s.get("y") and all(0 <= v <= 1 for v in s["y"])]
+    if not cands:
+        return CheckResult("plot", 0.0, spec.points,
+                           "no plot of accuracy (values between 0 and 1) against step was found")
+    best = max(cands, key=lambda s: (s.get("marker") is not None, s["n"]))
+    if best.get("marker") is None:
+        return CheckResult("plot", 0.0, spec.points,
+                           f"the accuracy curve ({best['n']} points) is drawn as a bare line: "
+                           f"plot the data points too so a reader can see there is data "
+                           f"(e.g. plt.plot(steps, accuracies, 'o-'))")
+    if best["n"] < need:
+        return CheckResult("plot", 0.0, spec.points,
+                           f"the accuracy plot has {best['n']} points; at least {need} expected "
+                           f"(one every 2000 steps)")
+    return CheckResult("plot", spec.points, spec.points,
+                       f"accuracy plot with {best['n']} visible data points")

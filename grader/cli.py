@@ -1,0 +1,76 @@
+"""Command line: one thin verb per user job; each calls a keyword-only main()."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def _grade(a):
+    from .grade import main
+    return main(submissions=a.submissions, out=a.out, rubric=a.rubric, data=a.data,
+                manifest=a.manifest, assignment=a.assignment, jobs=a.jobs,
+                progress=not a.no_progress)
+
+
+def _check(a):
+    from .check import main
+    return main(notebook=a.notebook, rubric=a.rubric, data=a.data, quick=a.quick)
+
+
+def _assign(a):
+    from .assign import main
+    return main(solution=a.solution, out=a.out, force=a.force)
+
+
+def _gradescope(a):
+    from .gradescope_run import main
+    return main(submission=a.submission, results=a.results, rubric=a.rubric, data=a.data)
+
+
+def build_parser():
+    p = argparse.ArgumentParser(prog="grader", description="Grade galaxy-classifier notebooks.")
+    sub = p.add_subparsers(dest="verb", required=True)
+    g = sub.add_parser("grade", help="grade a folder of submissions")
+    g.add_argument("submissions")
+    g.add_argument("--out", default="grading-output", help="output folder (default: grading-output)")
+    g.add_argument("--rubric", help="rubric.yaml (default: the course's)")
+    g.add_argument("--data", help="data file (default: rubric's, else built-in synthetic)")
+    g.add_argument("--manifest", help="CSV of student_id,submitted_at")
+    g.add_argument("--assignment", help="assignment name in an nbgrader tree")
+    g.add_argument("-j", "--jobs", type=int, help="parallel kernels (default: CPU count)")
+    g.add_argument("--no-progress", action="store_true")
+    g.set_defaults(func=_grade)
+    c = sub.add_parser("check", help="self-check one notebook before submitting")
+    c.add_argument("notebook")
+    c.add_argument("--quick", action="store_true", help="network pieces only, skip long training")
+    c.add_argument("--rubric")
+    c.add_argument("--data")
+    c.set_defaults(func=_check)
+    s = sub.add_parser("assign", help="make the student notebook from the solution")
+    s.add_argument("--solution", default="reference/solution.ipynb")
+    s.add_argument("--out", default="assignment/galaxy_classifier.ipynb")
+    s.add_argument("--force", action="store_true")
+    s.set_defaults(func=_assign)
+    gs = sub.add_parser("gradescope", help="grade one submission inside Gradescope")
+    gs.add_argument("--submission", default="/autograder/submission")
+    gs.add_argument("--results", default="/autograder/results/results.json")
+    gs.add_argument("--rubric")
+    gs.add_argument("--data")
+    gs.set_defaults(func=_gradescope)
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ValueError, OSError) as exc:    # our one-line input errors
+        print(f"grader {args.verb}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"grader {args.verb}: interrupted; run it again to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

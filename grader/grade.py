@@ -1,0 +1,159 @@
+"""``grader grade``: discover -> execute (cached bundles) -> score -> report."""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+from reference import data as ref_data
+
+from . import __version__, pipeline, probes, rubric as rubric_mod
+from .checks.context import Context
+from .run import artifacts, sandbox
+from .run.execute import Job
+from .run.executor import LocalPoolExecutor
+from .submissions import discover
+
+
+class GradeError(ValueError):
+    """A bad input to ``grader grade``; the message is one line."""
+
+
+def execution_settings(rubric) -> dict:
+    """The rubric parts that change what execution produces (the cache key)."""
+    return {"names": asdict(rubric.names), "probes": asdict(rubric.probes),
+            "timeouts": asdict(rubric.timeouts), "limits": asdict(rubric.limits),
+            "data_name": rubric.data.name_in_notebook}
+
+
+def prepare_batch(rubric, data_override=None):
+    """Data file, its digest, probe set and trusted reference answers."""
+    data_file = Path(data_override) if data_override else rubric.data_path()
+    data_file = ref_data.resolve(data_file).resolve()
+    prepared = ref_data.load_prepared(data_file)          # validates; one-line errors
+    pset = probes.make(prepared, seed=rubric.probes.seed, n_images=rubric.probes.n_images,
+                       batch_size=rubric.probes.batch_size)
+    hidden = None
+    if rubric.check("hidden_accuracy").enabled and rubric.data.hidden_file:
+        hx, hy, _, _ = ref_data.load_prepared(Path(rubric.source).parent / rubric.data.hidden_file)
+        hidden = (hx, hy)
+    ctx = Context.build(pset, rtol=rubric.probes.rtol, atol=rubric.probes.atol, hidden=hidden)
+    return data_file, artifacts.file_digest(data_file), ctx
+
+
+def make_jobs(subs, rubric, data_file, digest, probe_path, work_dir):
+    settings = execution_settings(rubric)
+    jobs = {}
+    for sub in subs:
+        if sub.notebook is None:
+            continue
+        try:
+            raw = Path(sub.notebook).read_bytes()
+        except OSError as exc:
+            raw = f"unreadable: {exc}".encode()
+        key = artifacts.cache_key(raw, digest, settings, __version__)
+        jobs[sub.student_id] = Job(
+            student_id=sub.student_id, notebook=str(sub.notebook), key=key,
+            data_file=str(data_file), data_name=rubric.data.name_in_notebook,
+            probe_inputs=str(probe_path), names=asdict(rubric.names),
+            timeouts=asdict(rubric.timeouts), limits=asdict(rubric.limits),
+            work_dir=str(work_dir))
+    return jobs
+
+
+def execute_all(jobs, cache: Path, workers: int, progress=True) -> dict:
+    """Bundles for every job: cached ones reused, the rest run in parallel."""
+    bundles, todo = {}, []
+    for sid, job in jobs.items():
+        cached = artifacts.load(cache, job.key)
+        if cached is not None:
+            bundles[sid] = cached
+        else:
+            todo.append(job)
+    bar = None
+    if progress and todo:
+        from tqdm import tqdm
+        bar = tqdm(total=len(todo), unit="notebook", desc="executing", file=sys.stderr)
+    for job, bundle in LocalPoolExecutor(workers).map(todo):
+        if bundle.status in ("executed", "invalid"):
+            artifacts.save(bundle, cache)          # saved as each finishes: resumable
+        bundles[job.student_id] = bundle
+        if bar:
+            bar.update(1)
+            bar.set_postfix_str(job.student_id[:20])
+    if bar:
+        bar.close()
+    return bundles
+
+
+def _check_out_dir(out: Path, submissions: Path):
+    out_r, sub_r = out.resolve(), submissions.resolve()
+    if out_r == sub_r or sub_r in out_r.parents:
+        raise GradeError(f"{out}: the output folder must not be inside the submissions folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-test-{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise GradeError(f"{out}: output folder is not writable ({exc.strerror})") from None
+
+
+def _keep_previous(out: Path):
+    """Move an earlier run's results aside (never overwrite them)."""
+    old = out / "grades.csv"
+    if not old.exists():
+        return
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(old.stat().st_mtime))
+    dest = out / "previous" / stamp
+    n = 1
+    while dest.exists():
+        dest = out / "previous" / f"{stamp}-{n}"
+        n += 1
+    dest.mkdir(parents=True)
+    for name in ("grades.csv", "grades.json", "feedback", "class_report.html", "class"):
+        if (out / name).exists():
+            shutil.move(str(out / name), str(dest / name))
+
+
+def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=None,
+         assignment=None, jobs=None, cache=None, progress=True) -> int:
+    """Grade every notebook under ``submissions``.
+
+    submissions: folder in any supported layout; out: output folder (never
+    inside submissions); rubric: rubric.yaml (default: the course's); data:
+    data file overriding the rubric's; manifest: CSV of submission times;
+    jobs: parallel kernels (default: CPU count); cache: bundle cache folder
+    (default: <out>/cache).  Returns 0 when every notebook was graded.
+    """
+    submissions, out = Path(submissions), Path(out)
+    rub = rubric_mod.load(rubric)
+    found = discover(submissions, manifest=Path(manifest) if manifest else None,
+                     assignment=assignment)
+    _check_out_dir(out, submissions)
+    cache = Path(cache) if cache else out / "cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    data_file, digest, ctx = prepare_batch(rub, data)
+    work = Path(tempfile.mkdtemp(prefix="galaxy-grader-"))
+    os.chmod(work, 0o711)
+    try:
+        probe_path = probes.save(ctx.probes.inputs, work / "probe-inputs.npz")
+        os.chmod(probe_path, 0o600)
+        job_map = make_jobs(found.submissions, rub, data_file, digest, probe_path, work)
+        bundles = execute_all(job_map, cache, jobs or os.cpu_count() or 1, progress)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    results = [pipeline.score(s, bundles.get(s.student_id), ctx, rub) for s in found.submissions]
+    from . import report
+    _keep_previous(out)
+    report.write_all(results, out, rubric=rub, problems=list(found.problems),
+                     protections=sandbox.detect_protections().describe())
+    print(report.summary_table(results))
+    for p in found.problems:
+        print(f"note: {p}")
+    print(f"results written to {out}/ (grades.csv, grades.json, feedback/, class_report.html)")
+    return 0 if all(r.status == "graded" for r in results) else 1

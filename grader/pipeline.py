@@ -1,0 +1,75 @@
+"""The grading pipeline, in order, in one place: bundle -> scored result.
+
+Pure: no disk, no kernels.  Each check is a function
+``(bundle, context, spec, names) -> CheckResult``; the rubric switches checks
+on and sets their points.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from . import late as late_policies
+from .checks import functions as fn
+from .checks import training as tr
+from .results import CheckResult, SubmissionResult
+
+PIPELINE = (
+    ("data_prep", tr.check_data_prep),
+    ("net", fn.check_net),
+    ("loss", fn.check_loss),
+    ("loss_grad", fn.check_loss_grad),
+    ("fraction_correct", fn.check_fraction_correct),
+    ("trained_accuracy", tr.check_trained_accuracy),
+    ("plot", tr.check_plot),
+    ("extra_credit", fn.check_extra_credit),
+    ("hidden_accuracy", tr.check_hidden_accuracy),
+)
+
+
+def run_checks(bundle, ctx, rubric, *, only=None) -> list:
+    names = asdict(rubric.names)
+    results = []
+    for name, check in PIPELINE:
+        spec = rubric.check(name)
+        if not spec.enabled or (only and name not in only):
+            continue
+        if bundle is None or bundle.status != "executed":
+            why = bundle.reason if bundle is not None else "notebook was not run"
+            results.append(CheckResult(name, 0.0, spec.points, f"not checked: {why}",
+                                       extra_credit=name == "extra_credit"))
+            continue
+        try:
+            results.append(check(bundle, ctx, spec, names))
+        except Exception as exc:   # a malformed artifact must not stop the batch
+            results.append(CheckResult(name, 0.0, spec.points,
+                                       f"could not check ({type(exc).__name__}: {exc})",
+                                       extra_credit=name == "extra_credit"))
+    return results
+
+
+def assess_late(submission, rubric):
+    ext = rubric.extensions.get(submission.student_id)
+    return late_policies.assess(submission.submitted_at, deadline=rubric.deadline,
+                                grace_minutes=rubric.late.grace_minutes, extension=ext,
+                                policy=rubric.late.policy, multiplier=rubric.late.multiplier)
+
+
+def score(submission, bundle, ctx, rubric, *, only=None) -> SubmissionResult:
+    """Checks, raw total (extra credit included), late multiplier, final grade."""
+    checks = run_checks(bundle, ctx, rubric, only=only)
+    late = assess_late(submission, rubric)
+    raw = round(sum(c.score for c in checks), 4)
+    acc = next((c.details.get("accuracy") for c in checks if c.name == "trained_accuracy"), None)
+    hist = bundle.arrays.get("history") if bundle is not None else None
+    notes = list(submission.notes) + (list(bundle.notes) if bundle else [])
+    if bundle is not None and bundle.status != "executed":
+        notes.append(f"not run: {bundle.reason}")
+    return SubmissionResult(
+        student_id=submission.student_id, checks=checks, late=late.to_dict(),
+        final=round(late_policies.apply(late, raw), 2),
+        status="graded" if bundle is not None and bundle.status == "executed" else "not graded",
+        notebook=str(submission.notebook or ""),
+        submitted_at=submission.submitted_at.isoformat() if submission.submitted_at else "",
+        time_source=submission.time_source, notes=notes,
+        seconds=bundle.seconds if bundle else 0.0, accuracy=acc,
+        history=[float(v) for v in hist.reshape(-1)[:1000]] if hist is not None else [])

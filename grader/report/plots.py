@@ -1,0 +1,112 @@
+"""The class report: ``class_report.html`` (self-contained) plus its PNGs.
+
+Charts: final-grade histogram, pass rate per check, accuracy reached vs the
+threshold (one marked point per student), grading time per notebook.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import atomic
+from .charts import finite, new_figure, png_bytes
+from .class_page import class_report_html
+from .tables import check_names
+
+MAX_TICK_LABELS = 40
+
+
+def _students_axis(ax, ids):
+    """x axis = student index (sorted by id); ids as tick labels when few enough."""
+    ax.set_xlabel("student (sorted by id)")
+    if len(ids) <= MAX_TICK_LABELS:
+        ax.set_xticks(range(len(ids)))
+        ax.set_xticklabels([str(i).replace("$", r"\$") for i in ids], rotation=60,
+                           ha="right", fontsize="x-small")
+
+
+def grade_histogram(results) -> bytes:
+    fig, ax = new_figure()
+    grades = finite(r.final for r in results)
+    ax.hist(grades, bins=20, range=(0, max(grades + [100.0])), color="tab:blue",
+            edgecolor="white")
+    ax.set_xlabel("final grade")
+    ax.set_ylabel("students")
+    ax.set_title(f"Final grades (n={len(grades)})")
+    return png_bytes(fig)
+
+
+def pass_rates(results, rubric=None) -> list:
+    """[(check, passed, attempted)] in column order."""
+    rows = []
+    for name in check_names(results, rubric):
+        got = [c.passed for r in results for c in r.checks if c.name == name]
+        rows.append((name, sum(got), len(got)))
+    return rows
+
+
+def pass_rate_chart(rates) -> bytes:
+    fig, ax = new_figure()
+    names = [n for n, _, _ in rates]
+    values = [100 * p / t if t else 0 for _, p, t in rates]
+    bars = ax.bar(range(len(names)), values, color="tab:green")
+    ax.bar_label(bars, labels=[f"{p}/{t}" for _, p, t in rates], fontsize="small")
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, rotation=30, ha="right", fontsize="small")
+    ax.set_ylim(0, 110)
+    ax.set_ylabel("students passing (%)")
+    ax.set_title("Pass rate per check")
+    return png_bytes(fig)
+
+
+def accuracy_chart(results, threshold=None) -> bytes:
+    fig, ax = new_figure()
+    ids = [r.student_id for r in results]
+    pts = [(i, float(r.accuracy)) for i, r in enumerate(results)
+           if r.accuracy is not None and finite([r.accuracy])]
+    above = [p for p in pts if threshold is None or p[1] >= threshold]
+    below = [p for p in pts if p not in above]
+    for group, colour, label in ((above, "tab:green", "reached"), (below, "tab:red", "below")):
+        if group:
+            ax.plot([p[0] for p in group], [p[1] for p in group], "o", color=colour,
+                    label=label if threshold is not None else "accuracy")
+    if threshold is not None:
+        ax.axhline(threshold, color="tab:red", linestyle="--", label=f"threshold {threshold:g}")
+    ax.set_xlim(-0.5, max(len(ids), 1) - 0.5)
+    _students_axis(ax, ids)
+    ax.set_ylabel("test accuracy (grader)")
+    ax.set_title(f"Accuracy reached ({len(pts)} of {len(ids)} students measured)")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", fontsize="small")
+    return png_bytes(fig)
+
+
+def time_chart(results) -> bytes:
+    fig, ax = new_figure()
+    ids = [r.student_id for r in results]
+    secs = [float(r.seconds or 0) for r in results]
+    ax.bar(range(len(ids)), secs, color="tab:gray", alpha=0.5)
+    ax.plot(range(len(ids)), secs, "o", color="tab:blue", markersize=4)
+    ax.set_xlim(-0.5, max(len(ids), 1) - 0.5)
+    _students_axis(ax, ids)
+    ax.set_ylabel("seconds")
+    ax.set_title("Time per notebook")
+    return png_bytes(fig)
+
+
+CHARTS = ("class_grades.png", "class_pass_rates.png", "class_accuracy.png", "class_time.png")
+
+
+def write_class_report(results, out_dir, *, rubric=None, threshold=None, problems=(),
+                       protections="", stems=None) -> dict:
+    """class_report.html and the four chart PNGs in out_dir; {relative name: path}."""
+    out_dir = Path(out_dir)
+    results = sorted(results, key=lambda r: r.student_id)
+    rates = pass_rates(results, rubric)
+    pngs = (grade_histogram(results), pass_rate_chart(rates),
+            accuracy_chart(results, threshold), time_chart(results))
+    images = dict(zip(CHARTS, pngs))
+    written = {n: atomic.write_bytes(out_dir / n, b) for n, b in images.items()}
+    page = class_report_html(results, images, rates=rates, problems=problems,
+                             protections=protections, stems=stems)
+    written["class_report.html"] = atomic.write_text(out_dir / "class_report.html", page)
+    return written

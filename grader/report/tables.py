@@ -1,0 +1,88 @@
+"""``grades.csv`` (LMS gradebook import) and ``grades.json`` (everything).
+
+Both only read the results: points, totals and final grades are the numbers
+the pipeline stored, never recomputed.  Output is deterministic: rows sorted
+by student id, fixed number formatting, JSON keys sorted.  Wall-clock
+``seconds`` varies between runs, so it is in the JSON but not in the CSV.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from pathlib import Path
+
+from . import atomic
+from .text import late_flag, num
+
+TAIL = ("raw_total", "extra_credit", "possible", "late", "minutes_late", "extension_applied",
+        "multiplier", "final", "status", "submitted_at", "time_source")
+
+
+def check_names(results, rubric=None) -> list:
+    """Check columns: rubric order first, then any other check in order of appearance."""
+    seen = {c.name for r in results for c in r.checks}
+    order = [n for n in (getattr(rubric, "checks", None) or {}) if n in seen]
+    for r in results:
+        order += [c.name for c in r.checks if c.name not in order]
+    return order
+
+
+def _column(name: str) -> str:
+    """A check's column name; renamed only if it would clash with a fixed column."""
+    return f"check_{name}" if name in TAIL or name == "student_id" else name
+
+
+def csv_text(results, rubric=None) -> str:
+    """The gradebook CSV as text: header row, one row per student, sorted by id."""
+    checks = check_names(results, rubric)
+    buf = io.StringIO()
+    out = csv.writer(buf, lineterminator="\n")
+    out.writerow(["student_id", *(_column(n) for n in checks), *TAIL])
+    for r in sorted(results, key=lambda r: r.student_id):
+        points = {c.name: num(c.score) for c in r.checks}
+        late = r.late or {}
+        out.writerow([r.student_id, *(points.get(n, "") for n in checks),
+                      num(r.score), num(r.extra), num(r.possible), late_flag(r),
+                      num(late.get("minutes_late", 0)),
+                      "yes" if late.get("extension_applied") else "no",
+                      num(late.get("multiplier", 1.0)), num(r.final), r.status,
+                      r.submitted_at or "", r.time_source or ""])
+    return buf.getvalue()
+
+
+def write_csv(results, path, *, rubric=None) -> Path:
+    return atomic.write_text(path, csv_text(results, rubric))
+
+
+def grades_dict(results, *, rubric=None, problems=(), protections: str = "") -> dict:
+    """Everything in one JSON-friendly mapping (non-finite numbers become null)."""
+    data = {"rubric": rubric.to_dict() if rubric is not None else None,
+            "problems": [str(p) for p in problems],
+            "protections": str(protections or ""),
+            "students": [r.to_dict() for r in sorted(results, key=lambda r: r.student_id)]}
+    return _finite(data)
+
+
+def json_text(results, **kwargs) -> str:
+    data = grades_dict(results, **kwargs)
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False,
+                      allow_nan=False, default=str) + "\n"
+
+
+def write_json(results, path, **kwargs) -> Path:
+    return atomic.write_text(path, json_text(results, **kwargs))
+
+
+def _finite(value):
+    """NaN/inf -> None (strict JSON); tuples -> lists; recurse into containers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
+        return _finite(value.tolist())              # numpy scalars and arrays
+    return value

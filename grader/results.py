@@ -1,0 +1,57 @@
+"""Result dataclasses: every result has ``score``, ``possible`` and ``to_dict()``."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class CheckResult:
+    name: str
+    score: float
+    possible: float
+    message: str
+    extra_credit: bool = False
+    details: dict = field(default_factory=dict)
+
+    @property
+    def passed(self) -> bool:
+        return self.score >= self.possible > 0 or (self.possible == 0 and not self.details.get("flag"))
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["passed"] = self.passed
+        return d
+
+
+@dataclass
+class SubmissionResult:
+    student_id: str
+    checks: list
+    late: dict                       # grader.late.LateResult.to_dict()
+    final: float
+    status: str = "graded"           # graded | not graded
+    notebook: str = ""
+    submitted_at: str = ""
+    time_source: str = ""
+    notes: list = field(default_factory=list)
+    seconds: float = 0.0
+    accuracy: float | None = None    # test accuracy the grader computed itself
+    history: list = field(default_factory=list)
+
+    @property
+    def score(self) -> float:        # raw total, extra credit included
+        return round(sum(c.score for c in self.checks), 4)
+
+    @property
+    def possible(self) -> float:     # regular points only (extra credit is extra)
+        return round(sum(c.possible for c in self.checks if not c.extra_credit), 4)
+
+    @property
+    def extra(self) -> float:
+        return round(sum(c.score for c in self.checks if c.extra_credit), 4)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["checks"] = [c.to_dict() for c in self.checks]
+        d.update(score=self.score, possible=self.possible, extra=self.extra)
+        return d

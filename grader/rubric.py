@@ -1,0 +1,246 @@
+"""``rubric.yaml`` -> frozen dataclasses, validated with one-line errors.
+
+Every problem is reported as ``<file>: <key>: <what is wrong> (expected ...)``.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from . import late as late_policies
+from .submissions import parse_time
+
+DEFAULT_RUBRIC = Path(__file__).resolve().parents[1] / "rubric.yaml"
+
+
+class RubricError(ValueError):
+    """An unusable rubric; the message is one line naming file and key."""
+
+
+@dataclass(frozen=True)
+class Data:
+    file: str | None = None
+    name_in_notebook: str = "dataG.pkl.gz"
+    hidden_file: str | None = None
+
+
+@dataclass(frozen=True)
+class Names:
+    train_images: str = "train_images"
+    train_labels: str = "train_labels"
+    test_images: str = "test_images"
+    test_labels: str = "test_labels"
+    net: str = "net"
+    loss: str = "loss"
+    loss_grad: str = "loss_grad"
+    fraction_correct: str = "fractionCorrect"
+    params: str = "params"
+    history: str = "accuracies"
+    batch_grad: str = "batch_loss_grad"
+
+
+@dataclass(frozen=True)
+class Probes:
+    seed: int = 20251107
+    n_images: int = 6
+    batch_size: int = 10
+    rtol: float = 1e-3
+    atol: float = 1e-5
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    cell_seconds: float = 300
+    notebook_seconds: float = 900
+    startup_seconds: float = 60
+
+
+@dataclass(frozen=True)
+class Limits:
+    memory_mb: int = 6144
+    processes: int = 128
+    file_size_mb: int = 512
+    open_files: int = 512
+    cpu_seconds: int = 1800
+
+
+@dataclass(frozen=True)
+class CheckSpec:
+    points: float = 0
+    enabled: bool = True
+    threshold: float | None = None
+    floor: float | None = None
+    min_points: int | None = None
+    self_consistent_points: float | None = None
+    max_gap: float | None = None
+
+
+@dataclass(frozen=True)
+class Late:
+    policy: str = "multiplier"
+    multiplier: float = 0.8
+    grace_minutes: float = 0
+
+
+@dataclass(frozen=True)
+class Rubric:
+    source: str
+    assignment: str
+    data: Data
+    names: Names
+    probes: Probes
+    timeouts: Timeouts
+    limits: Limits
+    checks: dict = field(default_factory=dict)      # name -> CheckSpec
+    deadline: datetime | None = None
+    late: Late = Late()
+    extensions: dict = field(default_factory=dict)  # student id -> datetime
+
+    def check(self, name) -> CheckSpec:
+        return self.checks.get(name, CheckSpec(enabled=False))
+
+    def data_path(self) -> Path | None:
+        """The data file as an absolute path (relative paths are from the rubric)."""
+        if not self.data.file:
+            return None
+        p = Path(self.data.file).expanduser()
+        return p if p.is_absolute() else Path(self.source).parent / p
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["deadline"] = self.deadline.isoformat() if self.deadline else None
+        d["extensions"] = {k: v.isoformat() for k, v in self.extensions.items()}
+        return d
+
+    def scoring_hash(self) -> str:
+        """Hash of everything that changes scores (for reports, not the cache)."""
+        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True,
+                                         default=str).encode()).hexdigest()[:12]
+
+
+CHECK_NAMES = ("data_prep", "net", "loss", "loss_grad", "fraction_correct",
+               "trained_accuracy", "plot", "extra_credit", "hidden_accuracy")
+_SECTIONS = {"data": Data, "names": Names, "probes": Probes, "timeouts": Timeouts,
+             "limits": Limits, "late": Late}
+_TOP = {"assignment", "checks", "deadline", "extensions", *_SECTIONS}
+
+
+def load(path=None) -> Rubric:
+    """Read and validate a rubric file (default: the course's ``rubric.yaml``)."""
+    path = Path(path) if path else DEFAULT_RUBRIC
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RubricError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RubricError(f"{path}: cannot read ({exc})") from None
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        line = f" at line {where.line + 1}" if where else ""
+        raise RubricError(f"{path}: not valid YAML{line}") from None
+    return from_mapping(raw, source=str(path))
+
+
+def from_mapping(raw, *, source="<rubric>") -> Rubric:
+    """Validate an already-parsed mapping."""
+    err = lambda key, msg: RubricError(f"{source}: {key}: {msg}")  # noqa: E731
+    if not isinstance(raw, dict):
+        raise RubricError(f"{source}: expected a mapping of settings at the top level")
+    unknown = sorted(set(raw) - _TOP)
+    if unknown:
+        raise err(unknown[0], f"unknown key (expected one of {', '.join(sorted(_TOP))})")
+    sections = {name: _section(cls, raw.get(name, {}), name, err)
+                for name, cls in _SECTIONS.items()}
+    if sections["late"].policy not in late_policies.POLICIES:
+        raise err("late.policy", f"unknown policy {sections['late'].policy!r} "
+                                 f"(expected one of {', '.join(late_policies.POLICIES)})")
+    checks = _checks(raw.get("checks"), err)
+    deadline = _time(raw["deadline"], "deadline", err) if raw.get("deadline") else None
+    ext = raw.get("extensions") or {}
+    if not isinstance(ext, dict):
+        raise err("extensions", "expected a mapping of student id to new deadline")
+    extensions = {str(k): _time(v, f"extensions.{k}", err) for k, v in ext.items()}
+    return Rubric(source=source, assignment=str(raw.get("assignment", "galaxy-classifier")),
+                  checks=checks, deadline=deadline, extensions=extensions, **sections)
+
+
+def _section(cls, value, name, err):
+    if value is None:
+        value = {}
+    if not isinstance(value, dict):
+        raise err(name, f"expected a mapping, found {type(value).__name__}")
+    known = {f.name: f for f in fields(cls)}
+    out = {}
+    for key, val in value.items():
+        if key not in known:
+            raise err(f"{name}.{key}", f"unknown key (expected one of {', '.join(known)})")
+        out[key] = _typed(val, known[key].type, f"{name}.{key}", err)
+    return cls(**out)
+
+
+def _typed(val, annotation, key, err):
+    """Coerce/validate one value against its dataclass annotation (as a string)."""
+    ann = str(annotation)
+    if val is None and "None" in ann:
+        return None
+    if "bool" in ann:
+        if isinstance(val, bool):
+            return val
+        raise err(key, f"expected true or false, found {val!r}")
+    if "int" in ann or "float" in ann:
+        if isinstance(val, bool) or not isinstance(val, (int, float)):
+            raise err(key, f"expected a number, found {val!r}")
+        if val < 0:
+            raise err(key, f"expected a number >= 0, found {val!r}")
+        if "int" in ann and "float" not in ann:
+            if val != int(val):
+                raise err(key, f"expected a whole number, found {val!r}")
+            return int(val)
+        return float(val)
+    if "str" in ann:
+        if not isinstance(val, str) or not val:
+            raise err(key, f"expected a non-empty string, found {val!r}")
+        return val
+    return val
+
+
+def _checks(value, err):
+    if not isinstance(value, dict) or not value:
+        raise err("checks", "expected a mapping of check name to settings "
+                            f"(checks: {', '.join(CHECK_NAMES)})")
+    out = {}
+    for name, spec in value.items():
+        if name not in CHECK_NAMES:
+            raise err(f"checks.{name}", f"unknown check (expected one of {', '.join(CHECK_NAMES)})")
+        if not isinstance(spec, dict) or "points" not in spec:
+            raise err(f"checks.{name}", "expected a mapping with at least 'points'")
+        out[name] = _section(CheckSpec, spec, f"checks.{name}", err)
+    thr = out.get("trained_accuracy")
+    if thr and thr.threshold is not None and not 0 < thr.threshold <= 1:
+        raise err("checks.trained_accuracy.threshold", f"expected a fraction in (0, 1], "
+                                                       f"found {thr.threshold}")
+    return out
+
+
+def _time(val, key, err):
+    if isinstance(val, datetime):
+        if val.tzinfo is None:
+            raise err(key, f"{val} has no time zone (expected e.g. "
+                           f"'2025-10-31 23:59:00 America/New_York')")
+        return val
+    if not isinstance(val, str):
+        raise err(key, f"expected a date-time string, found {val!r}")
+    try:
+        when = parse_time(val, None)
+    except (ValueError, TypeError, KeyError) as exc:
+        raise err(key, f"cannot read {val!r} as a date-time with time zone "
+                       f"(expected e.g. '2025-10-31 23:59:00 America/New_York'): {exc}") from None
+    if when.utcoffset() is None:
+        raise err(key, f"{val!r} has no time zone (expected e.g. "
+                       f"'2025-10-31 23:59:00 America/New_York')")
+    return when

@@ -1,0 +1,232 @@
+"""Run one notebook in a sandboxed kernel and return its artifact bundle.
+
+A small facade over nbclient: ``allow_errors`` on (partial credit for what
+works), per-cell and per-notebook time limits, and the kernel always shut
+down and its whole process tree killed in ``finally``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+
+from . import sandbox
+from .artifacts import Bundle, read_probe_output
+
+KERNEL_SIDE = (Path(__file__).parent / "kernel_side.py").read_text()
+MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
+MAX_CELLS = 2000
+OUTPUT_BUDGET = 2 * 1024 * 1024      # bytes of cell output kept in memory per notebook
+
+
+@dataclass(frozen=True)
+class Job:
+    """Everything a worker needs to execute one submission (picklable)."""
+    student_id: str
+    notebook: str
+    key: str
+    data_file: str | None
+    data_name: str
+    probe_inputs: str                 # .npz written by the grader
+    names: dict
+    timeouts: dict
+    limits: dict
+    work_dir: str
+    extra: dict = field(default_factory=dict)
+
+
+class _BoundedClient(NotebookClient):
+    """NotebookClient that keeps at most OUTPUT_BUDGET bytes of outputs."""
+    kept = 0
+
+    def output(self, outs, msg, display_id, cell_index):
+        size = len(json.dumps(msg.get("content", {}), default=str))
+        if self.kept + size > OUTPUT_BUDGET and msg["msg_type"] != "error":
+            return None
+        self.kept += size
+        return super().output(outs, msg, display_id, cell_index)
+
+
+def execute(job: Job) -> Bundle:
+    """Execute ``job.notebook``; never raises for anything the student did."""
+    started = time.monotonic()
+    nb, problem = _read_notebook(Path(job.notebook))
+    if nb is None:
+        return Bundle(key=job.key, status="invalid", reason=problem)
+    protections = sandbox.detect_protections()
+    lease = sandbox.UidLease()
+    private = Path(tempfile.mkdtemp(prefix="gg-", dir=job.work_dir))
+    os.chmod(private, 0o711)
+    try:
+        bundle = _run(job, nb, private, lease.uid, protections)
+    finally:
+        lease.release()
+        shutil.rmtree(private, ignore_errors=True)
+    bundle.seconds = round(time.monotonic() - started, 3)
+    bundle.protections = protections.to_dict()
+    return bundle
+
+
+def _read_notebook(path: Path):
+    try:
+        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
+            return None, f"notebook is {path.stat().st_size // 2**20} MB (limit " \
+                         f"{MAX_NOTEBOOK_BYTES // 2**20} MB)"
+        raw = path.read_bytes()
+        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
+    except UnicodeDecodeError:
+        return None, "notebook is not UTF-8 text"
+    except (OSError, ValueError, AttributeError, KeyError, TypeError) as exc:
+        return None, f"not a readable Jupyter notebook ({type(exc).__name__})"
+    except Exception as exc:
+        return None, f"not a readable Jupyter notebook ({type(exc).__name__})"
+    if not isinstance(nb, dict) or "cells" not in nb:
+        return None, "not a Jupyter notebook (no cells)"
+    lang = (nb.metadata.get("kernelspec", {}) or {}).get("language") or \
+        (nb.metadata.get("language_info", {}) or {}).get("name") or "python"
+    if str(lang).lower() != "python":
+        return None, f"notebook is written for {lang!r}, not Python"
+    if len(nb.cells) > MAX_CELLS:
+        return None, f"notebook has {len(nb.cells)} cells (limit {MAX_CELLS})"
+    return nb, ""
+
+
+def _run(job, nb, private, uid, protections) -> Bundle:
+    raw = nbformat.writes(nb).encode()
+    # the notebook the kernel runs: set-up cell, the student's cells, probe, ping
+    nb = nbformat.from_dict(nb)
+    nb.cells = [nbformat.v4.new_code_cell(KERNEL_SIDE + "\ninstall_capture()\n")] + nb.cells + \
+        [nbformat.v4.new_code_cell(""), nbformat.v4.new_code_cell("pass")]
+    box = sandbox.make_sandbox(private, raw, "submission.ipynb",
+                               Path(job.data_file) if job.data_file else None,
+                               job.data_name, uid)
+    kdirs = sandbox.write_kernelspec(private, box, job.limits, uid, protections)
+    km = KernelManager(kernel_name="gg-sandbox",
+                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kdirs)]))
+    if protections.no_network:
+        km.transport = "ipc"
+        ipc = Path(tempfile.mkdtemp(prefix="ipc-", dir="/tmp"))
+        if uid is not None:
+            os.chown(ipc, uid, uid)
+        km.ip = str(ipc / "k")
+    client = _BoundedClient(nb, km=km, timeout=job.timeouts["cell_seconds"],
+                            startup_timeout=job.timeouts["startup_seconds"],
+                            allow_errors=True, interrupt_on_timeout=True,
+                            error_on_timeout={"ename": "CellTimeout",
+                                              "evalue": "cell time limit reached"},
+                            record_timing=True, resources={"metadata": {"path": str(box)}})
+    bundle = Bundle(key=job.key, status="executed")
+    pid = None
+    try:
+        with client.setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL):
+            pid = getattr(km.provisioner, "pid", None)
+            _cells(client, nb, job, bundle)
+            _probe(client, job, box, uid, bundle)
+    except _KernelGone:
+        bundle.notes.append("the kernel died or stopped answering: no probes could run")
+    except Exception as exc:   # kernel failed to start, died in set-up, ...
+        bundle.notes.append(f"kernel problem: {type(exc).__name__}: {str(exc)[:200]}")
+    finally:
+        sandbox.kill_tree(pid, uid)
+        if protections.no_network:
+            shutil.rmtree(Path(km.ip).parent, ignore_errors=True)
+        shutil.rmtree(box, ignore_errors=True)
+    return bundle
+
+
+def _exec(client, index, timeout, source=None):
+    cell = client.nb.cells[index]
+    if source is not None:
+        cell.source = source
+    old = client.timeout
+    client.timeout = timeout
+    try:
+        client.execute_cell(cell, index, store_history=False)
+    finally:
+        client.timeout = old
+    return cell
+
+
+def _cells(client, nb, job, bundle):
+    """Run the capture set-up, then every student code cell within the limits."""
+    _exec(client, 0, 60)
+    deadline = time.monotonic() + job.timeouts["notebook_seconds"]
+    alive = True
+    for i, cell in enumerate(nb.cells[1:-2]):
+        if cell.cell_type != "code":
+            continue
+        rec = {"index": i, "status": "ok", "seconds": 0.0, "error": ""}
+        bundle.cells.append(rec)
+        left = deadline - time.monotonic()
+        if not alive or left <= 0:
+            rec.update(status="not run", error="kernel died earlier" if not alive
+                       else "notebook time limit reached")
+            continue
+        t0 = time.monotonic()
+        client.timeout = min(job.timeouts["cell_seconds"], max(left, 1))
+        try:
+            client.execute_cell(cell, i + 1)
+        except DeadKernelError:
+            rec.update(status="crashed", error="the kernel died while running this cell")
+            alive = False
+        except CellTimeoutError:
+            rec.update(status="timeout", error="cell time limit reached")
+        rec["seconds"] = round(time.monotonic() - t0, 3)
+        _note_error(cell, rec)
+        if rec["status"] == "ok" and rec["seconds"] >= client.timeout:
+            rec.update(status="timeout", error=f"stopped at the {client.timeout:g} s cell time limit")
+        if rec["status"] == "timeout" and not _responsive(client):
+            alive = False
+    if not alive:
+        raise _KernelGone()
+
+
+class _KernelGone(Exception):
+    """The student's kernel died or stopped answering: no probes possible."""
+
+
+def _note_error(cell, rec):
+    for out in cell.get("outputs", []):
+        if out.get("output_type") == "error" and rec["status"] == "ok":
+            ename = out.get("ename", "Error")
+            rec.update(status="timeout" if ename == "CellTimeout" else "error",
+                       error=f"{ename}: {str(out.get('evalue', ''))[:300]}")
+
+
+def _responsive(client) -> bool:
+    try:
+        _exec(client, len(client.nb.cells) - 1, 15)
+        return True
+    except (CellTimeoutError, DeadKernelError):
+        return False
+
+
+def _probe(client, job, box, uid, bundle):
+    """Hand the probe inputs to the kernel only now, run the probe, read its output."""
+    nonce = secrets.token_hex(16)
+    inp = box / ".gg" / "in.npz"
+    shutil.copyfile(job.probe_inputs, inp)
+    os.chmod(inp, 0o444)
+    stem = box / ".gg" / f"out-{nonce}"
+    src = (KERNEL_SIDE + f"\nprobe({str(inp)!r}, {str(stem)!r}, {job.names!r}, {nonce!r})\n")
+    try:
+        _exec(client, len(client.nb.cells) - 2, 240, src)
+    except (CellTimeoutError, DeadKernelError) as exc:
+        bundle.notes.append(f"probes did not finish ({type(exc).__name__})")
+    meta, arrays, problem = read_probe_output(stem, nonce)
+    if problem:
+        bundle.notes.append(problem)
+    bundle.probe, bundle.arrays = meta, arrays

@@ -1,0 +1,89 @@
+"""Kernel launcher: limits, then (when root) an unprivileged uid, then ipykernel.
+
+Started by jupyter_client as the kernelspec's argv:
+
+    python -m grader.run.launch --spec SPEC.json -f {connection_file}
+
+SPEC.json (written by the grader) holds the rlimits, the uid/gid to become,
+the sandbox folder and the kernel command.  Standard library only: this runs
+before every kernel and must start fast.
+"""
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import signal
+import sys
+
+MB = 1024 * 1024
+
+
+def _rlimits(limits):
+    pairs = {
+        resource.RLIMIT_AS: limits["memory_mb"] * MB,
+        resource.RLIMIT_FSIZE: limits["file_size_mb"] * MB,
+        resource.RLIMIT_NOFILE: limits["open_files"],
+        resource.RLIMIT_CPU: limits["cpu_seconds"],
+        resource.RLIMIT_CORE: 0,
+        resource.RLIMIT_NPROC: limits["processes"],
+    }
+    for which, value in pairs.items():
+        value = int(value)
+        try:
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):   # cannot raise above a hard limit: keep it
+            soft, hard = resource.getrlimit(which)
+            cap = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(which, (cap, cap))
+
+
+def _hand_over(spec, connection_file):
+    """Copy the connection file where the kernel uid can read it."""
+    private = os.path.join(spec["sandbox"], ".kernel-connection.json")
+    shutil.copyfile(connection_file, private)
+    os.chown(private, spec["uid"], spec["gid"])
+    os.chmod(private, 0o400)
+    return private
+
+
+def _as_user(spec, cmd):
+    """Prefix ``cmd`` so it runs as the sandbox uid with no supplementary groups.
+
+    util-linux ``setpriv`` changes uid at the exec itself, so an interpreter
+    installed under a private home folder (pyenv in /root) still starts; the
+    running kernel holds no capabilities.  Without setpriv, drop in-process.
+    """
+    setpriv = shutil.which("setpriv")
+    if setpriv:
+        return [setpriv, f"--reuid={spec['uid']}", f"--regid={spec['gid']}",
+                "--clear-groups", "--"] + cmd
+    os.setgroups([])
+    os.setgid(spec["gid"])
+    os.setuid(spec["uid"])
+    return cmd
+
+
+def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    spec_path = argv[argv.index("--spec") + 1]
+    connection_file = argv[argv.index("-f") + 1]
+    with open(spec_path) as fh:
+        spec = json.load(fh)
+    if os.getpid() != os.getsid(0):
+        os.setsid()
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # oversize writes fail with EFBIG
+    os.umask(0o077)
+    if spec.get("uid") is not None:
+        connection_file = _hand_over(spec, connection_file)
+    os.chdir(spec["sandbox"])
+    cmd = spec["kernel_cmd"] + ["-f", connection_file]
+    if spec.get("uid") is not None:
+        cmd = _as_user(spec, cmd)
+    _rlimits(spec["limits"])   # inherited through exec; RLIMIT_NPROC binds the new uid
+    os.execve(cmd[0], cmd, spec["env"])
+
+
+if __name__ == "__main__":
+    main()
