@@ -1,0 +1,251 @@
+"""Reports built from hand-made results (no notebooks are run)."""
+import csv
+import errno
+import io
+import json
+import os
+
+import pytest
+from matplotlib.image import imread
+
+from grader import report
+from grader.report import atomic, gradescope, tables
+from grader.report.text import late_arithmetic, md, num, summary_table
+from grader.results import CheckResult, SubmissionResult
+from grader.rubric import from_mapping
+
+WEIRD = '<b>&"x'
+RUBRIC = from_mapping({
+    "checks": {"data_prep": {"points": 5}, "net": {"points": 15}, "loss": {"points": 10},
+               "trained_accuracy": {"points": 60, "threshold": 0.66},
+               "extra_credit": {"points": 5}, "plot": {"points": 10}},
+    "deadline": "2025-10-31 23:59:00 America/New_York"}, source="test-rubric")
+DEADLINE = "2025-10-31T23:59:00-04:00"
+
+
+def late_dict(late=False, minutes=0.0, ext=False, mult=1.0, deadline=DEADLINE, why="on time"):
+    return {"late": late, "minutes_late": minutes, "deadline": deadline,
+            "extension_applied": ext, "multiplier": mult, "explanation": why}
+
+
+def checks(data, net, loss, acc, plot, extra, msg="ok"):
+    return [CheckResult("data_prep", data, 5, msg), CheckResult("net", net, 15, msg),
+            CheckResult("loss", loss, 10, "loss returned NaN" if loss == 0 else msg),
+            CheckResult("trained_accuracy", acc, 60, f"{msg} acc",
+                        details={"accuracy": 0.7, "threshold": 0.66}),
+            CheckResult("plot", plot, 10, msg),
+            CheckResult("extra_credit", extra, 5, "extra credit done", extra_credit=True)]
+
+
+def make_results(seconds=12.3):
+    alice = SubmissionResult(
+        "alice", checks(5, 15, 10, 60, 10, 5), final=84.0, seconds=seconds, accuracy=0.7,
+        late=late_dict(True, 192.0, mult=0.8, why="submitted ...: late, grade x 0.8"),
+        submitted_at="2025-11-01T03:11:00-04:00", time_source="timestamp.txt",
+        history=[0.3, 0.5, 0.7], notes=["two notebooks found; graded hw.ipynb"])
+    bob = SubmissionResult(
+        "bob", checks(5, 15, 0, 20.5, 10, 0), final=50.5, seconds=3.0, accuracy=0.6,
+        late=late_dict(ext=True, deadline="2025-11-03T23:59:00-05:00", why="extended"),
+        submitted_at="2025-11-02T10:00:00-05:00", time_source="manifest",
+        history=[0.2, float("nan"), 0.61])
+    carol = SubmissionResult(
+        "carol", [CheckResult("net", 0, 15, "not checked: notebook timed out")],
+        late=late_dict(), final=0.0, status="not graded", notes=["not run: timed out"])
+    weird = SubmissionResult(
+        WEIRD, checks(5, 15, 10, 60, 10, 0, msg="<script>alert(1)</script>"),
+        late=late_dict(), final=100.0, seconds=1.0, accuracy=0.9, history=[0.5, 0.9])
+    return [weird, carol, bob, alice]          # deliberately unsorted
+
+
+@pytest.fixture(scope="module")
+def out(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("reports")
+    written = report.write_all(make_results(), folder, rubric=RUBRIC,
+                               problems=["manifest row 'dave' with no matching submission"],
+                               protections="kernels run with rlimits")
+    return folder, written
+
+
+def read_csv(folder):
+    return list(csv.DictReader(io.StringIO((folder / "grades.csv").read_text("utf-8"))))
+
+
+def test_csv_columns_and_values(out):
+    folder, _ = out
+    text = (folder / "grades.csv").read_text("utf-8")
+    assert text.splitlines()[0] == (
+        "student_id,data_prep,net,loss,trained_accuracy,extra_credit,plot,raw_total,"
+        "extra_credit,possible,late,minutes_late,extension_applied,multiplier,final,status,"
+        "submitted_at,time_source".replace("extra_credit,plot", "check_extra_credit,plot"))
+    rows = read_csv(folder)
+    assert [r["student_id"] for r in rows] == sorted(["alice", "bob", "carol", WEIRD])
+    a = next(r for r in rows if r["student_id"] == "alice")
+    assert (a["net"], a["raw_total"], a["extra_credit"], a["possible"], a["late"],
+            a["minutes_late"], a["extension_applied"], a["multiplier"], a["final"],
+            a["status"]) == ("15", "105", "5", "100", "yes", "192", "no", "0.8", "84", "graded")
+    b = next(r for r in rows if r["student_id"] == "bob")
+    assert (b["loss"], b["trained_accuracy"], b["raw_total"], b["extension_applied"],
+            b["late"], b["final"], b["time_source"]) == (
+        "0", "20.5", "50.5", "yes", "no", "50.5", "manifest")
+    c = next(r for r in rows if r["student_id"] == "carol")
+    assert (c["status"], c["net"], c["loss"], c["final"]) == ("not graded", "0", "", "0")
+    assert "seconds" not in rows[0]
+
+
+def test_csv_is_byte_identical_across_runs(tmp_path):
+    tables.write_csv(make_results(seconds=1.0), tmp_path / "a.csv", rubric=RUBRIC)
+    tables.write_csv(list(reversed(make_results(seconds=99.9))), tmp_path / "b.csv",
+                     rubric=RUBRIC)
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_numbers_have_no_trailing_noise():
+    assert [num(x) for x in (84.0, 73.599999999, 0.1 + 0.2, -0.0001, 105, None, 2.5)] == \
+        ["84", "73.6", "0.3", "0", "105", "", "2.5"]
+
+
+def test_json_contents(out):
+    folder, _ = out
+    text = (folder / "grades.json").read_text("utf-8")
+    data = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
+    assert data["rubric"]["checks"]["net"]["points"] == 15
+    assert data["problems"] == ["manifest row 'dave' with no matching submission"]
+    assert data["protections"] == "kernels run with rlimits"
+    students = {s["student_id"]: s for s in data["students"]}
+    assert [s["student_id"] for s in data["students"]] == sorted(students)
+    alice = students["alice"]
+    assert (alice["score"], alice["extra"], alice["final"], alice["seconds"]) == (105, 5, 84.0, 12.3)
+    assert alice["late"]["multiplier"] == 0.8
+    assert students["bob"]["checks"][2]["message"] == "loss returned NaN"
+    assert students["bob"]["history"] == [0.2, None, 0.61]
+
+
+def test_feedback_markdown_arithmetic_and_messages(out):
+    folder, _ = out
+    alice = (folder / "feedback" / "alice.md").read_text("utf-8")
+    assert ("raw 105 (incl. 5 extra credit) x 0.8 (late: 3 h 12 min after the deadline "
+            "2025-10-31 23:59 -04:00) = 84") in alice
+    assert "extra credit done" in alice and "two notebooks found" in alice
+    assert "![accuracy curve](alice.png)" in alice
+    bob = (folder / "feedback" / "bob.md").read_text("utf-8")
+    assert "extension to 2025-11-03 23:59 -05:00 applied" in bob
+    assert "on time: no penalty; raw 50.5 = 50.5" in bob
+    assert "loss returned NaN" in bob
+    carol = (folder / "feedback" / "carol.md").read_text("utf-8")
+    assert "No accuracy curve" in carol and "not checked: notebook timed out" in carol
+    assert not (folder / "feedback" / "carol.png").exists()
+
+
+def test_html_and_markdown_escape_student_strings(out):
+    folder, written = out
+    names = [p for p in written if WEIRD in p or "<" in p]
+    assert names == []
+    page = next(p for k, p in written.items() if k.startswith("feedback/_b") and
+                k.endswith(".html")).read_text("utf-8")
+    assert "&lt;b&gt;&amp;&quot;x" in page and WEIRD not in page
+    assert "&lt;script&gt;" in page and "<script>" not in page
+    mdtext = next(p for k, p in written.items() if k.startswith("feedback/_b") and
+                  k.endswith(".md")).read_text("utf-8")
+    assert r"\<b\>\&" in mdtext and "<script>" not in mdtext
+    assert md("a|b\nc") == r"a\|b c"
+    cls = (folder / "class_report.html").read_text("utf-8")
+    assert "&lt;b&gt;&amp;&quot;x" in cls and WEIRD not in cls
+
+
+def test_pngs_are_valid_images(out):
+    folder, written = out
+    pngs = [k for k in written if k.endswith(".png")]
+    assert sorted(pngs) == sorted(["feedback/alice.png", "feedback/bob.png",
+                                   next(k for k in pngs if k.startswith("feedback/_b")),
+                                   *report.plots.CHARTS])
+    for key in pngs:
+        img = imread(written[key])
+        assert img.ndim == 3 and img.shape[0] > 100 and img.shape[1] > 100
+    assert "data:image/png;base64," in (folder / "feedback" / "alice.html").read_text()
+    assert "data:image/png;base64," not in (folder / "feedback" / "carol.html").read_text()
+
+
+def test_class_report_and_return_value(out):
+    folder, written = out
+    for key in ("grades.csv", "grades.json", "class_report.html", "feedback/carol.md",
+                "feedback/carol.html", *report.plots.CHARTS):
+        assert written[key] == folder / key and written[key].is_file()
+    page = (folder / "class_report.html").read_text("utf-8")
+    assert page.count("data:image/png;base64,") == 4
+    assert "manifest row" in page and "kernels run with rlimits" in page
+    assert "href='feedback/alice.html'" in page
+
+
+def test_gradescope_results(tmp_path):
+    alice = next(r for r in make_results() if r.student_id == "alice")
+    data = gradescope.results_json(alice, visibility="after_published")
+    assert (data["score"], data["execution_time"], data["visibility"]) == (84.0, 12,
+                                                                         "after_published")
+    assert "x 0.8" in data["output"] and "= 84" in data["output"]
+    tests = data["tests"]
+    assert [t["number"] for t in tests] == ["1", "2", "3", "4", "5", "6"]
+    assert {t["status"] for t in tests} == {"passed"}
+    extra = tests[-1]
+    assert extra["tags"] == ["extra credit"] and extra["max_score"] == 5
+    assert tests[1]["tags"] == [] and tests[1]["output"] == "ok"
+    bob = next(r for r in make_results() if r.student_id == "bob")
+    assert gradescope.results_json(bob)["tests"][2]["status"] == "failed"
+    path = gradescope.write_results_json(alice, tmp_path / "results" / "results.json")
+    assert json.loads(path.read_text())["score"] == 84.0
+    with pytest.raises(ValueError, match="visibility"):
+        gradescope.results_json(alice, visibility="public")
+
+
+def test_summary_table():
+    text = summary_table(make_results())
+    lines = text.splitlines()
+    assert lines[0].split() == ["student", "raw", "late", "final", "status"]
+    assert [ln.split()[0] for ln in lines[2:]] == sorted(["alice", "bob", "carol", WEIRD])
+    assert lines[3].split() == ["alice", "105", "yes", "x0.8", "84", "graded"]
+    assert "(ext)" in lines[4]
+    assert lines[0].index("final") + len("final") == max(
+        ln.rfind("84") + 2 for ln in lines if "84" in ln)       # right-aligned column
+
+
+def test_late_arithmetic_uses_the_stored_numbers():
+    r = SubmissionResult("x", [CheckResult("net", 15, 15, "ok")], late=late_dict(), final=15.0)
+    assert late_arithmetic(r) == "on time: no penalty; raw 15 = 15"
+    odd = SubmissionResult("y", [CheckResult("net", 15, 15, "ok")], final=7.0,
+                           late=late_dict(True, 0.5, mult=0.5))
+    assert late_arithmetic(odd) == ("raw 15 x 0.5 (late: 30 s after the deadline "
+                                    "2025-10-31 23:59 -04:00) = 7")   # not recomputed
+
+
+def test_atomic_write_replaces_and_leaves_no_temp(tmp_path):
+    target = tmp_path / "sub" / "f.txt"
+    atomic.write_text(target, "one")
+    atomic.write_text(target, "two")
+    assert target.read_text() == "two"
+    assert os.listdir(target.parent) == ["f.txt"]
+
+
+def test_atomic_write_disk_full(tmp_path, monkeypatch):
+    target = tmp_path / "f.txt"
+    target.write_text("old")
+    def full(fd):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(atomic.os, "fsync", full)
+    with pytest.raises(OSError) as info:
+        atomic.write_text(target, "new")
+    msg = str(info.value)
+    assert "\n" not in msg and str(target) in msg and "disk is full" in msg
+    assert info.value.errno == errno.ENOSPC
+    assert os.listdir(tmp_path) == ["f.txt"] and target.read_text() == "old"
+
+
+def test_atomic_write_unwritable_folder(tmp_path):
+    blocker = tmp_path / "not_a_folder"
+    blocker.write_text("x")
+    target = blocker / "grades.csv"
+    with pytest.raises(OSError) as info:
+        atomic.write_text(target, "a")
+    msg = str(info.value)
+    assert "\n" not in msg and str(blocker) in msg and "not a folder" in msg
+    assert os.listdir(tmp_path) == ["not_a_folder"]
+    with pytest.raises(report.ReportWriteError, match="not_a_folder"):
+        report.write_all(make_results()[:1], blocker, rubric=RUBRIC)
