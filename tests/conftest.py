@@ -24,3 +24,30 @@ def tiny_arrays(n_train=40, n_test=10, k=5, seed=0):
         lab = np.eye(k, dtype=np.float32)[rng.integers(0, k, n)]
         return img, lab
     return (*split(n_train), *split(n_test))
+
+
+def easy_arrays(n_train=2000, n_test=400, seed=0):
+    """Learnable galaxy-like blobs: the class sets the blob's shape and place."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:69, 0:69]
+    shapes = [(34, 34, 8, 8), (34, 34, 3, 3), (20, 34, 4, 10), (34, 20, 12, 2), (48, 48, 5, 5)]
+
+    def split(n):
+        k = rng.integers(0, 5, n)
+        img = np.empty((n, 69, 69, 1), np.uint8)
+        for i, c in enumerate(k):
+            cy, cx, sy, sx = shapes[c]
+            blob = 180 * np.exp(-((yy - cy) ** 2 / (2 * sy ** 2) + (xx - cx) ** 2 / (2 * sx ** 2)))
+            img[i, :, :, 0] = np.clip(blob + rng.normal(10, 8, (69, 69)), 0, 255)
+        return img, np.eye(5, dtype=np.float32)[k]
+    return (*split(n_train), *split(n_test))
+
+
+@pytest.fixture(scope="session")
+def easy_data(tmp_path_factory):
+    from reference.data import write_course_file
+    return write_course_file(tmp_path_factory.mktemp("data") / "easy.pkl.gz", *easy_arrays())
+
+
+FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
+TEST_RUBRIC = ROOT / "tests" / "fixtures" / "rubric_test.yaml"

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-from jupyter_client import KernelManager
+from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -103,17 +103,45 @@ def _read_notebook(path: Path):
     return nb, ""
 
 
+class _Restart(Exception):
+    """A cell timed out or killed the kernel: re-run without it in a fresh kernel."""
+
+    def __init__(self, index, status, error):
+        super().__init__(error)
+        self.index, self.status, self.error = index, status, error
+
+
+MAX_RESTARTS = 3
+
+
 def _run(job, nb, private, uid, protections) -> Bundle:
+    """Run the notebook; a cell that hangs or crashes the kernel is skipped on a
+    fresh kernel, so everything else still earns its points."""
+    deadline = time.monotonic() + job.timeouts["notebook_seconds"]
+    skipped = {}
+    for _ in range(MAX_RESTARTS + 1):
+        bundle = Bundle(key=job.key, status="executed")
+        try:
+            _attempt(job, nb, private, uid, protections, bundle, skipped, deadline)
+            return bundle
+        except _Restart as r:
+            skipped[r.index] = {"status": r.status, "error": r.error}
+            bundle.notes.append(f"cell {r.index}: {r.error}; the notebook was re-run without it")
+    bundle.notes.append("too many cells hung or crashed: gave up")
+    return bundle
+
+
+def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
     raw = nbformat.writes(nb).encode()
-    # the notebook the kernel runs: set-up cell, the student's cells, probe, ping
-    nb = nbformat.from_dict(nb)
-    nb.cells = [nbformat.v4.new_code_cell(KERNEL_SIDE + "\ninstall_capture()\n")] + nb.cells + \
-        [nbformat.v4.new_code_cell(""), nbformat.v4.new_code_cell("pass")]
+    # the notebook the kernel runs: set-up cell, the student's cells, probe
+    run_nb = nbformat.from_dict(nb)
+    run_nb.cells = [nbformat.v4.new_code_cell(KERNEL_SIDE + "\ninstall_capture()\n")] + \
+        run_nb.cells + [nbformat.v4.new_code_cell("")]
     box = sandbox.make_sandbox(private, raw, "submission.ipynb",
                                Path(job.data_file) if job.data_file else None,
                                job.data_name, uid)
     kdirs = sandbox.write_kernelspec(private, box, job.limits, uid, protections)
-    km = KernelManager(kernel_name="gg-sandbox",
+    km = AsyncKernelManager(kernel_name="gg-sandbox",
                        kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kdirs)]))
     if protections.no_network:
         km.transport = "ipc"
@@ -121,22 +149,19 @@ def _run(job, nb, private, uid, protections) -> Bundle:
         if uid is not None:
             os.chown(ipc, uid, uid)
         km.ip = str(ipc / "k")
-    client = _BoundedClient(nb, km=km, timeout=job.timeouts["cell_seconds"],
+    client = _BoundedClient(run_nb, km=km, timeout=job.timeouts["cell_seconds"],
                             startup_timeout=job.timeouts["startup_seconds"],
-                            allow_errors=True, interrupt_on_timeout=True,
-                            error_on_timeout={"ename": "CellTimeout",
-                                              "evalue": "cell time limit reached"},
+                            allow_errors=True, interrupt_on_timeout=False,
                             record_timing=True, resources={"metadata": {"path": str(box)}})
-    bundle = Bundle(key=job.key, status="executed")
     pid = None
     try:
         with client.setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL):
             pid = getattr(km.provisioner, "pid", None)
-            _cells(client, nb, job, bundle)
+            _cells(client, run_nb, job, bundle, skipped, deadline)
             _probe(client, job, box, uid, bundle)
-    except _KernelGone:
-        bundle.notes.append("the kernel died or stopped answering: no probes could run")
+    except _Restart:
+        raise
     except Exception as exc:   # kernel failed to start, died in set-up, ...
         bundle.notes.append(f"kernel problem: {type(exc).__name__}: {str(exc)[:200]}")
     finally:
@@ -144,7 +169,6 @@ def _run(job, nb, private, uid, protections) -> Bundle:
         if protections.no_network:
             shutil.rmtree(Path(km.ip).parent, ignore_errors=True)
         shutil.rmtree(box, ignore_errors=True)
-    return bundle
 
 
 def _exec(client, index, timeout, source=None):
@@ -160,42 +184,31 @@ def _exec(client, index, timeout, source=None):
     return cell
 
 
-def _cells(client, nb, job, bundle):
+def _cells(client, nb, job, bundle, skipped, deadline):
     """Run the capture set-up, then every student code cell within the limits."""
     _exec(client, 0, 60)
-    deadline = time.monotonic() + job.timeouts["notebook_seconds"]
-    alive = True
-    for i, cell in enumerate(nb.cells[1:-2]):
+    for i, cell in enumerate(nb.cells[1:-1]):
         if cell.cell_type != "code":
             continue
         rec = {"index": i, "status": "ok", "seconds": 0.0, "error": ""}
         bundle.cells.append(rec)
         left = deadline - time.monotonic()
-        if not alive or left <= 0:
-            rec.update(status="not run", error="kernel died earlier" if not alive
-                       else "notebook time limit reached")
+        if i in skipped:
+            rec.update(skipped[i])
+            continue
+        if left <= 0:
+            rec.update(status="not run", error="notebook time limit reached")
             continue
         t0 = time.monotonic()
         client.timeout = min(job.timeouts["cell_seconds"], max(left, 1))
         try:
             client.execute_cell(cell, i + 1)
         except DeadKernelError:
-            rec.update(status="crashed", error="the kernel died while running this cell")
-            alive = False
+            raise _Restart(i, "crashed", "the kernel died while running this cell") from None
         except CellTimeoutError:
-            rec.update(status="timeout", error="cell time limit reached")
+            raise _Restart(i, "timeout", f"stopped at the {client.timeout:g} s time limit") from None
         rec["seconds"] = round(time.monotonic() - t0, 3)
         _note_error(cell, rec)
-        if rec["status"] == "ok" and rec["seconds"] >= client.timeout:
-            rec.update(status="timeout", error=f"stopped at the {client.timeout:g} s cell time limit")
-        if rec["status"] == "timeout" and not _responsive(client):
-            alive = False
-    if not alive:
-        raise _KernelGone()
-
-
-class _KernelGone(Exception):
-    """The student's kernel died or stopped answering: no probes possible."""
 
 
 def _note_error(cell, rec):
@@ -204,14 +217,6 @@ def _note_error(cell, rec):
             ename = out.get("ename", "Error")
             rec.update(status="timeout" if ename == "CellTimeout" else "error",
                        error=f"{ename}: {str(out.get('evalue', ''))[:300]}")
-
-
-def _responsive(client) -> bool:
-    try:
-        _exec(client, len(client.nb.cells) - 1, 15)
-        return True
-    except (CellTimeoutError, DeadKernelError):
-        return False
 
 
 def _probe(client, job, box, uid, bundle):
@@ -223,7 +228,7 @@ def _probe(client, job, box, uid, bundle):
     stem = box / ".gg" / f"out-{nonce}"
     src = (KERNEL_SIDE + f"\nprobe({str(inp)!r}, {str(stem)!r}, {job.names!r}, {nonce!r})\n")
     try:
-        _exec(client, len(client.nb.cells) - 2, 240, src)
+        _exec(client, len(client.nb.cells) - 1, 240, src)
     except (CellTimeoutError, DeadKernelError) as exc:
         bundle.notes.append(f"probes did not finish ({type(exc).__name__})")
     meta, arrays, problem = read_probe_output(stem, nonce)

@@ -138,18 +138,19 @@ def write_kernelspec(private: Path, box: Path, limits: dict, uid: int | None,
     spec = {"uid": uid, "gid": uid, "sandbox": str(box), "limits": limits,
             "env": kernel_env(box),
             "kernel_cmd": [sys.executable, "-m", "ipykernel_launcher"]}
-    spec_path = private / "launch.json"
+    spec_path = private / f"launch-{box.name}.json"
     spec_path.write_text(json.dumps(spec))
     argv = [sys.executable, "-m", "grader.run.launch", "--spec", str(spec_path),
             "-f", "{connection_file}"]
     if protections.no_network:
         argv = ["unshare", "-n", "--"] + argv
-    kdir = private / "kernels" / "gg-sandbox"
+    kdir = private / f"kernels-{box.name}" / "gg-sandbox"
     kdir.mkdir(parents=True)
     (kdir / "kernel.json").write_text(json.dumps(
         {"argv": argv, "display_name": "galaxy-grader sandbox", "language": "python",
+         "interrupt_mode": "message",
          "env": {"PYTHONPATH": str(Path(__file__).resolve().parents[2])}}))
-    return private / "kernels"
+    return kdir.parent
 
 
 def kill_tree(pid: int | None, uid: int | None):

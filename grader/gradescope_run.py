@@ -1,0 +1,52 @@
+"""``grader gradescope``: grade one submission inside Gradescope's container.
+
+Reads the notebook from the submission folder and, when present,
+``submission_metadata.json`` beside it (``created_at``), scores it with the
+same pipeline as ``grader grade`` and writes Gradescope's ``results.json``.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from . import pipeline
+from .check import run
+from .grade import GradeError
+from .report.gradescope import write_results_json
+from .submissions import parse_time
+
+
+def _created_at(submission: Path):
+    meta = submission.parent / "submission_metadata.json"
+    if not meta.exists():
+        return None
+    try:
+        return parse_time(json.loads(meta.read_text())["created_at"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise GradeError(f"{meta}: cannot read created_at ({exc})") from None
+
+
+def main(*, submission, results, rubric=None, data=None) -> int:
+    """Grade the single notebook in ``submission``; write ``results`` JSON.
+
+    submission: folder holding the student's .ipynb; results: path of
+    results.json; rubric/data: as for ``grader grade``.
+    """
+    folder = Path(submission)
+    notebooks = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+    if not notebooks:
+        raise GradeError(f"{folder}: no .ipynb notebook found")
+    result = run(notebooks[0], rubric=rubric, data=data)
+    when = _created_at(folder)
+    if when is not None:
+        from . import rubric as rubric_mod
+        rub = rubric_mod.load(rubric)
+        sub = type("S", (), {"student_id": result.student_id, "submitted_at": when})()
+        late = pipeline.assess_late(sub, rub)
+        from . import late as late_mod
+        result = replace(result, late=late.to_dict(), submitted_at=when.isoformat(),
+                         final=round(late_mod.apply(late, result.score), 2))
+    write_results_json(result, Path(results))
+    print(f"wrote {results}: {result.final:g} points")
+    return 0
