@@ -1,0 +1,35 @@
+import pytest
+
+from grader import rubric
+
+
+def test_course_rubric_loads():
+    r = rubric.load()
+    assert r.check("trained_accuracy").threshold == 0.66
+    assert r.late.multiplier == 0.8 and r.late.policy == "multiplier"
+    assert r.deadline.utcoffset() is not None
+
+
+@pytest.mark.parametrize("text,fragment", [
+    ("checks: {net: {points: 5}}\nbogus: 1\n", "bogus: unknown key"),
+    ("checks: {net: {points: five}}\n", "checks.net.points: expected a number"),
+    ("checks: {nett: {points: 5}}\n", "checks.nett: unknown check"),
+    ("checks: {net: {points: 5}}\ndeadline: 'next tuesday'\n", "deadline: cannot read"),
+    ("checks: {net: {points: 5}}\ndeadline: '2025-10-31 23:59:00'\n", "no time zone"),
+    ("checks: {net: {points: 5}}\nlate: {policy: halve}\n", "late.policy: unknown policy"),
+    ("checks: {net: {points: 5}}\nextensions: {ada: 'soon'}\n", "extensions.ada"),
+    ("checks: [1, 2\n", "not valid YAML"),
+    ("", "expected a mapping"),
+])
+def test_bad_rubrics_give_one_line_errors(tmp_path, text, fragment):
+    p = tmp_path / "rubric.yaml"
+    p.write_text(text)
+    with pytest.raises(rubric.RubricError) as info:
+        rubric.load(p)
+    msg = str(info.value)
+    assert "\n" not in msg and str(p) in msg and fragment in msg, msg
+
+
+def test_missing_rubric(tmp_path):
+    with pytest.raises(rubric.RubricError, match="file not found"):
+        rubric.load(tmp_path / "none.yaml")
