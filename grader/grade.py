@@ -1,6 +1,7 @@
 """``grader grade``: discover -> execute (cached bundles) -> score -> report."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -130,6 +131,7 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     jobs: parallel kernels (default: CPU count); cache: bundle cache folder
     (default: <out>/cache).  Returns 0 when every notebook was graded.
     """
+    t0 = time.monotonic()
     submissions, out = Path(submissions), Path(out)
     rub = rubric_mod.load(rubric)
     found = discover(submissions, manifest=Path(manifest) if manifest else None,
@@ -144,7 +146,9 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
         probe_path = probes.save(ctx.probes.inputs, work / "probe-inputs.npz")
         os.chmod(probe_path, 0o600)
         job_map = make_jobs(found.submissions, rub, data_file, digest, probe_path, work)
+        t1 = time.monotonic()
         bundles = execute_all(job_map, cache, jobs or os.cpu_count() or 1, progress)
+        t2 = time.monotonic()
     finally:
         shutil.rmtree(work, ignore_errors=True)
     results = [pipeline.score(s, bundles.get(s.student_id), ctx, rub) for s in found.submissions]
@@ -152,6 +156,12 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     _keep_previous(out)
     report.write_all(results, out, rubric=rub, problems=list(found.problems),
                      protections=sandbox.detect_protections().describe())
+    t3 = time.monotonic()
+    report.atomic.write_text(out / "timings.json", json.dumps(
+        {"setup_s": round(t1 - t0, 3), "execute_s": round(t2 - t1, 3),
+         "score_and_report_s": round(t3 - t2, 3), "total_s": round(t3 - t0, 3),
+         "workers": jobs or os.cpu_count()},
+        indent=1))
     print(report.summary_table(results))
     for p in found.problems:
         print(f"note: {p}")

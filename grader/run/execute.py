@@ -67,6 +67,7 @@ def execute(job: Job) -> Bundle:
         return Bundle(key=job.key, status="invalid", reason=problem)
     protections = sandbox.detect_protections()
     lease = sandbox.UidLease()
+    sandbox.kill_tree(None, lease.uid)   # leftovers of a grader killed mid-run
     private = Path(tempfile.mkdtemp(prefix="gg-", dir=job.work_dir))
     os.chmod(private, 0o711)
     try:

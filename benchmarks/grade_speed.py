@@ -1,0 +1,88 @@
+"""Grading wall time: `grader grade` vs sequential `jupyter nbconvert --execute`.
+
+    python benchmarks/grade_speed.py --n 20 --repeats 3 [--data F]
+
+Same machine, same run, same notebooks and data.  For each repeat it times
+(a) executing every notebook one after another with nbconvert in a folder
+holding the data file (the bare execution cost), (b) `grader grade -j <cores>`
+from an empty cache, (c) re-scoring after a rubric change (cache reused).
+Prints medians and spreads of the ratios; the grader's own phase timings
+(timings.json) give the check-and-report overhead.
+"""
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.make_submissions import write  # noqa: E402
+from reference import data  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def bare(subs: Path, data_file: Path, work: Path) -> float:
+    work.mkdir()
+    shutil.copy(data_file, work / "dataG.pkl.gz")
+    t = time.perf_counter()
+    for nb in sorted(subs.glob("*.ipynb")):
+        shutil.copy(nb, work / nb.name)
+        subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook",
+                        "--execute", "--allow-errors", "--ExecutePreprocessor.timeout=300",
+                        "--output", f"out-{nb.name}", str(work / nb.name)],
+                       capture_output=True, check=False)
+    return time.perf_counter() - t
+
+
+def grade(subs, out, data_file, rubric, jobs):
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out),
+                    "--data", str(data_file), "--rubric", str(rubric), "-j", str(jobs),
+                    "--no-progress"], capture_output=True, check=False, cwd=ROOT)
+    wall = time.perf_counter() - t
+    return wall, json.loads((out / "timings.json").read_text())
+
+
+def spread(xs):
+    return f"median {statistics.median(xs):.3f} (min {min(xs):.3f}, max {max(xs):.3f})"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=20)
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--data", help="data file (default: built-in synthetic)")
+    a = ap.parse_args()
+    data_file = data.resolve(a.data).resolve()
+    rubric = ROOT / "rubric.yaml"
+    rows = []
+    for r in range(a.repeats):
+        tmp = Path(tempfile.mkdtemp(prefix="gg-bench-"))
+        subs = write(a.n, tmp / "subs")
+        t_bare = bare(subs, data_file, tmp / "bare")
+        t_grade, timings = grade(subs, tmp / "out", data_file, rubric, a.jobs)
+        changed = tmp / "rubric.yaml"
+        changed.write_text(rubric.read_text().replace("plot:            {points: 15",
+                                                      "plot:            {points: 20"))
+        t_rescore, _ = grade(subs, tmp / "out", data_file, changed, a.jobs)
+        rows.append({"bare_s": t_bare, "grade_s": t_grade, "rescore_s": t_rescore,
+                     "overhead": timings["score_and_report_s"] + timings["setup_s"],
+                     "execute_s": timings["execute_s"]})
+        print(json.dumps({k: round(v, 2) for k, v in rows[-1].items()}), flush=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"N = {a.n}, {a.repeats} repeats, -j {a.jobs}")
+    print("grade / sequential bare execution:", spread([x["grade_s"] / x["bare_s"] for x in rows]))
+    print("check-and-report overhead / execution:",
+          spread([x["overhead"] / x["execute_s"] for x in rows]))
+    print("re-score / first grading:", spread([x["rescore_s"] / x["grade_s"] for x in rows]))
+
+
+if __name__ == "__main__":
+    main()

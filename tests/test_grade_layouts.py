@@ -1,0 +1,125 @@
+"""`grader grade` end to end on other layouts and on real and synthetic galaxies."""
+import csv
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from grader import cli
+from tests.conftest import FIXTURES, ROOT, TEST_RUBRIC
+
+FUNCTION_POINTS = {"data_prep": 5, "net": 15, "loss": 10, "loss_grad": 15,
+                   "fraction_correct": 10, "check_extra_credit": 5}
+
+
+def _rows(out):
+    return {r["student_id"]: r for r in csv.DictReader(open(out / "grades.csv"))}
+
+
+def _assert_function_points(row):
+    for col, pts in FUNCTION_POINTS.items():
+        assert float(row[col]) == pts, (col, row)
+
+
+def test_nbgrader_tree_on_the_real_sample(tmp_path, real_sample):
+    for sid, fx in (("ada", "full_marks"), ("bob", "fails_plot_line_only")):
+        d = tmp_path / "course" / "submitted" / sid / "ps7"
+        d.mkdir(parents=True)
+        shutil.copy(FIXTURES / f"{fx}.ipynb", d / "ps7.ipynb")
+        (d / "timestamp.txt").write_text("2025-10-31 20:58:23.948203 America/Los_Angeles\n")
+    out = tmp_path / "out"
+    rc = cli.main(["grade", str(tmp_path / "course"), "--out", str(out), "--rubric", str(TEST_RUBRIC),
+                   "--data", str(real_sample), "-j", "2", "--no-progress"])
+    rows = _rows(out)
+    assert rc == 0 and set(rows) == {"ada", "bob"}
+    _assert_function_points(rows["ada"])
+    _assert_function_points(rows["bob"])
+    assert float(rows["ada"]["plot"]) == 15 and float(rows["bob"]["plot"]) == 0
+    # 20:58 Los Angeles = 23:58 New York: one minute before the deadline
+    assert rows["ada"]["late"] == "no" and rows["ada"]["time_source"] == "timestamp.txt"
+
+
+GRADESCOPE_YML = """\
+submission_1001:
+  :submitters:
+  - :name: Ada Lovelace
+    :sid: '1001'
+    :email: ada@example.edu
+  :created_at: 2025-11-01 10:00:00.000000000 -04:00
+  :score: 0.0
+"""
+
+
+@pytest.mark.slow
+def test_gradescope_export_on_the_default_synthetic_data(tmp_path):
+    root = tmp_path / "export"
+    (root / "submission_1001").mkdir(parents=True)
+    shutil.copy(FIXTURES / "full_marks.ipynb", root / "submission_1001" / "hw.ipynb")
+    (root / "submission_metadata.yml").write_text(GRADESCOPE_YML)
+    out = tmp_path / "out"
+    rc = cli.main(["grade", str(root), "--out", str(out), "--rubric", str(TEST_RUBRIC),
+                   "-j", "1", "--no-progress"])
+    row = _rows(out)["1001"]
+    assert rc == 0
+    _assert_function_points(row)
+    assert row["late"] == "yes" and float(row["multiplier"]) == 0.8
+    assert row["time_source"] == "submission_metadata.yml"
+    assert float(row["final"]) == pytest.approx(0.8 * float(row["raw_total"]), abs=0.01)
+
+
+def test_no_notebooks_is_a_clear_message(tmp_path, capsys, easy_data):
+    (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "readme.txt").write_text("nothing here")
+    rc = cli.main(["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "o"),
+                   "--rubric", str(TEST_RUBRIC), "--data", str(easy_data), "--no-progress"])
+    assert rc == 0
+    assert "no notebooks found" in capsys.readouterr().out
+
+
+def test_bad_inputs_are_one_line_errors(tmp_path, capsys, easy_data):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    shutil.copy(FIXTURES / "full_marks.ipynb", subs / "ada.ipynb")
+    cases = [
+        (["grade", str(tmp_path / "missing")], "missing"),
+        (["grade", str(subs), "--out", str(subs / "out")], "must not be inside"),
+        (["grade", str(subs), "--data", str(tmp_path / "none.pkl.gz")], "file not found"),
+        (["grade", str(subs), "--rubric", str(tmp_path / "r.yaml")], "file not found"),
+    ]
+    for argv, fragment in cases:
+        assert cli.main(argv + ["--no-progress"]) == 2, argv
+        err = capsys.readouterr().err.strip()
+        assert fragment in err and "\n" not in err, err
+    assert sorted(p.name for p in subs.iterdir()) == ["ada.ipynb"]
+
+
+def test_sigkill_mid_batch_then_resume_gives_the_same_csv(tmp_path, easy_data):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    for sid in ("a", "b", "c"):
+        shutil.copy(FIXTURES / "full_marks.ipynb", subs / f"{sid}.ipynb")
+    os.utime(subs / "a.ipynb", (1761900000, 1761900000))
+    os.utime(subs / "b.ipynb", (1761900000, 1761900000))
+    os.utime(subs / "c.ipynb", (1761900000, 1761900000))
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out),
+           "--rubric", str(TEST_RUBRIC), "--data", str(easy_data), "-j", "1", "--no-progress"]
+    proc = subprocess.Popen(cmd, start_new_session=True, cwd=ROOT)
+    cache = out / "cache"
+    deadline = time.time() + 240
+    while time.time() < deadline and not (cache.exists() and any(
+            p.is_dir() and not p.name.startswith(".") for p in cache.iterdir())):
+        time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)         # the grader and its workers, mid-batch
+    proc.wait()
+    finished = {p.name for p in cache.iterdir() if not p.name.startswith(".")}
+    assert 1 <= len(finished) < 3 and not (out / "grades.csv").exists()
+    assert subprocess.run(cmd, cwd=ROOT).returncode == 0
+    resumed = (out / "grades.csv").read_bytes()
+    again = tmp_path / "again"
+    assert subprocess.run(cmd[:6] + [str(again)] + cmd[7:], cwd=ROOT).returncode == 0
+    assert (again / "grades.csv").read_bytes() == resumed
