@@ -6,22 +6,19 @@ checks only the network's pieces, for iterating on parts (b)-(c).
 """
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from dataclasses import replace
 from pathlib import Path
 
-from . import pipeline, probes, rubric as rubric_mod
-from .grade import GradeError, make_jobs, prepare_batch
-from .run.executor import SerialExecutor
+from . import pipeline, rubric as rubric_mod
+from .grade import GradeError, execute_submissions, prepare_batch
 from .submissions import Submission
 
 QUICK_CHECKS = ("data_prep", "net", "loss", "loss_grad", "fraction_correct", "extra_credit")
 QUICK_CELL_SECONDS = 20
 
 
-def run(notebook, *, rubric=None, data=None, quick=False):
+def run(notebook, *, rubric=None, data=None, quick=False, submitted_at=None,
+        time_source="none"):
     """Execute and score one notebook; returns its SubmissionResult."""
     path = Path(notebook)
     if not path.is_file():
@@ -30,17 +27,10 @@ def run(notebook, *, rubric=None, data=None, quick=False):
     if quick:
         rub = replace(rub, timeouts=replace(rub.timeouts, cell_seconds=QUICK_CELL_SECONDS))
     data_file, digest, ctx = prepare_batch(rub, data)
-    sub = Submission(student_id=path.stem, notebook=path, submitted_at=None,
-                     time_source="none", notes=())
-    work = Path(tempfile.mkdtemp(prefix="galaxy-grader-"))
-    os.chmod(work, 0o711)
-    try:
-        probe_path = probes.save(ctx.probes.inputs, work / "probe-inputs.npz")
-        os.chmod(probe_path, 0o600)
-        job = make_jobs([sub], rub, data_file, digest, probe_path, work)[sub.student_id]
-        (_, bundle), = SerialExecutor().map([job])
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    sub = Submission(student_id=path.stem, notebook=path, submitted_at=submitted_at,
+                     time_source=time_source, notes=())
+    bundle = execute_submissions([sub], rub, data_file, digest, ctx, cache=None, workers=1,
+                                 progress=False)[sub.student_id]
     return pipeline.score(sub, bundle, ctx, rub, only=QUICK_CHECKS if quick else None)
 
 

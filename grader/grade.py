@@ -66,11 +66,11 @@ def make_jobs(subs, rubric, data_file, digest, probe_path, work_dir):
     return jobs
 
 
-def execute_all(jobs, cache: Path, workers: int, progress=True) -> dict:
+def execute_all(jobs, cache: Path | None, workers: int, progress=True) -> dict:
     """Bundles for every job: cached ones reused, the rest run in parallel."""
     bundles, todo = {}, []
     for sid, job in jobs.items():
-        cached = artifacts.load(cache, job.key)
+        cached = artifacts.load(cache, job.key) if cache else None
         if cached is not None:
             bundles[sid] = cached
         else:
@@ -80,7 +80,7 @@ def execute_all(jobs, cache: Path, workers: int, progress=True) -> dict:
         from tqdm import tqdm
         bar = tqdm(total=len(todo), unit="notebook", desc="executing", file=sys.stderr)
     for job, bundle in LocalPoolExecutor(workers).map(todo):
-        if bundle.status in ("executed", "invalid"):
+        if cache and bundle.status in ("executed", "invalid"):
             artifacts.save(bundle, cache)          # saved as each finishes: resumable
         bundles[job.student_id] = bundle
         if bar:
@@ -89,6 +89,19 @@ def execute_all(jobs, cache: Path, workers: int, progress=True) -> dict:
     if bar:
         bar.close()
     return bundles
+
+
+def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, progress):
+    """Write the probe inputs to a private work folder and execute every submission."""
+    work = Path(tempfile.mkdtemp(prefix="galaxy-grader-"))
+    os.chmod(work, 0o711)          # sandbox uids must reach their own folders inside
+    try:
+        probe_path = probes.save(ctx.probes.inputs, work / "probe-inputs.npz")
+        os.chmod(probe_path, 0o600)
+        job_map = make_jobs(subs, rub, data_file, digest, probe_path, work)
+        return execute_all(job_map, cache, workers, progress)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _check_out_dir(out: Path, submissions: Path):
@@ -140,17 +153,10 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     cache = Path(cache) if cache else out / "cache"
     cache.mkdir(parents=True, exist_ok=True)
     data_file, digest, ctx = prepare_batch(rub, data)
-    work = Path(tempfile.mkdtemp(prefix="galaxy-grader-"))
-    os.chmod(work, 0o711)
-    try:
-        probe_path = probes.save(ctx.probes.inputs, work / "probe-inputs.npz")
-        os.chmod(probe_path, 0o600)
-        job_map = make_jobs(found.submissions, rub, data_file, digest, probe_path, work)
-        t1 = time.monotonic()
-        bundles = execute_all(job_map, cache, jobs or os.cpu_count() or 1, progress)
-        t2 = time.monotonic()
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+    t1 = time.monotonic()
+    bundles = execute_submissions(found.submissions, rub, data_file, digest, ctx, cache=cache,
+                                  workers=jobs or os.cpu_count() or 1, progress=progress)
+    t2 = time.monotonic()
     results = [pipeline.score(s, bundles.get(s.student_id), ctx, rub) for s in found.submissions]
     from . import report
     _keep_previous(out)

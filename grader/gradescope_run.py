@@ -7,10 +7,8 @@ same pipeline as ``grader grade`` and writes Gradescope's ``results.json``.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
-from . import pipeline
 from .check import run
 from .grade import GradeError
 from .report.gradescope import write_results_json
@@ -37,16 +35,9 @@ def main(*, submission, results, rubric=None, data=None) -> int:
     notebooks = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
     if not notebooks:
         raise GradeError(f"{folder}: no .ipynb notebook found")
-    result = run(notebooks[0], rubric=rubric, data=data)
     when = _created_at(folder)
-    if when is not None:
-        from . import rubric as rubric_mod
-        rub = rubric_mod.load(rubric)
-        sub = type("S", (), {"student_id": result.student_id, "submitted_at": when})()
-        late = pipeline.assess_late(sub, rub)
-        from . import late as late_mod
-        result = replace(result, late=late.to_dict(), submitted_at=when.isoformat(),
-                         final=round(late_mod.apply(late, result.score), 2))
+    result = run(notebooks[0], rubric=rubric, data=data, submitted_at=when,
+                 time_source="submission_metadata.json" if when else "none")
     write_results_json(result, Path(results))
     print(f"wrote {results}: {result.final:g} points")
     return 0

@@ -123,3 +123,22 @@ def test_sigkill_mid_batch_then_resume_gives_the_same_csv(tmp_path, easy_data):
     again = tmp_path / "again"
     assert subprocess.run(cmd[:6] + [str(again)] + cmd[7:], cwd=ROOT).returncode == 0
     assert (again / "grades.csv").read_bytes() == resumed
+
+
+def test_gradescope_autograder_results_json(tmp_path, easy_data):
+    sub = tmp_path / "autograder" / "submission"
+    sub.mkdir(parents=True)
+    shutil.copy(FIXTURES / "no_extra_credit.ipynb", sub / "hw.ipynb")
+    (tmp_path / "autograder" / "submission_metadata.json").write_text(
+        '{"created_at": "2025-11-02T10:00:00.000000-05:00", "users": [{"id": 1}]}')
+    results = tmp_path / "autograder" / "results" / "results.json"
+    rc = cli.main(["gradescope", "--submission", str(sub), "--results", str(results),
+                   "--rubric", str(TEST_RUBRIC), "--data", str(easy_data)])
+    import json
+    doc = json.loads(results.read_text())
+    assert rc == 0
+    assert doc["score"] == pytest.approx(80.0)          # 100 points, late: x 0.8
+    by_name = {t["name"]: t for t in doc["tests"]}
+    assert by_name["net"]["status"] == "passed" and by_name["extra_credit"]["status"] == "failed"
+    assert cli.main(["gradescope", "--submission", str(tmp_path / "none"),
+                     "--results", str(results)]) == 2
