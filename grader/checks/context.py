@@ -3,12 +3,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
 from reference import model
 
 from ..probes import ProbeSet, params_of
+
+# compiled once per process: op-by-op dispatch would compile ~60 small programs
+_net = jax.jit(model.net)
+_loss = jax.jit(model.loss)
+_fraction_correct = jax.jit(model.fractionCorrect)
+_batch_grad = jax.jit(model.batch_loss_grad)
 
 
 @dataclass
@@ -28,11 +35,11 @@ class Context:
         inp = probes.inputs
         P = [jnp.asarray(p) for p in params_of(inp)]
         X, Y = jnp.asarray(inp["images"]), jnp.asarray(inp["labels"])
-        net = [np.asarray(model.net(P, x), np.float64) for x in X]
-        loss = [float(model.loss(P, x, y)) for x, y in zip(X, Y)]
+        net = [np.asarray(_net(P, x), np.float64) for x in X]
+        loss = [float(_loss(P, x, y)) for x, y in zip(X, Y)]
         grads = [[np.asarray(g, np.float64) for g in model.loss_grad(P, x, y)] for x, y in zip(X, Y)]
-        fc = float(model.fractionCorrect(P, jnp.asarray(inp["fc_images"]), jnp.asarray(inp["fc_labels"])))
-        bg = [np.asarray(g, np.float64) for g in model.batch_loss_grad(
+        fc = float(_fraction_correct(P, jnp.asarray(inp["fc_images"]), jnp.asarray(inp["fc_labels"])))
+        bg = [np.asarray(g, np.float64) for g in _batch_grad(
             P, jnp.asarray(inp["batch_images"]), jnp.asarray(inp["batch_labels"]))]
         return cls(probes, rtol, atol, net, loss, grads, fc, bg, hidden)
 

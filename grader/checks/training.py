@@ -1,6 +1,7 @@
 """Checks of the data preparation, the trained network and its plot."""
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -58,8 +59,11 @@ def student_params(bundle):
     return [jnp.asarray(a, jnp.float32) for a in ps], ""
 
 
+_fraction_correct = jax.jit(model.fractionCorrect)
+
+
 def accuracy_of(params, x, y) -> float:
-    return float(model.fractionCorrect(params, jnp.asarray(x), jnp.asarray(y)))
+    return float(_fraction_correct(params, jnp.asarray(x), jnp.asarray(y)))
 
 
 def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
