@@ -59,6 +59,7 @@ def main():
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--data", help="data file (default: built-in synthetic)")
+    ap.add_argument("--nbgrader-python", help="a Python with nbgrader installed (adds (d))")
     a = ap.parse_args()
     data_file = data.resolve(a.data).resolve()
     rubric = ROOT / "rubric.yaml"
@@ -72,9 +73,15 @@ def main():
         changed.write_text(rubric.read_text().replace("plot:            {points: 15",
                                                       "plot:            {points: 20"))
         t_rescore, _ = grade(subs, tmp / "out", data_file, changed, a.jobs)
-        rows.append({"bare_s": t_bare, "grade_s": t_grade, "rescore_s": t_rescore,
-                     "overhead": timings["score_and_report_s"] + timings["setup_s"],
-                     "execute_s": timings["execute_s"]})
+        row = {"bare_s": t_bare, "grade_s": t_grade, "rescore_s": t_rescore,
+               "overhead": timings["score_and_report_s"] + timings["setup_s"],
+               "execute_s": timings["execute_s"]}
+        if a.nbgrader_python:
+            t = time.perf_counter()
+            subprocess.run([a.nbgrader_python, str(ROOT / "benchmarks" / "nbgrader_baseline.py"),
+                            "--n", str(a.n), "--data", str(data_file)], check=True, cwd=ROOT)
+            row["nbgrader_s"] = time.perf_counter() - t
+        rows.append(row)
         print(json.dumps({k: round(v, 2) for k, v in rows[-1].items()}), flush=True)
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"N = {a.n}, {a.repeats} repeats, -j {a.jobs}")
@@ -82,6 +89,9 @@ def main():
     print("check-and-report overhead / execution:",
           spread([x["overhead"] / x["execute_s"] for x in rows]))
     print("re-score / first grading:", spread([x["rescore_s"] / x["grade_s"] for x in rows]))
+    if a.nbgrader_python:
+        print("nbgrader autograde / grade:", spread([x["nbgrader_s"] / x["grade_s"] for x in rows]))
+    print("peak memory per worker: see max_rss_mb in the grader's timings.json")
 
 
 if __name__ == "__main__":
