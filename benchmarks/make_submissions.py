@@ -11,7 +11,9 @@ from pathlib import Path
 
 import nbformat
 
-from tests.fixtures import make_fixtures as fx
+import sys  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.fixtures import make_fixtures as fx  # noqa: E402
 
 PY_LOOP = '''X, Y = jnp.asarray(train_images), jnp.asarray(train_labels)
 rng = np.random.default_rng(0)
