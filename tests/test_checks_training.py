@@ -1,0 +1,61 @@
+"""Training checks as pure functions of a bundle (no kernel needed)."""
+import jax
+import numpy as np
+
+from grader import probes
+from grader.checks.context import Context
+from grader.checks.training import check_hidden_accuracy, check_trained_accuracy
+from grader.rubric import CheckSpec
+from grader.run.artifacts import Bundle
+from reference import model, train
+from tests.conftest import easy_arrays
+from reference.data import prepare
+
+
+def _bundle(params):
+    arrays = {f"params/{i}": np.asarray(p) for i, p in enumerate(params)}
+    return Bundle(key="k", status="executed", probe={"found": {"params": 4}}, arrays=arrays)
+
+
+def _setup():
+    tr, trl, te, tel = easy_arrays(n_train=600, n_test=200, seed=3)
+    tx, ty = prepare(tr, trl)
+    vx, vy = prepare(te, tel)
+    pset = probes.make((tx, ty, vx, vy), seed=1, n_images=2, batch_size=4)
+    return tx, ty, vx, vy, pset
+
+
+def test_hidden_check_flags_training_on_the_test_set():
+    tx, ty, vx, vy, pset = _setup()
+    hidden = (tx[:200], ty[:200])                  # images the "student" never trained on
+    ctx = Context.build(pset, rtol=1e-3, atol=1e-5, hidden=hidden)
+    spec = CheckSpec(points=5, max_gap=0.08)
+    # honest: trained on part of the training set -> similar accuracy on both sets
+    honest = train.train_sgd(tx[200:], ty[200:], vx, vy, seed=0, n_records=3,
+                             record_every=2000, lr=1e-2)
+    ok = check_hidden_accuracy(_bundle(honest.params), ctx, spec, {})
+    # cheat: trained on the test set, randomly relabelled so it cannot generalise
+    rng = np.random.default_rng(0)
+    vy_fake = np.eye(5, dtype=np.float32)[rng.integers(0, 5, len(vy))]
+    ctx_cheat = Context.build(probes.make((tx, ty, vx, vy_fake), seed=1, n_images=2, batch_size=4),
+                              rtol=1e-3, atol=1e-5, hidden=hidden)
+    cheat = train.train_sgd(vx, vy_fake, vx, vy_fake, seed=0, n_records=6,
+                            record_every=2000, lr=3e-2)
+    bad = check_hidden_accuracy(_bundle(cheat.params), ctx_cheat, spec, {})
+    assert ok.score == 5 and not ok.details["flag"], ok.message
+    assert bad.score == 0 and bad.details["flag"], bad.message
+    assert "trained on the test data" in bad.message
+
+
+def test_trained_accuracy_partial_credit_is_linear_between_floor_and_goal():
+    tx, ty, vx, vy, pset = _setup()
+    ctx = Context.build(pset, rtol=1e-3, atol=1e-5)
+    params = model.init_params(jax.random.PRNGKey(0))
+    res = check_trained_accuracy(_bundle(params), ctx, CheckSpec(points=30, threshold=0.66,
+                                                                 floor=0.0), {})
+    acc = res.details["accuracy"]
+    assert acc < 0.66
+    assert res.score == round(30 * acc / 0.66, 2)
+    wrong = [np.asarray(p).T if i == 0 else np.asarray(p) for i, p in enumerate(params)]
+    res = check_trained_accuracy(_bundle(wrong), ctx, CheckSpec(points=30, threshold=0.66), {})
+    assert res.score == 0 and "transposed" in res.message
