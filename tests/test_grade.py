@@ -17,7 +17,8 @@ EXPECTED = {
     "late_with_extension": 105,      # extension: not late
     "fails_sigmoid_typo": 20,        # data prep 5 + plot 15: every function and training fail
     "fails_loss_missing_one_minus_y": 82,   # loss 0, gradient of own loss 7/15, batch grad 0
-    "fails_transposed_w1": 5,        # only data preparation: params have the wrong shape
+    "fails_transposed_w1": None,     # per item below: whether its own training curve stays
+                                     # finite (plot 0 or 15) varies between machines
     "fails_gradient": 90,            # gradient 0; its training still reaches the goal
     "fails_accuracy_printed_not_reached": 75,   # everything but trained accuracy
     "fails_plot_line_only": 90,
