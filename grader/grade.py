@@ -46,8 +46,12 @@ def prepare_batch(rubric, data_override=None):
     return data_file, artifacts.file_digest(data_file), ctx
 
 
-def make_jobs(subs, rubric, data_file, digest, probe_path, work_dir):
+def make_jobs(subs, rubric, data_file, digest, probe_path, work_dir, hide=()):
     settings = execution_settings(rubric)
+    # paths kernels must not see (they are covered inside each kernel's mount namespace)
+    hidden = [rubric.source, data_file] + ([Path(rubric.source).parent / rubric.data.hidden_file]
+                                           if rubric.data.hidden_file else [])
+    hide = sorted({str(Path(h).absolute()) for h in [*hide, *hidden]})
     jobs = {}
     for sub in subs:
         if sub.notebook is None:
@@ -62,7 +66,7 @@ def make_jobs(subs, rubric, data_file, digest, probe_path, work_dir):
             data_file=str(data_file), data_name=rubric.data.name_in_notebook,
             probe_inputs=str(probe_path), names=asdict(rubric.names),
             timeouts=asdict(rubric.timeouts), limits=asdict(rubric.limits),
-            work_dir=str(work_dir))
+            work_dir=str(work_dir), extra={"hide": hide})
     return jobs
 
 
@@ -91,14 +95,14 @@ def execute_all(jobs, cache: Path | None, workers: int, progress=True) -> dict:
     return bundles
 
 
-def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, progress):
+def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, progress, hide=()):
     """Write the probe inputs to a private work folder and execute every submission."""
     work = Path(tempfile.mkdtemp(prefix="galaxy-grader-"))
     os.chmod(work, 0o711)          # sandbox uids must reach their own folders inside
     try:
         probe_path = probes.save(ctx.probes.inputs, work / "probe-inputs.npz")
         os.chmod(probe_path, 0o600)
-        job_map = make_jobs(subs, rub, data_file, digest, probe_path, work)
+        job_map = make_jobs(subs, rub, data_file, digest, probe_path, work, hide)
         return execute_all(job_map, cache, workers, progress)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -155,9 +159,12 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     data_file, digest, ctx = prepare_batch(rub, data)
     t1 = time.monotonic()
     bundles = execute_submissions(found.submissions, rub, data_file, digest, ctx, cache=cache,
-                                  workers=jobs or os.cpu_count() or 1, progress=progress)
+                                  workers=jobs or os.cpu_count() or 1, progress=progress,
+                                  hide=(submissions, out, cache))
     t2 = time.monotonic()
     results = [pipeline.score(s, bundles.get(s.student_id), ctx, rub) for s in found.submissions]
+    for r in results:       # a file name that is not UTF-8 is shown escaped in the reports
+        r.notebook = os.fsencode(r.notebook).decode("utf-8", "backslashreplace")
     from . import report
     _keep_previous(out)
     report.write_all(results, out, rubric=rub, problems=list(found.problems),

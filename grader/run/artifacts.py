@@ -13,7 +13,9 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 import tempfile
+import zipfile
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -43,8 +45,9 @@ class Bundle:
 
     def get_list(self, key):
         """A list-valued probe output (``key/0``, ``key/1``, ...) or None."""
-        n = self.probe.get("found", {}).get(key)
-        if not isinstance(n, int):
+        found = self.probe.get("found") if isinstance(self.probe, dict) else None
+        n = found.get(key) if isinstance(found, dict) else None
+        if not isinstance(n, int) or isinstance(n, bool) or not 0 <= n <= len(self.arrays):
             return None
         items = [self.arrays.get(f"{key}/{i}") for i in range(n)]
         return None if any(i is None for i in items) else items
@@ -99,17 +102,57 @@ def load(cache: Path, key: str) -> Bundle | None:
         return None
 
 
-def read_probe_output(stem: Path, nonce: str) -> tuple[dict, dict, str]:
+MAX_META_BYTES = 50 * 1024 * 1024
+
+
+def _open_plain(path: Path, uid: int | None, limit: int):
+    """Open a file the kernel wrote: no link followed, never blocks (FIFOs),
+    only a regular file of the kernel's own uid, at most ``limit`` bytes."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    fh = os.fdopen(fd, "rb")
+    st = os.fstat(fd)
+    why = ("not a regular file" if not stat.S_ISREG(st.st_mode) else
+           "not written by the sandbox" if uid is not None and st.st_uid != uid else
+           "hard-linked" if st.st_nlink != 1 else
+           "too large" if st.st_size > limit else "")
+    if why:
+        fh.close()
+        raise _Refused(why)
+    return fh
+
+
+class _Refused(ValueError):
+    pass
+
+
+def read_probe_output(stem: Path, nonce: str, uid: int | None = None) -> tuple[dict, dict, str]:
     """Read what the probe cell wrote; anything forged or oversized is dropped."""
     try:
-        meta = json.loads(stem.with_suffix(".json").read_text()[:50_000_000])
+        with _open_plain(stem.with_suffix(".json"), uid, MAX_META_BYTES) as fh:
+            meta = json.loads(fh.read(MAX_META_BYTES + 1))
         if not isinstance(meta, dict) or meta.get("nonce") != nonce:
             return {}, {}, "probe output missing or not written by this run's probe"
-        npz_path = stem.with_suffix(".npz")
-        if npz_path.stat().st_size > MAX_ARRAYS_BYTES:
-            return meta, {}, "probe arrays too large"
-        with np.load(npz_path, allow_pickle=False) as npz:
-            arrays = {k: np.asarray(npz[k]) for k in npz.files}
-        return meta, arrays, ""
-    except (OSError, ValueError, TypeError) as exc:
+        for k, kind in (("errors", dict), ("found", dict), ("figures", list)):
+            meta[k] = meta[k] if isinstance(meta.get(k), kind) else kind()
+        with _open_plain(stem.with_suffix(".npz"), uid, MAX_ARRAYS_BYTES) as fh:
+            with zipfile.ZipFile(fh) as zf:      # what the entries unpack to, before np.load
+                if sum(i.file_size for i in zf.infolist()) > MAX_ARRAYS_BYTES:
+                    raise _Refused("arrays too large")
+            fh.seek(0)
+            npz = np.load(fh, allow_pickle=False)
+            arrays = {}
+            for k in npz.files:
+                arr = np.asarray(npz[k])
+                if arr.dtype.kind not in "biuf":
+                    raise _Refused(f"array {k[:40]!r} is not numeric")
+                arrays[k] = arr
+            npz.close()
+        return meta, arrays, str(meta["errors"].get("probe", ""))[:400]
+    except FileNotFoundError:
+        return {}, {}, "probe output missing (the probe cell did not finish)"
+    except _Refused as exc:
+        return {}, {}, f"probe output refused ({exc})"
+    except (OSError, ValueError, TypeError, RecursionError, MemoryError, EOFError) as exc:
+        return {}, {}, f"probe output unreadable ({type(exc).__name__})"
+    except Exception as exc:  # a crafted file must never stop the batch
         return {}, {}, f"probe output unreadable ({type(exc).__name__})"

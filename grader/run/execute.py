@@ -3,6 +3,12 @@
 A small facade over nbclient: ``allow_errors`` on (partial credit for what
 works), per-cell and per-notebook time limits, and the kernel always shut
 down and its whole process tree killed in ``finally``.
+
+Nothing the kernel can reach is trusted: notebooks are read with a size cap;
+the kernel's messages are capped in size (``MAX_MESSAGE_BYTES``) and kept
+only up to ``OUTPUT_BUDGET``; the probe inputs go to a root-owned folder and
+the probe output is read from a folder the kernel cannot swap for a link,
+without following links, with size caps (``artifacts.read_probe_output``).
 """
 from __future__ import annotations
 
@@ -17,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import zmq
+import zmq.asyncio
 from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
@@ -24,11 +32,10 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from . import sandbox
 from .artifacts import Bundle, read_probe_output
+from .notebook import PROBE_BUDGET, probe_source, read_notebook, setup_source
 
-KERNEL_SIDE = (Path(__file__).parent / "kernel_side.py").read_text()
-MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
-MAX_CELLS = 2000
 OUTPUT_BUDGET = 2 * 1024 * 1024      # bytes of cell output kept in memory per notebook
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # a bigger message from the kernel is dropped unread
 
 
 @dataclass(frozen=True)
@@ -50,19 +57,37 @@ class Job:
 class _BoundedClient(NotebookClient):
     """NotebookClient that keeps at most OUTPUT_BUDGET bytes of outputs."""
     kept = 0
+    dropped = 0
 
     def output(self, outs, msg, display_id, cell_index):
-        size = len(json.dumps(msg.get("content", {}), default=str))
+        content = msg.get("content", {})
+        if msg["msg_type"] == "stream":
+            size = len(content.get("text", ""))
+        else:
+            size = len(json.dumps(content, default=str))
         if self.kept + size > OUTPUT_BUDGET and msg["msg_type"] != "error":
+            self.dropped += size
             return None
         self.kept += size
         return super().output(outs, msg, display_id, cell_index)
 
 
+class _Manager(AsyncKernelManager):
+    """Its clients refuse any single message over MAX_MESSAGE_BYTES (the
+    transport drops it before it is read into the grader's memory)."""
+
+    def client(self, **kwargs):
+        ctx = zmq.asyncio.Context()
+        ctx.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
+        kc = super().client(context=ctx, **kwargs)
+        kc._created_context = True         # closed with the client
+        return kc
+
+
 def execute(job: Job) -> Bundle:
     """Execute ``job.notebook``; never raises for anything the student did."""
     started = time.monotonic()
-    nb, problem = _read_notebook(Path(job.notebook))
+    nb, problem = read_notebook(Path(job.notebook))
     if nb is None:
         return Bundle(key=job.key, status="invalid", reason=problem)
     protections = sandbox.detect_protections()
@@ -80,30 +105,6 @@ def execute(job: Job) -> Bundle:
     return bundle
 
 
-def _read_notebook(path: Path):
-    try:
-        if path.stat().st_size > MAX_NOTEBOOK_BYTES:
-            return None, f"notebook is {path.stat().st_size // 2**20} MB (limit " \
-                         f"{MAX_NOTEBOOK_BYTES // 2**20} MB)"
-        raw = path.read_bytes()
-        nb = nbformat.reads(raw.decode("utf-8"), as_version=4)
-    except UnicodeDecodeError:
-        return None, "notebook is not UTF-8 text"
-    except (OSError, ValueError, AttributeError, KeyError, TypeError) as exc:
-        return None, f"not a readable Jupyter notebook ({type(exc).__name__})"
-    except Exception as exc:
-        return None, f"not a readable Jupyter notebook ({type(exc).__name__})"
-    if not isinstance(nb, dict) or "cells" not in nb:
-        return None, "not a Jupyter notebook (no cells)"
-    lang = (nb.metadata.get("kernelspec", {}) or {}).get("language") or \
-        (nb.metadata.get("language_info", {}) or {}).get("name") or "python"
-    if str(lang).lower() != "python":
-        return None, f"notebook is written for {lang!r}, not Python"
-    if len(nb.cells) > MAX_CELLS:
-        return None, f"notebook has {len(nb.cells)} cells (limit {MAX_CELLS})"
-    return nb, ""
-
-
 class _Restart(Exception):
     """A cell timed out or killed the kernel: re-run without it in a fresh kernel."""
 
@@ -119,16 +120,16 @@ def _run(job, nb, private, uid, protections) -> Bundle:
     """Run the notebook; a cell that hangs or crashes the kernel is skipped on a
     fresh kernel, so everything else still earns its points."""
     deadline = time.monotonic() + job.timeouts["notebook_seconds"]
-    skipped = {}
+    skipped, notes = {}, []
     for _ in range(MAX_RESTARTS + 1):
-        bundle = Bundle(key=job.key, status="executed")
+        bundle = Bundle(key=job.key, status="executed", notes=list(notes))
         try:
             _attempt(job, nb, private, uid, protections, bundle, skipped, deadline)
             return bundle
         except _Restart as r:
             skipped[r.index] = {"status": r.status, "error": r.error}
-            bundle.notes.append(f"cell {r.index}: {r.error}; the notebook was re-run without it")
-    bundle.notes.append("too many cells hung or crashed: gave up")
+            notes.append(f"cell {r.index}: {r.error}; the notebook was re-run without it")
+    bundle.notes = notes + ["too many cells hung or crashed: gave up"]
     return bundle
 
 
@@ -136,40 +137,48 @@ def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
     raw = nbformat.writes(nb).encode()
     # the notebook the kernel runs: set-up cell, the student's cells, probe
     run_nb = nbformat.from_dict(nb)
-    run_nb.cells = [nbformat.v4.new_code_cell(KERNEL_SIDE + "\ninstall_capture()\n")] + \
+    run_nb.cells = [nbformat.v4.new_code_cell(setup_source())] + \
         run_nb.cells + [nbformat.v4.new_code_cell("")]
     box = sandbox.make_sandbox(private, raw, "submission.ipynb",
                                Path(job.data_file) if job.data_file else None,
                                job.data_name, uid)
-    kdirs = sandbox.write_kernelspec(private, box, job.limits, uid, protections)
-    km = AsyncKernelManager(kernel_name="gg-sandbox",
-                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kdirs)]))
-    if protections.no_network:
-        km.transport = "ipc"
-        ipc = Path(tempfile.mkdtemp(prefix="ipc-", dir="/tmp"))
-        if uid is not None:
-            os.chown(ipc, uid, uid)
-        km.ip = str(ipc / "k")
-    client = _BoundedClient(run_nb, km=km, timeout=job.timeouts["cell_seconds"],
-                            startup_timeout=job.timeouts["startup_seconds"],
-                            allow_errors=True, interrupt_on_timeout=False,
-                            record_timing=True, resources={"metadata": {"path": str(box)}})
+    ipc = None
     pid = None
     try:
+        kdirs = sandbox.write_kernelspec(private, box, job.limits, uid, protections,
+                                         hide=(job.extra or {}).get("hide", ()))
+        km = _Manager(kernel_name="gg-sandbox",
+                      kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kdirs)]))
+        if protections.no_network:
+            km.transport = "ipc"
+            ipc = Path(tempfile.mkdtemp(prefix="ipc-", dir="/tmp"))
+            if uid is not None:
+                os.chown(ipc, uid, uid)
+            km.ip = str(ipc / "k")
+        client = _BoundedClient(run_nb, km=km, timeout=job.timeouts["cell_seconds"],
+                                startup_timeout=job.timeouts["startup_seconds"],
+                                allow_errors=True, interrupt_on_timeout=False,
+                                record_timing=True, shutdown_kernel="immediate",
+                                resources={"metadata": {"path": str(box.path)}})
         with client.setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL):
             pid = getattr(km.provisioner, "pid", None)
             _cells(client, run_nb, job, bundle, skipped, deadline)
-            _probe(client, job, box, uid, bundle)
+            _probe(client, job, private, box, uid, bundle)
+        if client.dropped:
+            bundle.notes.append(f"{client.dropped / 2**20:.0f} MB of cell output was not kept "
+                                f"(limit {OUTPUT_BUDGET // 2**20} MB per notebook)")
     except _Restart:
         raise
     except Exception as exc:   # kernel failed to start, died in set-up, ...
         bundle.notes.append(f"kernel problem: {type(exc).__name__}: {str(exc)[:200]}")
     finally:
-        sandbox.kill_tree(pid, uid)
-        if protections.no_network:
-            shutil.rmtree(Path(km.ip).parent, ignore_errors=True)
-        shutil.rmtree(box, ignore_errors=True)
+        sandbox.kill_tree(pid, uid, box.cgroups)
+        if not protections.fs_private:
+            sandbox.sweep_files(uid)
+        for folder in (ipc, box.path, box.io):
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 def _exec(client, index, timeout, source=None):
@@ -220,19 +229,26 @@ def _note_error(cell, rec):
                        error=f"{ename}: {str(out.get('evalue', ''))[:300]}")
 
 
-def _probe(client, job, box, uid, bundle):
-    """Hand the probe inputs to the kernel only now, run the probe, read its output."""
+def _probe(client, job, private, box, uid, bundle):
+    """Hand the probe inputs to the kernel only now, run the probe, read its output.
+
+    Both go through ``box.io``, which sits in the grader's root-owned folder:
+    the kernel can fill it but not replace it with a link.  The inputs are
+    created there exclusively under a fresh name; the output is read without
+    following links (``artifacts.read_probe_output``).
+    """
     nonce = secrets.token_hex(16)
-    inp = box / ".gg" / "in.npz"
-    shutil.copyfile(job.probe_inputs, inp)
-    os.chmod(inp, 0o444)
-    stem = box / ".gg" / f"out-{nonce}"
-    src = (KERNEL_SIDE + f"\nprobe({str(inp)!r}, {str(stem)!r}, {job.names!r}, {nonce!r})\n")
+    inp = box.io / f"in-{nonce}.npz"      # O_EXCL: never through a planted link
+    with open(job.probe_inputs, "rb") as src, os.fdopen(os.open(
+            inp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o444), "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    stem = box.io / f"out-{nonce}"
     try:
-        _exec(client, len(client.nb.cells) - 1, 240, src)
+        _exec(client, len(client.nb.cells) - 1, PROBE_BUDGET + 60,
+              probe_source(inp, stem, job.names, nonce))
     except (CellTimeoutError, DeadKernelError) as exc:
         bundle.notes.append(f"probes did not finish ({type(exc).__name__})")
-    meta, arrays, problem = read_probe_output(stem, nonce)
+    meta, arrays, problem = read_probe_output(stem, nonce, uid)
     if problem:
         bundle.notes.append(problem)
     bundle.probe, bundle.arrays = meta, arrays

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import multiprocessing
+import os
+import signal
 from typing import Iterable, Iterator, Protocol
 
 from .artifacts import Bundle
@@ -22,6 +24,19 @@ def _safe_execute(job: Job) -> Bundle:
         return execute(job)
     except Exception as exc:   # the grader's own failure for one job: report, go on
         return Bundle(key=job.key, status="error", reason=f"grader error: {type(exc).__name__}: {exc}")
+
+
+def _die_with_parent(parent: int):
+    """A worker is killed when the grader dies (even by SIGKILL), and its kernel,
+    which dies with its worker (the launcher's parent-death signal), with it."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)              # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:                     # the grader died before we got here
+        os._exit(1)
 
 
 class SerialExecutor:
@@ -42,7 +57,8 @@ class LocalPoolExecutor:
             yield from SerialExecutor().map(jobs)
             return
         ctx = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(self.workers, mp_context=ctx) as pool:
+        with cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_die_with_parent,
+                                    initargs=(os.getpid(),)) as pool:
             futures = {pool.submit(_safe_execute, job): job for job in jobs}
             for fut in cf.as_completed(futures):
                 job = futures[fut]

@@ -7,8 +7,13 @@ Two jobs, both producing *data* for the trusted grader to verify:
 - ``probe(in_path, out_path, names, nonce)``: calls the student's functions
   on grader-chosen inputs and saves what they return (``.npz`` + ``.json``).
 
-It lives in a private module object ``_galaxy_grader`` so ordinary student
-code does not clobber it by accident.
+The set-up cell runs this source in a private module ``_galaxy_grader``
+whose builtins are a copy taken before any student cell ran; the probe cell
+runs a fresh copy of the source with those same builtins.  So a student
+who shadows or rebinds ``open``, ``print``, ``dict``, ``len`` ... (even in
+``builtins``) does not break the probes, and no grader name lands in the
+student's namespace.  Nothing here is trusted by the grader: whatever the
+kernel writes is checked against reference answers computed outside it.
 """
 import json
 import signal
@@ -80,7 +85,8 @@ def install_capture():
         return orig_savefig(self, *a, **k)
 
     plt.show, plt.close, Figure.savefig = show, close, savefig
-    ip = get_ipython()  # noqa: F821  (defined inside IPython)
+    from IPython import get_ipython
+    ip = get_ipython()
 
     def first_in_line(*_):
         mod.cell[0] += 1
@@ -89,6 +95,7 @@ def install_capture():
             hooks.remove(capture_all)
             hooks.insert(0, capture_all)      # before the inline backend's flush
 
+    ip.ask_exit = lambda *a, **k: None      # exit()/quit() must not stop the kernel
     ip.events.register("pre_execute", first_in_line)
     ip.events.register("post_execute", capture_all)
     mod.capture_all = capture_all
@@ -100,7 +107,7 @@ class _Timeout(Exception):
 
 def _guarded(seconds, fn):
     def on_alarm(*_):
-        raise _Timeout(f"took longer than {seconds} s")
+        raise _Timeout(f"took longer than {seconds:.3g} s")
     old = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, seconds)
     try:
@@ -110,10 +117,31 @@ def _guarded(seconds, fn):
         signal.signal(signal.SIGALRM, old)
 
 
-def probe(in_path, out_path, names, nonce, seconds=30):
+def probe(in_path, out_path, names, nonce, capture=None, seconds=20, budget=90):
+    """Run ``_probe``; if it fails as a whole, leave a note of why for the grader."""
+    try:
+        _probe(in_path, out_path, names, nonce, capture, seconds, budget)
+    except BaseException as exc:
+        why = f"the probe itself failed: {type(exc).__name__}: {exc}"[:400]
+        with open(out_path + ".json", "w") as fh:
+            fh.write(json.dumps({"nonce": nonce, "errors": {"probe": why}, "found": {}}))
+        with open(out_path + ".npz", "wb") as fh:
+            fh.write(b"PK\x05\x06" + b"\0" * 18)          # an empty zip archive
+
+
+def _probe(in_path, out_path, names, nonce, capture, seconds, budget):
+    """Call the student's functions on the grader's inputs; save what they return.
+
+    Each call is stopped after ``seconds``; after one call of a role timed
+    out, that role's other calls are skipped; after ``budget`` seconds in all,
+    every call left is skipped.  So a hanging function costs little time.
+    """
+    import time
     import numpy as np
-    ns = get_ipython().user_ns  # noqa: F821
-    inp = dict(np.load(in_path))
+    from IPython import get_ipython
+    ns = get_ipython().user_ns
+    with open(in_path, "rb") as fh:      # our own open: the student may have replaced theirs
+        inp = dict(np.load(fh))
     out, meta = {}, {"nonce": nonce, "errors": {}, "found": {}, "figures": []}
     try:
         import jax.numpy as jnp
@@ -121,17 +149,27 @@ def probe(in_path, out_path, names, nonce, seconds=30):
     except Exception:
         conv = np.asarray
     P = [conv(inp[k]) for k in ("W1", "b1", "W2", "b2")]
+    end = time.monotonic() + budget
+    hung = set()
 
     def call(key, fn):
+        role = key.split("/")[0]
+        if role in hung or time.monotonic() > end:
+            meta["errors"][key] = ("skipped: an earlier call timed out" if role in hung
+                                   else f"skipped: probes ran out of time ({budget} s)")
+            return
         try:
-            val = _guarded(seconds, fn)
+            val = _guarded(min(seconds, max(end - time.monotonic(), 0.1)), fn)
             if isinstance(val, (list, tuple)):
-                for i, v in enumerate(val):
+                for i, v in enumerate(val[:16]):
                     out[f"{key}/{i}"] = np.asarray(v, dtype=np.float64)
-                meta["found"][key] = len(val)
+                meta["found"][key] = min(len(val), 16)
             else:
                 out[key] = np.asarray(val, dtype=np.float64)
                 meta["found"][key] = "array"
+        except _Timeout as exc:
+            hung.add(role)
+            meta["errors"][key] = f"stopped: {exc}"
         except BaseException as exc:  # student code may raise anything
             meta["errors"][key] = f"{type(exc).__name__}: {exc}"[:400]
 
@@ -165,11 +203,14 @@ def probe(in_path, out_path, names, nonce, seconds=30):
     if f["batch_grad"] is not None:
         call("batch_grad", lambda: f["batch_grad"](P, conv(inp["batch_images"]),
                                                    conv(inp["batch_labels"])))
-    mod = sys.modules.get("_galaxy_grader")
-    if mod is not None and hasattr(mod, "capture_all"):
-        mod.capture_all()
-        meta["figures"] = list(mod.figures.values())
-    np.savez(out_path + ".npz", **out)
+    if capture is not None and hasattr(capture, "capture_all"):
+        try:
+            capture.capture_all()
+            meta["figures"] = list(capture.figures.values())
+        except Exception as exc:
+            meta["errors"]["figures"] = f"{type(exc).__name__}: {exc}"[:400]
+    with open(out_path + ".npz", "wb") as fh:
+        np.savez(fh, **out)
     with open(out_path + ".json", "w") as fh:
         json.dump(meta, fh)
 

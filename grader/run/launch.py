@@ -5,8 +5,10 @@ Started by jupyter_client as the kernelspec's argv:
     python -m grader.run.launch --spec SPEC.json -f {connection_file}
 
 SPEC.json (written by the grader) holds the rlimits, the uid/gid to become,
-the sandbox folder and the kernel command.  Standard library only: this runs
-before every kernel and must start fast.
+the sandbox folder, the cgroups to join, what to confine (``confine.py``)
+and the kernel command.  Standard library only: this runs before every
+kernel and must start fast.  Any confinement step that fails stops the
+launch (the kernel never runs with less protection than was reported).
 """
 from __future__ import annotations
 
@@ -58,15 +60,25 @@ def _as_user(spec, cmd):
     setpriv = shutil.which("setpriv")
     if setpriv:
         return [setpriv, f"--reuid={spec['uid']}", f"--regid={spec['gid']}",
-                "--clear-groups", "--"] + cmd
+                "--clear-groups", "--pdeathsig=KILL", "--"] + cmd
     os.setgroups([])
     os.setgid(spec["gid"])
     os.setuid(spec["uid"])
     return cmd
 
 
+def _ipc_folder(connection_file):
+    """The folder of the kernel's unix sockets (ipc transport), which must stay writable."""
+    with open(connection_file) as fh:
+        info = json.load(fh)
+    return os.path.dirname(info["ip"]) if info.get("transport") == "ipc" else None
+
+
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--selftest"]:
+        from .confine import selftest
+        sys.exit(0 if selftest(argv[1]) else 1)
     spec_path = argv[argv.index("--spec") + 1]
     connection_file = argv[argv.index("-f") + 1]
     with open(spec_path) as fh:
@@ -75,8 +87,17 @@ def main(argv=None):
         os.setsid()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # oversize writes fail with EFBIG
     os.umask(0o077)
+    if spec.get("cgroups"):
+        from .cgroups import join
+        join(spec["cgroups"])
     if spec.get("uid") is not None:
         connection_file = _hand_over(spec, connection_file)
+    if spec.get("confine"):
+        from .confine import lock_down
+        conf = spec["confine"]
+        ipc = _ipc_folder(connection_file)
+        lock_down(conf["writable"] + ([ipc] if ipc else []), conf.get("hide", ()),
+                  conf.get("shm_mb", 64), conf.get("scratch", ("/tmp",)))
     os.chdir(spec["sandbox"])
     cmd = spec["kernel_cmd"] + ["-f", connection_file]
     if spec.get("uid") is not None:

@@ -6,9 +6,15 @@ What is enforced, when the OS allows it (``Protections`` says which held):
 - an unprivileged uid of its own (when the grader runs as root), so the
   kernel cannot write the grader's files and RLIMIT_NPROC binds;
 - no network: a fresh network namespace (``unshare -n``) with the kernel
-  talking over unix sockets (ZMQ ipc transport);
-- a scrubbed environment; the whole process tree (session and uid) killed
-  at the end.
+  talking over unix sockets (ZMQ ipc transport), and its own IPC namespace;
+- a private, read-only view of the file system (``unshare -m`` and
+  ``confine.py``): writable only its own folders, /tmp emptied, the grader's
+  paths (submissions, output, cache, rubric, data) and shared places hidden;
+- one memory and one process-count cgroup for its whole process tree
+  (``cgroups.py``);
+- a scrubbed environment; the whole process tree (session, cgroups and uid)
+  killed at the end, and anything left under the uid killed before the uid
+  is used again.
 """
 from __future__ import annotations
 
@@ -17,57 +23,30 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
+from . import cgroups
+from .protections import Protections, detect_protections
+
+__all__ = ["Box", "Protections", "UidLease", "detect_protections", "kernel_env", "kill_tree",
+           "make_sandbox", "sweep_files", "write_kernelspec"]
+
+# shared places a kernel has no business seeing (covered when they hold nothing it needs)
+SHARED_HIDE = ("/home", "/srv", "/media", "/run", "/var/tmp")
 UID_BASE = 61000
 UID_SLOTS = 64
 _LOCK_DIR = Path(tempfile.gettempdir()) / "galaxy-grader-uids"
 
 
-@dataclass(frozen=True)
-class Protections:
-    rlimits: bool
-    own_uid: bool
-    no_network: bool
-
-    def describe(self) -> str:
-        on = [n for n, v in (("resource limits", self.rlimits), ("unprivileged uid", self.own_uid),
-                             ("no network", self.no_network)) if v]
-        off = [n for n, v in (("unprivileged uid", self.own_uid),
-                              ("no network", self.no_network)) if not v]
-        return f"active: {', '.join(on) or 'none'}" + (f"; not available: {', '.join(off)}" if off else "")
-
-    def to_dict(self):
-        return asdict(self)
-
-
-_PROTECTIONS = None
-
-
-def detect_protections() -> Protections:
-    """Probe once per process what this machine lets us enforce."""
-    global _PROTECTIONS
-    if _PROTECTIONS is None:
-        root = os.geteuid() == 0
-        net = bool(shutil.which("unshare")) and _runs(["unshare", "-n", "true"])
-        _PROTECTIONS = Protections(rlimits=True, own_uid=root, no_network=net)
-    return _PROTECTIONS
-
-
-def _runs(cmd) -> bool:
-    try:
-        return subprocess.run(cmd, capture_output=True, timeout=10).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
 class UidLease:
-    """An exclusive uid slot (file lock), so concurrent kernels never share a uid."""
+    """An exclusive uid slot (file lock), so concurrent kernels never share a uid.
+
+    Anything a previous holder of the uid left running is killed on taking it.
+    """
 
     def __init__(self):
         self.uid, self._fh = None, None
@@ -82,6 +61,8 @@ class UidLease:
                 fh.close()
                 continue
             self.uid, self._fh = UID_BASE + slot, fh
+            kill_tree(None, self.uid)      # what a grader killed mid-run left behind
+            sweep_files(self.uid)
             return
         raise RuntimeError("no free sandbox uid slot")
 
@@ -91,13 +72,24 @@ class UidLease:
             self._fh = None
 
 
+@dataclass
+class Box:
+    """The folders of one kernel run: ``path`` (its cwd) and ``io`` (probe output)."""
+    path: Path
+    io: Path
+    cgroups: list
+
+
 def make_sandbox(parent: Path, notebook_bytes: bytes, nb_name: str, data_file: Path | None,
-                 data_name: str, uid: int | None) -> Path:
-    """Fresh folder: a copy of the notebook and a read-only copy of the data."""
+                 data_name: str, uid: int | None) -> Box:
+    """Fresh folders: the kernel's cwd with a copy of the notebook and a read-only
+    copy of the data, and a folder for the probe's output.  Both sit directly in
+    the grader's root-owned ``parent``, so the kernel can fill them but never
+    swap them for links."""
     box = Path(tempfile.mkdtemp(prefix="box-", dir=parent))
+    io = Path(tempfile.mkdtemp(prefix="io-", dir=parent))
     (box / nb_name).write_bytes(notebook_bytes)
-    for sub in ("tmp", ".gg"):
-        (box / sub).mkdir()
+    (box / "tmp").mkdir()
     if data_file is not None:
         target = box / data_name
         try:
@@ -111,9 +103,9 @@ def make_sandbox(parent: Path, notebook_bytes: bytes, nb_name: str, data_file: P
             shutil.copyfile(data_file, target)
             os.chmod(target, 0o444)
     if uid is not None:
-        for path in (box, box / "tmp", box / ".gg", box / nb_name):
+        for path in (box, box / "tmp", box / nb_name, io):
             os.chown(path, uid, uid)
-    return box
+    return Box(box, io, [])
 
 
 def kernel_env(box: Path) -> dict:
@@ -125,26 +117,49 @@ def kernel_env(box: Path) -> dict:
         "JAX_PLATFORMS": "cpu", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
     }
-    for keep in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "VIRTUAL_ENV",
-                 "JAX_COMPILATION_CACHE_DIR", "XLA_FLAGS"):
+    for keep in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "VIRTUAL_ENV", "XLA_FLAGS"):
         if keep in os.environ:
             env[keep] = os.environ[keep]
     return env
 
 
-def write_kernelspec(private: Path, box: Path, limits: dict, uid: int | None,
-                     protections: Protections) -> Path:
+def _hideable(paths, box: Path) -> list:
+    """Grader paths to cover in the kernel's view, never one the kernel needs."""
+    needed = [box, Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).parent,
+              Path(__file__).resolve().parents[2], Path(tempfile.gettempdir())]
+    out = []
+    for p in paths:
+        try:
+            real = Path(os.path.realpath(p))
+        except (OSError, ValueError):
+            continue
+        if real == Path("/") or any(n == real or real in Path(os.path.realpath(n)).parents
+                                    for n in needed):
+            continue
+        out.append(str(real))
+    return sorted(set(out))
+
+
+def write_kernelspec(private: Path, box: Box, limits: dict, uid: int | None,
+                     protections: Protections, hide=()) -> Path:
     """A kernelspec whose argv is our launcher; returns the kernels folder."""
-    spec = {"uid": uid, "gid": uid, "sandbox": str(box), "limits": limits,
-            "env": kernel_env(box),
+    if uid is not None and (protections.cgroup_memory or protections.cgroup_pids):
+        box.cgroups = cgroups.create(uid, limits)
+    confine = None
+    if protections.fs_private:
+        confine = {"writable": [str(box.path), str(box.io)],
+                   "hide": _hideable(list(SHARED_HIDE) + list(hide), box.path), "shm_mb": 64,
+                   "scratch": sorted({"/tmp", os.path.realpath(tempfile.gettempdir())})}
+    spec = {"uid": uid, "gid": uid, "sandbox": str(box.path), "limits": limits,
+            "env": kernel_env(box.path), "confine": confine, "cgroups": box.cgroups,
             "kernel_cmd": [sys.executable, "-m", "ipykernel_launcher"]}
-    spec_path = private / f"launch-{box.name}.json"
+    spec_path = private / f"launch-{box.path.name}.json"
     spec_path.write_text(json.dumps(spec))
     argv = [sys.executable, "-m", "grader.run.launch", "--spec", str(spec_path),
             "-f", "{connection_file}"]
     if protections.no_network:
-        argv = ["unshare", "-n", "--"] + argv
-    kdir = private / f"kernels-{box.name}" / "gg-sandbox"
+        argv = ["unshare", "-n", "-i"] + (["-m"] if protections.fs_private else []) + ["--"] + argv
+    kdir = private / f"kernels-{box.path.name}" / "gg-sandbox"
     kdir.mkdir(parents=True)
     (kdir / "kernel.json").write_text(json.dumps(
         {"argv": argv, "display_name": "galaxy-grader sandbox", "language": "python",
@@ -153,16 +168,19 @@ def write_kernelspec(private: Path, box: Path, limits: dict, uid: int | None,
     return kdir.parent
 
 
-def kill_tree(pid: int | None, uid: int | None):
-    """SIGKILL the kernel's session and, with an own uid, every process of that uid."""
+def kill_tree(pid: int | None, uid: int | None, groups=()):
+    """SIGKILL the kernel's session, its cgroups and, with an own uid, every
+    process of that uid."""
     if pid:
         try:
             os.killpg(os.getpgid(pid), signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+    if groups:
+        cgroups.remove(groups)
     if uid is None:
         return
-    for _ in range(3):
+    for _ in range(20):
         found = False
         for entry in os.scandir("/proc"):
             if entry.name.isdigit():
@@ -175,3 +193,26 @@ def kill_tree(pid: int | None, uid: int | None):
         if not found:
             return
         time.sleep(0.05)
+
+
+def sweep_files(uid: int | None):
+    """Delete what the uid left in the shared scratch folders (top level of /tmp,
+    /var/tmp, /dev/shm): what a kernel without a private file system wrote, or
+    the socket folder of a run whose grader was killed."""
+    if uid is None:
+        return
+    for top in ("/tmp", "/var/tmp", "/dev/shm"):
+        try:
+            entries = list(os.scandir(top))
+        except OSError:
+            continue
+        for e in entries:
+            try:
+                if e.stat(follow_symlinks=False).st_uid != uid:
+                    continue
+                if e.is_dir(follow_symlinks=False):
+                    shutil.rmtree(e.path, ignore_errors=True)
+                else:
+                    os.unlink(e.path)
+            except OSError:
+                pass
