@@ -68,28 +68,33 @@ def _skeleton(top, path):
             os.chmod(top, 0o711)
 
 
-def lock_down(writable, hide=(), shm_mb=64, scratch=("/tmp",)):
+def lock_down(writable, hide=(), shm_mb=64, scratch=("/tmp",), keep=()):
     """Make this mount namespace read-only except ``writable``; cover ``hide``.
 
     Each ``scratch`` folder (shared /tmp) is replaced by an empty read-only
     tmpfs holding only the ``writable`` folders that lived in it, at their
-    old paths: other kernels' folders, other users' files and sockets there
-    vanish from view.
+    old paths, and, read-only, the ``keep`` folders the kernel needs (a
+    Python installation under /tmp): other kernels' folders, other users'
+    files and sockets there vanish from view.
     """
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     before = _mounts()
     writable = [os.path.realpath(w) for w in writable]
-    fds = {w: os.open(w, os.O_PATH | os.O_DIRECTORY) for w in writable}
+    keep = [k for k in {os.path.realpath(k) for k in keep} if os.path.isdir(k)]
+    fds = {w: os.open(w, os.O_PATH | os.O_DIRECTORY) for w in keep + writable}
     try:
         placed = set()
         for top in scratch:
-            inside = [w for w in writable if _under(w, top) and w != top]
             if not os.path.isdir(top) or top in writable:
                 continue
             _mount("gg-scratch", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-            for w in inside:
+            for w in sorted(keep) + writable:      # kept (read-only) first: writable may nest
+                if not _under(w, top) or w == top or w in placed:
+                    continue
                 _skeleton(top, w)
                 _mount(f"/proc/self/fd/{fds[w]}", w, None, MS_BIND | MS_REC)
+                if w not in writable:
+                    _mount(None, w, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
                 placed.add(w)
             _mount(None, top, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
         for w in writable:
@@ -127,16 +132,19 @@ def lock_down(writable, hide=(), shm_mb=64, scratch=("/tmp",)):
 def selftest(folder) -> bool:
     """Whether lock_down works here (run inside a throw-away ``unshare -m``)."""
     j = lambda *parts: os.path.join(folder, *parts)   # noqa: E731
-    for d in ("rw", "hidden", "scratch/rw", "scratch/other"):
+    for d in ("rw", "hidden", "scratch/rw", "scratch/other", "scratch/python/bin"):
         os.makedirs(j(d), exist_ok=True)
-    for f in ("hidden/x", "secret.txt"):
+    for f in ("hidden/x", "secret.txt", "scratch/python/bin/python"):
         with open(j(f), "w") as fh:
             fh.write("x")
     lock_down([j("rw"), j("scratch", "rw")], [j("hidden"), j("secret.txt")],
-              scratch=(j("scratch"),))
+              scratch=(j("scratch"),), keep=[j("scratch", "python")])
     for f in ("rw/ok", "scratch/rw/ok"):
         open(j(f), "w").close()
-    for f in ("not-ok", "secret.txt"):
+    with open(j("scratch/python/bin/python")) as fh:     # kept: visible, read-only
+        if fh.read() != "x":
+            return False
+    for f in ("not-ok", "secret.txt", "scratch/python/bin/python"):
         try:
             open(j(f), "a").close()
             return False

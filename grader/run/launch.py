@@ -97,7 +97,7 @@ def main(argv=None):
         conf = spec["confine"]
         ipc = _ipc_folder(connection_file)
         lock_down(conf["writable"] + ([ipc] if ipc else []), conf.get("hide", ()),
-                  conf.get("shm_mb", 64), conf.get("scratch", ("/tmp",)))
+                  conf.get("shm_mb", 64), conf.get("scratch", ("/tmp",)), conf.get("keep", ()))
     os.chdir(spec["sandbox"])
     cmd = spec["kernel_cmd"] + ["-f", connection_file]
     if spec.get("uid") is not None:

@@ -14,7 +14,7 @@ import nbformat
 
 KERNEL_SIDE = (Path(__file__).parent / "kernel_side.py").read_text()
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
-MAX_CELLS = 2000
+MAX_CELLS = 20_000                    # far above any real notebook; time limits bound the rest
 PROBE_BUDGET = 90                     # seconds for all probe calls together
 
 

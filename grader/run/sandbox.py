@@ -123,10 +123,15 @@ def kernel_env(box: Path) -> dict:
     return env
 
 
+def _needed() -> list:
+    """Folders the kernel must see: the Python installation and this package."""
+    return [Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).parent,
+            Path(os.path.realpath(sys.executable)).parent, Path(__file__).resolve().parents[2]]
+
+
 def _hideable(paths, box: Path) -> list:
     """Grader paths to cover in the kernel's view, never one the kernel needs."""
-    needed = [box, Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).parent,
-              Path(__file__).resolve().parents[2], Path(tempfile.gettempdir())]
+    needed = [box, *_needed(), Path(tempfile.gettempdir())]
     out = []
     for p in paths:
         try:
@@ -140,6 +145,15 @@ def _hideable(paths, box: Path) -> list:
     return sorted(set(out))
 
 
+def _scratch() -> list:
+    """Folders replaced by an empty tmpfs holding only what the kernel needs:
+    /tmp, and a shared place (/home, ...) that holds the Python installation."""
+    needed = [os.path.realpath(n) for n in _needed()]
+    shared = [s for s in SHARED_HIDE if os.path.isdir(s) and not os.path.islink(s)
+              and any(n.startswith(s + "/") for n in needed)]
+    return sorted({"/tmp", os.path.realpath(tempfile.gettempdir()), *shared})
+
+
 def write_kernelspec(private: Path, box: Box, limits: dict, uid: int | None,
                      protections: Protections, hide=()) -> Path:
     """A kernelspec whose argv is our launcher; returns the kernels folder."""
@@ -149,7 +163,8 @@ def write_kernelspec(private: Path, box: Box, limits: dict, uid: int | None,
     if protections.fs_private:
         confine = {"writable": [str(box.path), str(box.io)],
                    "hide": _hideable(list(SHARED_HIDE) + list(hide), box.path), "shm_mb": 64,
-                   "scratch": sorted({"/tmp", os.path.realpath(tempfile.gettempdir())})}
+                   "scratch": _scratch(),
+                   "keep": sorted({os.path.realpath(n) for n in _needed()})}
     spec = {"uid": uid, "gid": uid, "sandbox": str(box.path), "limits": limits,
             "env": kernel_env(box.path), "confine": confine, "cgroups": box.cgroups,
             "kernel_cmd": [sys.executable, "-m", "ipykernel_launcher"]}
