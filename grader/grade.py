@@ -138,6 +138,18 @@ def _keep_previous(out: Path):
             shutil.move(str(out / name), str(dest / name))
 
 
+def _execution_summary(bundles) -> dict:
+    """Where execution time went and the peak memory of workers and kernels."""
+    ran = [b for b in bundles if b is not None and b.cells]
+    cells = sum(c.get("seconds", 0) for b in ran for c in b.cells)
+    peak = lambda k: max((b.stats.get(k, 0) for b in ran), default=0)   # noqa: E731
+    total = lambda k: round(sum(b.stats.get(k, 0) for b in ran), 3)   # noqa: E731
+    return {"notebooks_run": len(ran), "student_cells_s": round(cells, 3),
+            "notebook_s": round(sum(b.seconds for b in ran), 3),
+            **{k: total(k) for k in ("kernel_start_s", "capture_setup_s", "probe_s")},
+            "worker_peak_mb": peak("worker_peak_mb"), "kernel_peak_mb": peak("kernel_peak_mb")}
+
+
 def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=None,
          assignment=None, jobs=None, cache=None, progress=True) -> int:
     """Grade every notebook under ``submissions``.
@@ -173,7 +185,7 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     report.atomic.write_text(out / "timings.json", json.dumps(
         {"setup_s": round(t1 - t0, 3), "execute_s": round(t2 - t1, 3),
          "score_and_report_s": round(t3 - t2, 3), "total_s": round(t3 - t0, 3),
-         "workers": jobs or os.cpu_count()},
+         "workers": jobs or os.cpu_count(), **_execution_summary(bundles.values())},
         indent=1))
     print(report.summary_table(results))
     for p in found.problems:

@@ -97,7 +97,25 @@ def test_bad_inputs_are_one_line_errors(tmp_path, capsys, easy_data):
     assert sorted(p.name for p in subs.iterdir()) == ["ada.ipynb"]
 
 
-def test_sigkill_mid_batch_then_resume_gives_the_same_csv(tmp_path, easy_data):
+def _sandbox_processes_gone(wait=15.0) -> bool:
+    from grader.run.sandbox import UID_BASE, UID_SLOTS
+    deadline = time.time() + wait
+    while time.time() < deadline:
+        alive = []
+        for pid in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                if UID_BASE <= os.stat(f"/proc/{pid}").st_uid < UID_BASE + UID_SLOTS:
+                    alive.append(pid)
+            except OSError:
+                pass
+        if not alive:
+            return True
+        time.sleep(0.5)
+    return False
+
+
+@pytest.mark.parametrize("how", ["SIGKILL", "Ctrl-C"])
+def test_interrupt_mid_batch_then_resume_gives_the_same_csv(how, tmp_path, easy_data):
     subs = tmp_path / "subs"
     subs.mkdir()
     for sid in ("a", "b", "c"):
@@ -107,15 +125,21 @@ def test_sigkill_mid_batch_then_resume_gives_the_same_csv(tmp_path, easy_data):
     os.utime(subs / "c.ipynb", (1761900000, 1761900000))
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out),
-           "--rubric", str(TEST_RUBRIC), "--data", str(easy_data), "-j", "1", "--no-progress"]
-    proc = subprocess.Popen(cmd, start_new_session=True, cwd=ROOT)
+           "--rubric", str(TEST_RUBRIC), "--data", str(easy_data), "-j", "2", "--no-progress"]
+    proc = subprocess.Popen(cmd, start_new_session=True, cwd=ROOT, stderr=subprocess.PIPE,
+                            text=True)
     cache = out / "cache"
     deadline = time.time() + 240
     while time.time() < deadline and not (cache.exists() and any(
             p.is_dir() and not p.name.startswith(".") for p in cache.iterdir())):
         time.sleep(0.5)
-    os.killpg(proc.pid, signal.SIGKILL)         # the grader and its workers, mid-batch
-    proc.wait()
+    # the grader and its workers, mid-batch; Ctrl-C reaches the terminal's whole group
+    os.killpg(proc.pid, signal.SIGKILL if how == "SIGKILL" else signal.SIGINT)
+    err = proc.communicate(timeout=60)[1]
+    if how == "Ctrl-C":
+        assert proc.returncode == 130 and "interrupted; run it again to resume" in err, err
+        assert "Traceback" not in err, err
+    assert _sandbox_processes_gone(), "a kernel outlived the interrupted grader"
     finished = {p.name for p in cache.iterdir() if not p.name.startswith(".")}
     assert 1 <= len(finished) < 3 and not (out / "grades.csv").exists()
     assert subprocess.run(cmd, cwd=ROOT).returncode == 0

@@ -36,6 +36,7 @@ class Bundle:
     seconds: float = 0.0
     protections: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    stats: dict = field(default_factory=dict)   # phase seconds, peak memory (MB)
 
     def meta(self) -> dict:
         d = asdict(self)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import secrets
 import shutil
 import subprocess
@@ -30,7 +31,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from . import sandbox
+from . import cgroups, sandbox
 from .artifacts import Bundle, read_probe_output
 from .notebook import PROBE_BUDGET, probe_source, read_notebook, setup_source
 
@@ -102,6 +103,10 @@ def execute(job: Job) -> Bundle:
         shutil.rmtree(private, ignore_errors=True)
     bundle.seconds = round(time.monotonic() - started, 3)
     bundle.protections = protections.to_dict()
+    bundle.stats["worker_peak_mb"] = round(
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    bundle.stats.setdefault("kernel_peak_mb", round(     # no cgroup: kernels so far
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1))
     return bundle
 
 
@@ -160,11 +165,15 @@ def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
                                 allow_errors=True, interrupt_on_timeout=False,
                                 record_timing=True, shutdown_kernel="immediate",
                                 resources={"metadata": {"path": str(box.path)}})
+        t0 = time.monotonic()
         with client.setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL):
             pid = getattr(km.provisioner, "pid", None)
+            bundle.stats["kernel_start_s"] = round(time.monotonic() - t0, 3)
             _cells(client, run_nb, job, bundle, skipped, deadline)
+            t1 = time.monotonic()
             _probe(client, job, private, box, uid, bundle)
+            bundle.stats["probe_s"] = round(time.monotonic() - t1, 3)
         if client.dropped:
             bundle.notes.append(f"{client.dropped / 2**20:.0f} MB of cell output was not kept "
                                 f"(limit {OUTPUT_BUDGET // 2**20} MB per notebook)")
@@ -173,6 +182,10 @@ def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
     except Exception as exc:   # kernel failed to start, died in set-up, ...
         bundle.notes.append(f"kernel problem: {type(exc).__name__}: {str(exc)[:200]}")
     finally:
+        peak = cgroups.peak_mb(box.cgroups)
+        if peak is not None:
+            bundle.stats["kernel_peak_mb"] = max(round(peak, 1),
+                                                     bundle.stats.get("kernel_peak_mb", 0))
         sandbox.kill_tree(pid, uid, box.cgroups)
         if not protections.fs_private:
             sandbox.sweep_files(uid)
@@ -196,7 +209,9 @@ def _exec(client, index, timeout, source=None):
 
 def _cells(client, nb, job, bundle, skipped, deadline):
     """Run the capture set-up, then every student code cell within the limits."""
+    t0 = time.monotonic()
     _exec(client, 0, 60)
+    bundle.stats["capture_setup_s"] = round(time.monotonic() - t0, 3)
     for i, cell in enumerate(nb.cells[1:-1]):
         if cell.cell_type != "code":
             continue

@@ -37,6 +37,7 @@ def _die_with_parent(parent: int):
         return
     if os.getppid() != parent:                     # the grader died before we got here
         os._exit(1)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the grader's to handle
 
 
 class SerialExecutor:
@@ -57,8 +58,9 @@ class LocalPoolExecutor:
             yield from SerialExecutor().map(jobs)
             return
         ctx = multiprocessing.get_context("spawn")
-        with cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_die_with_parent,
-                                    initargs=(os.getpid(),)) as pool:
+        pool = cf.ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_die_with_parent,
+                                      initargs=(os.getpid(),))
+        try:
             futures = {pool.submit(_safe_execute, job): job for job in jobs}
             for fut in cf.as_completed(futures):
                 job = futures[fut]
@@ -67,3 +69,9 @@ class LocalPoolExecutor:
                 except Exception as exc:   # a worker process died
                     yield job, Bundle(key=job.key, status="error",
                                       reason=f"worker failed: {type(exc).__name__}")
+        except BaseException:              # Ctrl-C: stop now; finished bundles are saved
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.kill()                # its kernel dies with it (parent-death signal)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown(wait=True)
