@@ -5,12 +5,16 @@
 Same machine, same run, same notebooks and data.  For each repeat it times
 (a) executing every notebook one after another with nbconvert in a folder
 holding the data file (the bare execution cost), (b) `grader grade -j <cores>`
-from an empty cache, (c) re-scoring after a rubric change (cache reused).
+from an empty cache, (c) re-scoring after a rubric change (cache reused) and,
+with ``--nbgrader-python``, (d) nbgrader autograde with equivalent tests.
 Prints medians and spreads of the ratios; the grader's own phase timings
-(timings.json) give the check-and-report overhead.
+(timings.json) give the check-and-report overhead and the peak memory of its
+workers and kernels.  ``--no-bare`` skips (a), for large N.
 """
 import argparse
 import json
+import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -69,6 +73,50 @@ def spread(xs):
     return f"median {statistics.median(xs):.3f} (min {min(xs):.3f}, max {max(xs):.3f})"
 
 
+def nbgrader(python, n, data_file) -> float:
+    """Seconds of nbgrader's autograde step alone (course set-up and export not counted)."""
+    env = {**os.environ, "PATH": f"{Path(python).parent}:{os.environ['PATH']}"}
+    done = subprocess.run([python, str(ROOT / "benchmarks" / "nbgrader_baseline.py"),
+                           "--n", str(n), "--data", str(data_file)], check=True,
+                          cwd=ROOT, env=env, capture_output=True, text=True).stdout
+    return float(re.search(r"notebooks in ([0-9.]+) s", done).group(1))
+
+
+def one_repeat(a, data_file, rubric) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="gg-bench-"))
+    try:
+        subs = write(a.n, tmp / "subs")
+        row = {} if a.no_bare else {"bare_s": bare(subs, data_file, tmp / "bare")}
+        t_grade, timings = grade(subs, tmp / "out", data_file, rubric, a.jobs)
+        changed = tmp / "rubric.yaml"
+        changed.write_text(rubric.read_text().replace("plot:            {points: 15",
+                                                      "plot:            {points: 20"))
+        t_rescore, _ = grade(subs, tmp / "out", data_file, changed, a.jobs)
+        row.update(grade_s=t_grade, rescore_s=t_rescore, per_notebook_s=t_grade / a.n,
+                   **overhead(timings), worker_peak_mb=timings["worker_peak_mb"],
+                   kernel_peak_mb=timings["kernel_peak_mb"])
+        if a.nbgrader_python:
+            row["nbgrader_s"] = nbgrader(a.nbgrader_python, a.n, data_file)
+        return row
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def summary(a, rows):
+    print(f"N = {a.n}, {a.repeats} repeats, -j {a.jobs}")
+    ratio = lambda f: spread([f(x) for x in rows])    # noqa: E731
+    if not a.no_bare:
+        print("grade / sequential bare execution:", ratio(lambda x: x["grade_s"] / x["bare_s"]))
+    print("check-and-report overhead / execution (worker-seconds):",
+          ratio(lambda x: x["overhead_ws"] / x["execution_ws"]))
+    print("re-score / first grading:", ratio(lambda x: x["rescore_s"] / x["grade_s"]))
+    if a.nbgrader_python:
+        print("nbgrader autograde / grade:", ratio(lambda x: x["nbgrader_s"] / x["grade_s"]))
+    print("grade seconds per notebook:", ratio(lambda x: x["per_notebook_s"]))
+    print(f"peak memory: grader worker {max(x['worker_peak_mb'] for x in rows):.0f} MB, "
+          f"kernel {max(x['kernel_peak_mb'] for x in rows):.0f} MB (largest over all runs)")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=20)
@@ -76,39 +124,17 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--data", help="data file (default: built-in synthetic)")
     ap.add_argument("--nbgrader-python", help="a Python with nbgrader installed (adds (d))")
+    ap.add_argument("--no-bare", action="store_true", help="skip (a): grading and re-scoring only")
+    ap.add_argument("--json", help="also write every repeat's figures to this file")
     a = ap.parse_args()
     data_file = data.resolve(a.data).resolve()
-    rubric = ROOT / "rubric.yaml"
     rows = []
-    for r in range(a.repeats):
-        tmp = Path(tempfile.mkdtemp(prefix="gg-bench-"))
-        subs = write(a.n, tmp / "subs")
-        t_bare = bare(subs, data_file, tmp / "bare")
-        t_grade, timings = grade(subs, tmp / "out", data_file, rubric, a.jobs)
-        changed = tmp / "rubric.yaml"
-        changed.write_text(rubric.read_text().replace("plot:            {points: 15",
-                                                      "plot:            {points: 20"))
-        t_rescore, _ = grade(subs, tmp / "out", data_file, changed, a.jobs)
-        row = {"bare_s": t_bare, "grade_s": t_grade, "rescore_s": t_rescore,
-               **overhead(timings), "worker_peak_mb": timings["worker_peak_mb"],
-               "kernel_peak_mb": timings["kernel_peak_mb"]}
-        if a.nbgrader_python:
-            t = time.perf_counter()
-            subprocess.run([a.nbgrader_python, str(ROOT / "benchmarks" / "nbgrader_baseline.py"),
-                            "--n", str(a.n), "--data", str(data_file)], check=True, cwd=ROOT)
-            row["nbgrader_s"] = time.perf_counter() - t
-        rows.append(row)
+    for _ in range(a.repeats):
+        rows.append(one_repeat(a, data_file, ROOT / "rubric.yaml"))
         print(json.dumps({k: round(v, 2) for k, v in rows[-1].items()}), flush=True)
-        shutil.rmtree(tmp, ignore_errors=True)
-    print(f"N = {a.n}, {a.repeats} repeats, -j {a.jobs}")
-    print("grade / sequential bare execution:", spread([x["grade_s"] / x["bare_s"] for x in rows]))
-    print("check-and-report overhead / execution (worker-seconds):",
-          spread([x["overhead_ws"] / x["execution_ws"] for x in rows]))
-    print("re-score / first grading:", spread([x["rescore_s"] / x["grade_s"] for x in rows]))
-    if a.nbgrader_python:
-        print("nbgrader autograde / grade:", spread([x["nbgrader_s"] / x["grade_s"] for x in rows]))
-    print(f"peak memory: grader worker {max(x['worker_peak_mb'] for x in rows):.0f} MB, "
-          f"kernel {max(x['kernel_peak_mb'] for x in rows):.0f} MB (largest over all runs)")
+    if a.json:
+        Path(a.json).write_text(json.dumps(rows, indent=1))
+    summary(a, rows)
 
 
 if __name__ == "__main__":

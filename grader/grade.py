@@ -95,9 +95,22 @@ def execute_all(jobs, cache: Path | None, workers: int, progress=True) -> dict:
     return bundles
 
 
+def _remove_stale_work_dirs():
+    """Scratch folders of earlier runs of ours that were killed (their pid is gone)."""
+    for old in Path(tempfile.gettempdir()).glob("galaxy-grader-*-*"):
+        pid = old.name.split("-")[2]
+        try:
+            if pid.isdigit() and old.stat().st_uid == os.getuid() and \
+                    not Path(f"/proc/{pid}").exists():
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+
+
 def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, progress, hide=()):
     """Write the probe inputs to a private work folder and execute every submission."""
-    work = Path(tempfile.mkdtemp(prefix="galaxy-grader-"))
+    _remove_stale_work_dirs()
+    work = Path(tempfile.mkdtemp(prefix=f"galaxy-grader-{os.getpid()}-"))
     os.chmod(work, 0o711)          # sandbox uids must reach their own folders inside
     try:
         probe_path = probes.save(ctx.probes.inputs, work / "probe-inputs.npz")

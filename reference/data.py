@@ -61,10 +61,15 @@ def read_raw(path):
         raise _fail(path, "file not found") from None
     except OSError as exc:
         raise _fail(path, f"cannot read file ({exc.strerror})") from None
+    if blob[:2] != b"\x1f\x8b":
+        raise _fail(path, "not a gzip file (expected a gzip'd pickle)")
     try:
         raw = gzip.decompress(blob)
-    except (OSError, EOFError, zlib.error):
-        raise _fail(path, "not a gzip file (expected a gzip'd pickle)") from None
+    except EOFError:
+        raise _fail(path, f"gzip data ends early after {len(blob)} bytes "
+                          "(the file is truncated: copy it again)") from None
+    except (OSError, zlib.error) as exc:
+        raise _fail(path, f"corrupt gzip data ({exc})") from None
     try:
         obj = SafeUnpickler(io.BytesIO(raw)).load()
     except pickle.UnpicklingError as exc:

@@ -49,7 +49,15 @@ def test_not_gzip(tmp_path):
 def test_truncated_gzip(tmp_path):
     p = write(tmp_path / "t.pkl.gz", tiny_arrays())
     p.write_bytes(p.read_bytes()[:200])
-    expect_error(p, "gzip")
+    expect_error(p, "gzip data ends early after 200 bytes")
+
+
+def test_corrupt_gzip(tmp_path):
+    p = write(tmp_path / "c.pkl.gz", tiny_arrays())
+    raw = bytearray(p.read_bytes())
+    raw[20:60] = bytes(40)                       # a gzip header, garbage after it
+    p.write_bytes(bytes(raw))
+    expect_error(p, "corrupt gzip data")
 
 
 def test_not_a_pickle(tmp_path):

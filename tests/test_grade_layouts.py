@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -143,6 +144,8 @@ def test_interrupt_mid_batch_then_resume_gives_the_same_csv(how, tmp_path, easy_
     finished = {p.name for p in cache.iterdir() if not p.name.startswith(".")}
     assert 1 <= len(finished) < 3 and not (out / "grades.csv").exists()
     assert subprocess.run(cmd, cwd=ROOT).returncode == 0
+    import tempfile
+    assert not list(Path(tempfile.gettempdir()).glob(f"galaxy-grader-{proc.pid}-*"))
     resumed = (out / "grades.csv").read_bytes()
     again = tmp_path / "again"
     assert subprocess.run(cmd[:6] + [str(again)] + cmd[7:], cwd=ROOT).returncode == 0

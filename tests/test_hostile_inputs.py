@@ -58,7 +58,7 @@ def _data(tmp_path, kind, easy_data):
 SETUP_CASES = {
     "data_missing": ({"data": "missing"}, "file not found"),
     "data_not_gzip": ({"data": "not_gzip"}, "not a gzip file"),
-    "data_truncated": ({"data": "truncated"}, "truncated.pkl.gz: not a"),
+    "data_truncated": ({"data": "truncated"}, "truncated.pkl.gz: gzip data ends early"),
     "data_wrong_layout": ({"data": "wrong_layout"}, "expected a 4-tuple"),
     "rubric_wrong_type": ({"rubric": ("cell_seconds: 25", "cell_seconds: soon")},
                           "timeouts.cell_seconds: expected a number"),

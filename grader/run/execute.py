@@ -103,11 +103,22 @@ def execute(job: Job) -> Bundle:
         shutil.rmtree(private, ignore_errors=True)
     bundle.seconds = round(time.monotonic() - started, 3)
     bundle.protections = protections.to_dict()
-    bundle.stats["worker_peak_mb"] = round(
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    bundle.stats["worker_peak_mb"] = _own_peak_mb()
     bundle.stats.setdefault("kernel_peak_mb", round(     # no cgroup: kernels so far
         resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1))
     return bundle
+
+
+def _own_peak_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss it does not
+    carry over the parent's peak into a forked-and-exec'd worker)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except (OSError, ValueError, IndexError):
+        pass
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 class _Restart(Exception):
