@@ -13,6 +13,7 @@ without following links, with size caps (``artifacts.read_probe_output``).
 from __future__ import annotations
 
 import json
+import math
 import os
 import resource
 import secrets
@@ -236,7 +237,7 @@ def _cells(client, nb, job, bundle, skipped, deadline):
             rec.update(status="not run", error="notebook time limit reached")
             continue
         t0 = time.monotonic()
-        client.timeout = min(job.timeouts["cell_seconds"], max(left, 1))
+        client.timeout = max(1, math.ceil(min(job.timeouts["cell_seconds"], left)))  # an int trait
         try:
             client.execute_cell(cell, i + 1)
         except DeadKernelError:
