@@ -165,7 +165,7 @@ def write_kernelspec(private: Path, box: Box, limits: dict, uid: int | None,
                    "hide": _hideable(list(SHARED_HIDE) + list(hide), box.path), "shm_mb": 64,
                    "scratch": _scratch(),
                    "keep": sorted({os.path.realpath(n) for n in _needed()})}
-    spec = {"uid": uid, "gid": uid, "sandbox": str(box.path), "limits": limits,
+    spec = {"parent": os.getpid(), "uid": uid, "gid": uid, "sandbox": str(box.path), "limits": limits,
             "env": kernel_env(box.path), "confine": confine, "cgroups": box.cgroups,
             "kernel_cmd": [sys.executable, "-m", "ipykernel_launcher"]}
     spec_path = private / f"launch-{box.path.name}.json"
