@@ -105,8 +105,6 @@ def execute(job: Job) -> Bundle:
     bundle.seconds = round(time.monotonic() - started, 3)
     bundle.protections = protections.to_dict()
     bundle.stats["worker_peak_mb"] = _own_peak_mb()
-    bundle.stats.setdefault("kernel_peak_mb", round(     # no cgroup: kernels so far
-        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1))
     return bundle
 
 

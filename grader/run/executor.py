@@ -13,6 +13,7 @@ from typing import Iterable, Iterator, Protocol
 
 from .artifacts import Bundle
 from .execute import Job, execute
+from .launch import die_with_parent
 
 
 class Executor(Protocol):
@@ -29,14 +30,7 @@ def _safe_execute(job: Job) -> Bundle:
 def _die_with_parent(parent: int):
     """A worker is killed when the grader dies (even by SIGKILL), and its kernel,
     which dies with its worker (the launcher's parent-death signal), with it."""
-    try:
-        import ctypes
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)              # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:                     # the grader died before we got here
-        os._exit(1)
+    die_with_parent(parent)
     signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the grader's to handle
 
 

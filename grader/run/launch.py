@@ -41,16 +41,16 @@ def _rlimits(limits):
             resource.setrlimit(which, (cap, cap))
 
 
-def _die_with_worker(parent):
-    """Die with the grader's worker (parent-death signal, kept until the uid
-    changes, when setpriv sets it again); exit if the worker is already gone."""
+def die_with_parent(parent):
+    """SIGKILL this process when ``parent`` dies (parent-death signal; a uid
+    change clears it, and setpriv sets it again); exit now if it already died."""
     try:
         import ctypes
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
     if parent and os.getppid() != parent:
-        sys.exit(1)
+        os._exit(1)
 
 
 def _hand_over(spec, connection_file):
@@ -95,7 +95,7 @@ def main(argv=None):
     connection_file = argv[argv.index("-f") + 1]
     with open(spec_path) as fh:
         spec = json.load(fh)
-    _die_with_worker(spec.get("parent"))
+    die_with_parent(spec.get("parent"))
     if os.getpid() != os.getsid(0):
         os.setsid()
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)   # oversize writes fail with EFBIG
@@ -116,7 +116,7 @@ def main(argv=None):
     if spec.get("uid") is not None:
         cmd = _as_user(spec, cmd)
     _rlimits(spec["limits"])   # inherited through exec; RLIMIT_NPROC binds the new uid
-    _die_with_worker(spec.get("parent"))          # the worker died while we confined
+    die_with_parent(spec.get("parent"))          # the worker died while we confined
     os.execve(cmd[0], cmd, spec["env"])
 
 
