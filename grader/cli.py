@@ -9,12 +9,13 @@ def _grade(a):
     from .grade import main
     return main(submissions=a.submissions, out=a.out, rubric=a.rubric, data=a.data,
                 manifest=a.manifest, assignment=a.assignment, jobs=a.jobs,
-                progress=not a.no_progress)
+                progress=not a.no_progress, allow_unconfined=a.allow_unconfined)
 
 
 def _check(a):
     from .check import main
-    return main(notebook=a.notebook, rubric=a.rubric, data=a.data, quick=a.quick)
+    return main(notebook=a.notebook, rubric=a.rubric, data=a.data, quick=a.quick,
+                allow_unconfined=a.allow_unconfined)
 
 
 def _assign(a):
@@ -24,7 +25,12 @@ def _assign(a):
 
 def _gradescope(a):
     from .gradescope_run import main
-    return main(submission=a.submission, results=a.results, rubric=a.rubric, data=a.data)
+    return main(submission=a.submission, results=a.results, rubric=a.rubric, data=a.data,
+                allow_unconfined=a.allow_unconfined)
+
+
+UNCONFINED_HELP = ("grade even where kernels cannot be confined (students could read the "
+                   "answer key; every report says so)")
 
 
 def build_parser():
@@ -39,12 +45,14 @@ def build_parser():
     g.add_argument("--assignment", help="assignment name in an nbgrader tree")
     g.add_argument("-j", "--jobs", type=int, help="parallel kernels (default: CPU count)")
     g.add_argument("--no-progress", action="store_true")
+    g.add_argument("--allow-unconfined", action="store_true", help=UNCONFINED_HELP)
     g.set_defaults(func=_grade)
     c = sub.add_parser("check", help="self-check one notebook before submitting")
     c.add_argument("notebook")
     c.add_argument("--quick", action="store_true", help="network pieces only, skip long training")
     c.add_argument("--rubric")
     c.add_argument("--data")
+    c.add_argument("--allow-unconfined", action="store_true", help=UNCONFINED_HELP)
     c.set_defaults(func=_check)
     s = sub.add_parser("assign", help="make the student notebook from the solution")
     s.add_argument("--solution", default="reference/solution.ipynb")
@@ -56,6 +64,7 @@ def build_parser():
     gs.add_argument("--results", default="/autograder/results/results.json")
     gs.add_argument("--rubric")
     gs.add_argument("--data")
+    gs.add_argument("--allow-unconfined", action="store_true", help=UNCONFINED_HELP)
     gs.set_defaults(func=_gradescope)
     return p
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reference import data as ref_data
 
-from . import __version__, pipeline, probes, rubric as rubric_mod
+from . import __version__, heldback, pipeline, probes, rubric as rubric_mod
 from .checks.context import Context
 from .run import artifacts, sandbox
 from .run.execute import Job
@@ -24,34 +24,33 @@ class GradeError(ValueError):
     """A bad input to ``grader grade``; the message is one line."""
 
 
-def execution_settings(rubric) -> dict:
+def execution_settings(rubric, seed: int) -> dict:
     """The rubric parts that change what execution produces (the cache key)."""
-    return {"names": asdict(rubric.names), "probes": asdict(rubric.probes),
+    return {"names": asdict(rubric.names), "probes": {**asdict(rubric.probes), "seed": seed},
             "timeouts": asdict(rubric.timeouts), "limits": asdict(rubric.limits),
             "data_name": rubric.data.name_in_notebook}
 
 
 def prepare_batch(rubric, data_override=None):
-    """Data file, its digest, probe set and trusted reference answers."""
-    data_file = Path(data_override) if data_override else rubric.data_path()
-    data_file = ref_data.resolve(data_file).resolve()
+    """The data file the kernels get, its digest, and the trusted context: probe
+    inputs and reference answers, and the held-back galaxies (heldback.py)."""
+    seed = heldback.batch_seed(rubric.probes.seed)
+    source = Path(data_override) if data_override else rubric.data_path()
+    hidden_file = (Path(rubric.source).parent / rubric.data.hidden_file
+                   if rubric.data.hidden_file else None)
+    data_file, hidden, how = heldback.kernel_data_and_hidden(
+        source, hidden_file=hidden_file, fraction=rubric.data.hidden_fraction, seed=seed)
     prepared = ref_data.load_prepared(data_file)          # validates; one-line errors
-    pset = probes.make(prepared, seed=rubric.probes.seed, n_images=rubric.probes.n_images,
+    pset = probes.make(prepared, seed=seed, n_images=rubric.probes.n_images,
                        batch_size=rubric.probes.batch_size)
-    hidden = None
-    if rubric.check("hidden_accuracy").enabled and rubric.data.hidden_file:
-        hx, hy, _, _ = ref_data.load_prepared(Path(rubric.source).parent / rubric.data.hidden_file)
-        hidden = (hx, hy)
-    ctx = Context.build(pset, rtol=rubric.probes.rtol, atol=rubric.probes.atol, hidden=hidden)
+    ctx = Context.build(pset, rtol=rubric.probes.rtol, atol=rubric.probes.atol, hidden=hidden,
+                        hidden_source=how, seed=seed)
     return data_file, artifacts.file_digest(data_file), ctx
 
 
-def make_jobs(subs, rubric, data_file, digest, probe_path, work_dir, hide=()):
-    settings = execution_settings(rubric)
-    # paths kernels must not see (they are covered inside each kernel's mount namespace)
-    hidden = [rubric.source, data_file] + ([Path(rubric.source).parent / rubric.data.hidden_file]
-                                           if rubric.data.hidden_file else [])
-    hide = sorted({str(Path(h).absolute()) for h in [*hide, *hidden]})
+def make_jobs(subs, rubric, data_file, digest, probe_path, work_dir, seed):
+    settings = execution_settings(rubric, seed)
+    extra = {"uid_pool": sandbox.reserve_pool()}
     jobs = {}
     for sub in subs:
         if sub.notebook is None:
@@ -66,7 +65,7 @@ def make_jobs(subs, rubric, data_file, digest, probe_path, work_dir, hide=()):
             data_file=str(data_file), data_name=rubric.data.name_in_notebook,
             probe_inputs=str(probe_path), names=asdict(rubric.names),
             timeouts=asdict(rubric.timeouts), limits=asdict(rubric.limits),
-            work_dir=str(work_dir), extra={"hide": hide})
+            work_dir=str(work_dir), extra=extra)
     return jobs
 
 
@@ -107,15 +106,53 @@ def _remove_stale_work_dirs():
             pass
 
 
-def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, progress, hide=()):
-    """Write the probe inputs to a private work folder and execute every submission."""
+SELFTEST_CELL = "import numpy\nwith open({name!r}, 'rb') as fh:\n    fh.read(16)\n"
+
+
+def require_confinement(allow_unconfined: bool) -> str:
+    """The protections line for reports; refuses to go on unconfined unless allowed."""
+    prot = sandbox.detect_protections()
+    if not prot.confined and not allow_unconfined:
+        raise GradeError(
+            f"kernels cannot be confined on this machine ({prot.why_unconfined}): students could "
+            f"read the answer key; install bubblewrap or run as root in a container "
+            f"(docs/security.md), or pass --allow-unconfined to grade anyway")
+    return prot.describe()
+
+
+def self_test(rub, data_file, digest, probe_path, work) -> None:
+    """Run one trivial notebook through the real sandbox before the batch: a fault
+    that is not the student's (no kernel starts, the data cannot be read in the
+    sandbox) stops the batch here with one line, instead of zeroing everyone."""
+    import nbformat
+    from .run.execute import execute
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        SELFTEST_CELL.format(name=rub.data.name_in_notebook))])
+    path = work / "self-test.ipynb"
+    path.write_text(nbformat.writes(nb))
+    sub = type("S", (), {"student_id": "self-test", "notebook": path})()
+    job = make_jobs([sub], rub, data_file, digest, probe_path, work, 0)["self-test"]
+    bundle = execute(job)
+    why = bundle.reason if bundle.status != "executed" else \
+        next((c["error"] for c in bundle.cells if c["status"] != "ok"), "") or \
+        ("; ".join(bundle.notes) if not bundle.probe else "")
+    if why:
+        raise GradeError(f"sandbox self-test failed, nothing was graded: {why}")
+
+
+def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, progress):
+    """Write the probe inputs to a private work folder, test the sandbox and
+    execute every submission."""
     _remove_stale_work_dirs()
     work = Path(tempfile.mkdtemp(prefix=f"galaxy-grader-{os.getpid()}-"))
     os.chmod(work, 0o711)          # sandbox uids must reach their own folders inside
     try:
         probe_path = probes.save(ctx.probes.inputs, work / "probe-inputs.npz")
         os.chmod(probe_path, 0o600)
-        job_map = make_jobs(subs, rub, data_file, digest, probe_path, work, hide)
+        job_map = make_jobs(subs, rub, data_file, digest, probe_path, work, ctx.seed)
+        if any(artifacts.load(cache, j.key) is None for j in job_map.values()) \
+                if cache else job_map:
+            self_test(rub, data_file, digest, probe_path, work)
         return execute_all(job_map, cache, workers, progress)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -164,18 +201,20 @@ def _execution_summary(bundles) -> dict:
 
 
 def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=None,
-         assignment=None, jobs=None, cache=None, progress=True) -> int:
+         assignment=None, jobs=None, cache=None, progress=True, allow_unconfined=False) -> int:
     """Grade every notebook under ``submissions``.
 
     submissions: folder in any supported layout; out: output folder (never
     inside submissions); rubric: rubric.yaml (default: the course's); data:
     data file overriding the rubric's; manifest: CSV of submission times;
     jobs: parallel kernels (default: CPU count); cache: bundle cache folder
-    (default: <out>/cache).  Returns 0 when every notebook was graded.
+    (default: <out>/cache); allow_unconfined: grade even where kernels cannot
+    be confined (every report says so).  Returns 0 when every notebook was graded.
     """
     t0 = time.monotonic()
     submissions, out = Path(submissions), Path(out)
     rub = rubric_mod.load(rubric)
+    protections = require_confinement(allow_unconfined)
     found = discover(submissions, manifest=Path(manifest) if manifest else None,
                      assignment=assignment)
     _check_out_dir(out, submissions)
@@ -184,8 +223,7 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     data_file, digest, ctx = prepare_batch(rub, data)
     t1 = time.monotonic()
     bundles = execute_submissions(found.submissions, rub, data_file, digest, ctx, cache=cache,
-                                  workers=jobs or os.cpu_count() or 1, progress=progress,
-                                  hide=(submissions, out, cache))
+                                  workers=jobs or os.cpu_count() or 1, progress=progress)
     t2 = time.monotonic()
     results = [pipeline.score(s, bundles.get(s.student_id), ctx, rub) for s in found.submissions]
     for r in results:       # a file name that is not UTF-8 is shown escaped in the reports
@@ -193,7 +231,7 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     from . import report
     _keep_previous(out)
     report.write_all(results, out, rubric=rub, problems=list(found.problems),
-                     protections=sandbox.detect_protections().describe())
+                     protections=protections)
     t3 = time.monotonic()
     report.atomic.write_text(out / "timings.json", json.dumps(
         {"setup_s": round(t1 - t0, 3), "execute_s": round(t2 - t1, 3),

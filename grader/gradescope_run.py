@@ -25,7 +25,7 @@ def _created_at(submission: Path):
         raise GradeError(f"{meta}: cannot read created_at ({exc})") from None
 
 
-def main(*, submission, results, rubric=None, data=None) -> int:
+def main(*, submission, results, rubric=None, data=None, allow_unconfined=False) -> int:
     """Grade the single notebook in ``submission``; write ``results`` JSON.
 
     submission: folder holding the student's .ipynb; results: path of
@@ -37,7 +37,8 @@ def main(*, submission, results, rubric=None, data=None) -> int:
         raise GradeError(f"{folder}: no .ipynb notebook found")
     when = _created_at(folder)
     result = run(notebooks[0], rubric=rubric, data=data, submitted_at=when,
-                 time_source="submission_metadata.json" if when else "none")
+                 time_source="submission_metadata.json" if when else "none",
+                 allow_unconfined=allow_unconfined)
     write_results_json(result, Path(results))
     print(f"wrote {results}: {result.final:g} points")
     return 0

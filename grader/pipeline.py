@@ -22,7 +22,6 @@ PIPELINE = (
     ("trained_accuracy", tr.check_trained_accuracy),
     ("plot", tr.check_plot),
     ("extra_credit", fn.check_extra_credit),
-    ("hidden_accuracy", tr.check_hidden_accuracy),
 )
 
 

@@ -27,6 +27,7 @@ class Data:
     file: str | None = None
     name_in_notebook: str = "dataG.pkl.gz"
     hidden_file: str | None = None
+    hidden_fraction: float = 0.1      # of the training set, withheld from a course file's copy
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class Names:
 
 @dataclass(frozen=True)
 class Probes:
-    seed: int = 20251107
+    seed: int | None = None           # None: the grader's private secret (heldback.py)
     n_images: int = 6
     batch_size: int = 10
     rtol: float = 1e-3
@@ -67,6 +68,7 @@ class Limits:
     file_size_mb: int = 512
     open_files: int = 512
     cpu_seconds: int = 1800
+    disk_mb: int = 1024        # the kernel's working folder and /tmp together (tmpfs)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class CheckSpec:
     min_points: int | None = None
     self_consistent_points: float | None = None
     max_gap: float | None = None
+    hidden_width: int | None = None
 
 
 @dataclass(frozen=True)
@@ -124,7 +127,7 @@ class Rubric:
 
 
 CHECK_NAMES = ("data_prep", "net", "loss", "loss_grad", "fraction_correct",
-               "trained_accuracy", "plot", "extra_credit", "hidden_accuracy")
+               "trained_accuracy", "plot", "extra_credit")
 _SECTIONS = {"data": Data, "names": Names, "probes": Probes, "timeouts": Timeouts,
              "limits": Limits, "late": Late}
 _TOP = {"assignment", "checks", "deadline", "extensions", *_SECTIONS}
@@ -215,6 +218,8 @@ def _checks(value, err):
                             f"(checks: {', '.join(CHECK_NAMES)})")
     out = {}
     for name, spec in value.items():
+        if name == "hidden_accuracy":
+            raise err("checks.hidden_accuracy", "now part of trained_accuracy (set max_gap there)")
         if name not in CHECK_NAMES:
             raise err(f"checks.{name}", f"unknown check (expected one of {', '.join(CHECK_NAMES)})")
         if not isinstance(spec, dict) or "points" not in spec:

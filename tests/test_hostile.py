@@ -149,7 +149,8 @@ def batch(easy_data):
                    "cache_file": str(p["cache"] / EARLIER_KEY / "bundle.json"),
                    "old_out": str(p["old_out"]), "old_grades": str(p["old_out"] / "grades.csv"),
                    "port": listener.port, "unix": str(listener.path),
-                   "memory_mb": 4096, "processes": 64, "file_size_mb": 256}
+                   "memory_mb": 4096, "processes": 64, "file_size_mb": 256, "disk_mb": 1024,
+                   "confined": sandbox.detect_protections().confined}
         prot = sandbox.detect_protections()
         expected = write_corpus(p["subs"], targets, p["outside"],
                                 available=lambda name: getattr(prot, name))

@@ -28,10 +28,13 @@ class Context:
     grads: list          # list (per image) of 4 arrays
     fraction_correct: float
     batch_grad: list
-    hidden: tuple | None = None   # (x, y) held-back set, prepared
+    hidden: tuple | None = None   # (x, y) held-back galaxies, prepared; never in a kernel
+    hidden_source: str = ""       # how they were chosen, for reports
+    seed: int = 0                 # the batch seed (private): part of the cache key
 
     @classmethod
-    def build(cls, probes: ProbeSet, *, rtol: float, atol: float, hidden=None) -> "Context":
+    def build(cls, probes: ProbeSet, *, rtol: float, atol: float, hidden=None,
+              hidden_source: str = "", seed: int = 0) -> "Context":
         inp = probes.inputs
         P = [jnp.asarray(p) for p in params_of(inp)]
         X, Y = jnp.asarray(inp["images"]), jnp.asarray(inp["labels"])
@@ -41,7 +44,7 @@ class Context:
         fc = float(_fraction_correct(P, jnp.asarray(inp["fc_images"]), jnp.asarray(inp["fc_labels"])))
         bg = [np.asarray(g, np.float64) for g in _batch_grad(
             P, jnp.asarray(inp["batch_images"]), jnp.asarray(inp["batch_labels"]))]
-        return cls(probes, rtol, atol, net, loss, grads, fc, bg, hidden)
+        return cls(probes, rtol, atol, net, loss, grads, fc, bg, hidden, hidden_source, seed)
 
     def close(self, a, b, scale=None) -> bool:
         """Equal within the rubric's tolerance (atol scaled to the array's size)."""

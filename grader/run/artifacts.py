@@ -28,7 +28,7 @@ MAX_ARRAYS_BYTES = 200 * 1024 * 1024
 @dataclass
 class Bundle:
     key: str
-    status: str                       # "executed", "invalid", "refused", "error"
+    status: str                       # "executed", "invalid", "refused", "error" (the grader's)
     reason: str = ""                  # why, when not executed
     cells: list = field(default_factory=list)   # {index, status, seconds, error}
     probe: dict = field(default_factory=dict)   # metadata written by the probe cell
@@ -130,7 +130,10 @@ def read_probe_output(stem: Path, nonce: str, uid: int | None = None) -> tuple[d
     """Read what the probe cell wrote; anything forged or oversized is dropped."""
     try:
         with _open_plain(stem.with_suffix(".json"), uid, MAX_META_BYTES) as fh:
-            meta = json.loads(fh.read(MAX_META_BYTES + 1))
+            text = fh.read(MAX_META_BYTES + 1)
+        if not text:
+            raise FileNotFoundError
+        meta = json.loads(text)
         if not isinstance(meta, dict) or meta.get("nonce") != nonce:
             return {}, {}, "probe output missing or not written by this run's probe"
         for k, kind in (("errors", dict), ("found", dict), ("figures", list)):

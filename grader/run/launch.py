@@ -1,12 +1,12 @@
-"""Kernel launcher: limits, then (when root) an unprivileged uid, then ipykernel.
+"""Kernel launcher: limits, cgroups, confinement (bubblewrap), an unprivileged uid, ipykernel.
 
 Started by jupyter_client as the kernelspec's argv:
 
     python -m grader.run.launch --spec SPEC.json -f {connection_file}
 
 SPEC.json (written by the grader) holds the rlimits, the uid/gid to become,
-the sandbox folder, the cgroups to join, what to confine (``confine.py``)
-and the kernel command.  Standard library only: this runs before every
+the sandbox and io folders, the cgroups to join, what to confine
+(``confine.py``) and the kernel command.  Standard library only: this runs before every
 kernel and must start fast.  Any confinement step that fails stops the
 launch (the kernel never runs with less protection than was reported).
 """
@@ -54,33 +54,34 @@ def die_with_parent(parent):
 
 
 def _hand_over(spec, connection_file):
-    """Copy the connection file where the kernel uid can read it."""
-    private = os.path.join(spec["sandbox"], ".kernel-connection.json")
-    shutil.copyfile(connection_file, private)
-    os.chown(private, spec["uid"], spec["gid"])
-    os.chmod(private, 0o400)
-    return private
+    """Copy the connection file into the io folder, readable by the kernel uid;
+    returns (host path, path the kernel opens)."""
+    host = os.path.join(spec["io"], "kernel.json")
+    shutil.copyfile(connection_file, host)
+    if spec.get("uid") is not None:
+        os.chown(host, spec["uid"], spec["gid"])
+    os.chmod(host, 0o400)
+    return host, (f"{spec['confine']['io_inside']}/kernel.json" if spec.get("confine") else host)
+
+
+_DROP = ("import ctypes, os, sys\n"
+         "ctypes.CDLL(None, use_errno=True).prctl(38, 1, 0, 0, 0)\n"    # PR_SET_NO_NEW_PRIVS
+         "os.setgroups([]); os.setgid(int(sys.argv[1])); os.setuid(int(sys.argv[1]))\n"
+         "os.execv(sys.argv[2], sys.argv[2:])\n")
 
 
 def _as_user(spec, cmd):
-    """Prefix ``cmd`` so it runs as the sandbox uid with no supplementary groups.
-
-    util-linux ``setpriv`` changes uid at the exec itself, so an interpreter
-    installed under a private home folder (pyenv in /root) still starts; the
-    running kernel holds no capabilities.  Without setpriv, drop in-process.
-    """
+    """Prefix ``cmd`` so it runs as the sandbox uid with no supplementary groups,
+    no capabilities and no way to gain privileges (setuid programs)."""
     setpriv = shutil.which("setpriv")
     if setpriv:
-        return [setpriv, f"--reuid={spec['uid']}", f"--regid={spec['gid']}",
-                "--clear-groups", "--pdeathsig=KILL", "--"] + cmd
-    os.setgroups([])
-    os.setgid(spec["gid"])
-    os.setuid(spec["uid"])
-    return cmd
+        return [setpriv, f"--reuid={spec['uid']}", f"--regid={spec['gid']}", "--clear-groups",
+                "--no-new-privs", "--pdeathsig=KILL", "--"] + cmd
+    return [spec["python"], "-c", _DROP, str(spec["uid"])] + cmd
 
 
 def _ipc_folder(connection_file):
-    """The folder of the kernel's unix sockets (ipc transport), which must stay writable."""
+    """The folder of the kernel's unix sockets (ipc transport), bound writable."""
     with open(connection_file) as fh:
         info = json.load(fh)
     return os.path.dirname(info["ip"]) if info.get("transport") == "ipc" else None
@@ -88,9 +89,6 @@ def _ipc_folder(connection_file):
 
 def main(argv=None):
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["--selftest"]:
-        from .confine import selftest
-        sys.exit(0 if selftest(argv[1]) else 1)
     spec_path = argv[argv.index("--spec") + 1]
     connection_file = argv[argv.index("-f") + 1]
     with open(spec_path) as fh:
@@ -103,20 +101,21 @@ def main(argv=None):
     if spec.get("cgroups"):
         from .cgroups import join
         join(spec["cgroups"])
-    if spec.get("uid") is not None:
-        connection_file = _hand_over(spec, connection_file)
-    if spec.get("confine"):
-        from .confine import lock_down
-        conf = spec["confine"]
-        ipc = _ipc_folder(connection_file)
-        lock_down(conf["writable"] + ([ipc] if ipc else []), conf.get("hide", ()),
-                  conf.get("shm_mb", 64), conf.get("scratch", ("/tmp",)), conf.get("keep", ()))
-    os.chdir(spec["sandbox"])
-    cmd = spec["kernel_cmd"] + ["-f", connection_file]
+    _, inside = _hand_over(spec, connection_file)
+    cmd = spec["kernel_cmd"] + ["-f", inside]
     if spec.get("uid") is not None:
         cmd = _as_user(spec, cmd)
+    conf = spec.get("confine")
+    if conf:
+        from .confine import bwrap_args
+        cmd = bwrap_args(bwrap=conf["bwrap"], sandbox=spec["sandbox"], io=spec["io"],
+                         notebook=conf["notebook"], data_name=conf["data_name"],
+                         ipc=_ipc_folder(connection_file), disk_mb=spec["limits"]["disk_mb"],
+                         as_root=spec.get("uid") is not None) + cmd
+    else:
+        os.chdir(spec["sandbox"])
     _rlimits(spec["limits"])   # inherited through exec; RLIMIT_NPROC binds the new uid
-    die_with_parent(spec.get("parent"))          # the worker died while we confined
+    die_with_parent(spec.get("parent"))          # the worker died while we set up
     os.execve(cmd[0], cmd, spec["env"])
 
 

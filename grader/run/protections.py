@@ -1,18 +1,14 @@
 """Which protections this machine lets the grader enforce (probed once per process).
 
-Reported with every batch (``grades.json``, the class report) and used by
-``sandbox`` to build each kernel's confinement.  Without root, or without
-namespaces and cgroups, the grader still runs with what is left.
+Reported with every batch (``grades.json``, the class report, each feedback
+page) and used by ``sandbox`` to build each kernel's confinement.  A grader
+that cannot confine kernels refuses to grade unless told otherwise
+(``grader grade --allow-unconfined``); see docs/security.md.
 """
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
-import tempfile
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from . import cgroups
 
@@ -21,20 +17,31 @@ from . import cgroups
 class Protections:
     rlimits: bool
     own_uid: bool
-    no_network: bool
-    fs_private: bool = False          # read-only file system, grader paths hidden, own /dev/shm
+    confined: bool = False            # allowlisted read-only file system, own pid/net/ipc ns
     cgroup_memory: bool = False       # the kernel's whole process tree shares one memory limit
     cgroup_pids: bool = False
+    cgroup_freezer: bool = False      # every process of a kernel frozen, then killed
+    why_unconfined: str = ""
 
     _NAMES = (("resource limits", "rlimits"), ("unprivileged uid", "own_uid"),
-              ("no network", "no_network"),
-              ("read-only file system outside the sandbox", "fs_private"),
-              ("memory cgroup", "cgroup_memory"), ("process-count cgroup", "cgroup_pids"))
+              ("confinement (allowlisted read-only file system without the answer key, "
+               "own process/network/IPC namespaces, size-capped disk)", "confined"),
+              ("memory cgroup", "cgroup_memory"), ("process-count cgroup", "cgroup_pids"),
+              ("freezer cgroup", "cgroup_freezer"))
+
+    @property
+    def no_network(self) -> bool:
+        return self.confined
 
     def describe(self) -> str:
         on = [n for n, a in self._NAMES if getattr(self, a)]
         off = [n for n, a in self._NAMES if not getattr(self, a)]
-        return f"active: {', '.join(on) or 'none'}" + (f"; not available: {', '.join(off)}" if off else "")
+        text = f"active: {', '.join(on) or 'none'}" + \
+            (f"; not available: {', '.join(off)}" if off else "")
+        if not self.confined:
+            text = ("UNCONFINED: kernels can read this machine's files (the answer key "
+                    f"included); {self.why_unconfined}. " + text)
+        return text
 
     def to_dict(self):
         return asdict(self)
@@ -47,31 +54,14 @@ def detect_protections() -> Protections:
     """Probe once per process what this machine lets us enforce."""
     global _PROTECTIONS
     if _PROTECTIONS is None:
+        from .confine import bwrap_path, selftest
         root = os.geteuid() == 0
-        net = bool(shutil.which("unshare")) and _runs(["unshare", "-n", "-i", "true"])
-        fs = net and root and _fs_selftest()
+        bwrap = bwrap_path()
+        why = "bubblewrap (bwrap) is not installed" if bwrap is None else selftest(bwrap, root)
         groups = cgroups.available() if root else {}
-        _PROTECTIONS = Protections(rlimits=True, own_uid=root, no_network=net, fs_private=fs,
+        _PROTECTIONS = Protections(rlimits=True, own_uid=root, confined=not why,
                                    cgroup_memory=groups.get("memory", False),
-                                   cgroup_pids=groups.get("pids", False))
+                                   cgroup_pids=groups.get("pids", False),
+                                   cgroup_freezer=groups.get("freezer", False),
+                                   why_unconfined=why)
     return _PROTECTIONS
-
-
-def _fs_selftest() -> bool:
-    folder = tempfile.mkdtemp(prefix="gg-selftest-")
-    try:
-        return _runs(["unshare", "-m", "--", sys.executable, "-m", "grader.run.launch",
-                      "--selftest", folder], env=_launch_env())
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-def _runs(cmd, env=None) -> bool:
-    try:
-        return subprocess.run(cmd, capture_output=True, timeout=20, env=env).returncode == 0
-    except (OSError, subprocess.SubprocessError):
-        return False
-
-
-def _launch_env() -> dict:
-    return {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}

@@ -3,18 +3,15 @@
 What is enforced, when the OS allows it (``Protections`` says which held):
 - rlimits on every kernel process: address space, file size, open files, CPU
   seconds, process count, no core dumps;
-- an unprivileged uid of its own (when the grader runs as root), so the
-  kernel cannot write the grader's files and RLIMIT_NPROC binds;
-- no network: a fresh network namespace (``unshare -n``) with the kernel
-  talking over unix sockets (ZMQ ipc transport), and its own IPC namespace;
-- a private, read-only view of the file system (``unshare -m`` and
-  ``confine.py``): writable only its own folders, /tmp emptied, the grader's
-  paths (submissions, output, cache, rubric, data) and shared places hidden;
-- one memory and one process-count cgroup for its whole process tree
+- an unprivileged uid of its own (when the grader runs as root), taken from a
+  pool private to this grader run and never reused while it has a process;
+- confinement (``confine.py``, bubblewrap): an allowlisted, read-only view of
+  the machine without the project's code, size-capped private working folder
+  and /tmp, own pid, network, IPC and UTS namespaces;
+- one memory, process-count and freezer cgroup for its whole process tree
   (``cgroups.py``);
 - a scrubbed environment; the whole process tree (session, cgroups and uid)
-  killed at the end, and anything left under the uid killed before the uid
-  is used again.
+  killed at the end.
 """
 from __future__ import annotations
 
@@ -32,39 +29,81 @@ from pathlib import Path
 from . import cgroups
 from .protections import Protections, detect_protections
 
-__all__ = ["Box", "Protections", "UidLease", "detect_protections", "kernel_env", "kill_tree",
-           "make_sandbox", "sweep_files", "write_kernelspec"]
+__all__ = ["Box", "Protections", "UidLease", "become_subreaper", "detect_protections",
+           "kernel_env", "kill_tree", "make_sandbox", "reap_orphans", "reserve_pool",
+           "sweep_files", "write_kernelspec"]
 
-# shared places a kernel has no business seeing (covered when they hold nothing it needs)
-SHARED_HIDE = ("/home", "/srv", "/media", "/run", "/var/tmp")
 UID_BASE = 61000
-UID_SLOTS = 64
-_LOCK_DIR = Path(tempfile.gettempdir()) / "galaxy-grader-uids"
+UID_SLOTS = 64                  # uids per pool (one pool per grader run)
+UID_POOLS = 32
+_LOCK_DIR = Path("/run/galaxy-grader") if os.path.isdir("/run") else \
+    Path(tempfile.gettempdir()) / "galaxy-grader-uids"
+_pool = None                    # (index, open lock file) held by this grader run
 
 
-class UidLease:
-    """An exclusive uid slot (file lock), so concurrent kernels never share a uid.
-
-    Anything a previous holder of the uid left running is killed on taking it.
-    """
-
-    def __init__(self):
-        self.uid, self._fh = None, None
-        if os.geteuid() != 0:
-            return
-        _LOCK_DIR.mkdir(mode=0o700, exist_ok=True)
-        for slot in range(UID_SLOTS):
-            fh = open(_LOCK_DIR / f"{slot}.lock", "w")
+def reserve_pool() -> int | None:
+    """Take a uid pool for this grader run (held until the process exits);
+    its index travels to the workers in each Job.  None when not root."""
+    global _pool
+    if os.geteuid() != 0:
+        return None
+    if _pool is None:
+        _LOCK_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for index in range(UID_POOLS):
+            fh = open(_LOCK_DIR / f"pool-{index}.lock", "w")
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 fh.close()
                 continue
-            self.uid, self._fh = UID_BASE + slot, fh
-            kill_tree(None, self.uid)      # what a grader killed mid-run left behind
-            sweep_files(self.uid)
+            _pool = (index, fh)
+            break
+        else:
+            raise RuntimeError("every sandbox uid pool is in use by other grader runs")
+    return _pool[0]
+
+
+def _has_tasks(uid: int) -> bool:
+    """Whether any process (a zombie included) still runs as ``uid``."""
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    return True
+            except OSError:
+                pass
+    return False
+
+
+class UidLease:
+    """An exclusive uid from this run's pool (file lock), so concurrent kernels
+    never share a uid.  What an earlier holder left running is killed; a uid
+    that still has a process after that (an unreaped zombie) is skipped."""
+
+    def __init__(self, pool: int | None = None):
+        self.uid, self._fh = None, None
+        if os.geteuid() != 0:
             return
-        raise RuntimeError("no free sandbox uid slot")
+        pool = reserve_pool() if pool is None else pool
+        folder = _LOCK_DIR / f"pool-{pool}"
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for slot in range(UID_SLOTS):
+            fh = open(folder / f"{slot}.lock", "w")
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                fh.close()
+                continue
+            uid = UID_BASE + pool * UID_SLOTS + slot
+            kill_tree(None, uid)           # what a grader killed mid-run left behind
+            reap_orphans()
+            if _has_tasks(uid):
+                fh.close()
+                continue
+            sweep_files(uid)
+            self.uid, self._fh = uid, fh
+            return
+        raise RuntimeError("no free sandbox uid (every uid of this run's pool is busy)")
 
     def release(self):
         if self._fh:
@@ -72,9 +111,39 @@ class UidLease:
             self._fh = None
 
 
+def become_subreaper():
+    """Orphans of our kernels are re-parented to this process (not to PID 1,
+    which in a container may be us and never reap them); ``reap_orphans``
+    collects them."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)   # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+def reap_orphans():
+    """Collect every exited child of ours that nothing else waits for (zombies)."""
+    me = str(os.getpid())
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] == "Z" and fields[1] == me:
+            try:
+                os.waitpid(int(entry.name), os.WNOHANG)
+            except ChildProcessError:
+                pass
+
+
 @dataclass
 class Box:
-    """The folders of one kernel run: ``path`` (its cwd) and ``io`` (probe output)."""
+    """The host folders of one kernel run: ``path`` (notebook, data; the working
+    folder itself when unconfined) and ``io`` (probe inputs and outputs)."""
     path: Path
     io: Path
     cgroups: list
@@ -82,12 +151,12 @@ class Box:
 
 def make_sandbox(parent: Path, notebook_bytes: bytes, nb_name: str, data_file: Path | None,
                  data_name: str, uid: int | None) -> Box:
-    """Fresh folders: the kernel's cwd with a copy of the notebook and a read-only
-    copy of the data, and a folder for the probe's output.  Both sit directly in
-    the grader's root-owned ``parent``, so the kernel can fill them but never
-    swap them for links."""
+    """Fresh folders in the grader's root-owned ``parent``: the notebook and a
+    read-only copy of the data; ``io`` (owned by the grader) with the two
+    probe-output files, the only things in it the kernel's uid may write."""
     box = Path(tempfile.mkdtemp(prefix="box-", dir=parent))
     io = Path(tempfile.mkdtemp(prefix="io-", dir=parent))
+    os.chmod(io, 0o755)
     (box / nb_name).write_bytes(notebook_bytes)
     (box / "tmp").mkdir()
     if data_file is not None:
@@ -102,17 +171,23 @@ def make_sandbox(parent: Path, notebook_bytes: bytes, nb_name: str, data_file: P
         except OSError:
             shutil.copyfile(data_file, target)
             os.chmod(target, 0o444)
+    from .confine import OUTPUTS
+    for name in OUTPUTS:
+        os.close(os.open(io / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     if uid is not None:
-        for path in (box, box / "tmp", box / nb_name, io):
+        for path in (box, box / "tmp", box / nb_name, *(io / n for n in OUTPUTS)):
             os.chown(path, uid, uid)
     return Box(box, io, [])
 
 
-def kernel_env(box: Path) -> dict:
+def kernel_env(box: Path, confined: bool) -> dict:
     """A scrubbed environment: nothing of the grader's leaks in."""
+    from .confine import HOME
+    home = HOME if confined else str(box)
+    tmp = "/tmp" if confined else str(box / "tmp")
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(box), "TMPDIR": str(box / "tmp"), "MPLCONFIGDIR": str(box / "tmp"),
+        "HOME": home, "TMPDIR": tmp, "MPLCONFIGDIR": tmp, "USER": "student",
         "LANG": "C.UTF-8", "PYTHONNOUSERSITE": "1", "PYTHONHASHSEED": "0",
         "JAX_PLATFORMS": "cpu", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
         "PYDEVD_DISABLE_FILE_VALIDATION": "1",
@@ -123,57 +198,52 @@ def kernel_env(box: Path) -> dict:
     return env
 
 
-def _needed() -> list:
-    """Folders the kernel must see: the Python installation and this package."""
-    return [Path(sys.prefix), Path(sys.base_prefix), Path(sys.executable).parent,
-            Path(os.path.realpath(sys.executable)).parent, Path(__file__).resolve().parents[2]]
+# an unconfined kernel starts without ``site``'s processing of the project's own
+# install (an editable finder or a checkout on sys.path), so the answer key is
+# not importable as a package; its files are still readable there (labelled)
+_UNCONFINED_BOOT = """import os, runpy, site, sys
+project, prefix = sys.argv.pop(1), os.path.realpath(sys.prefix) + os.sep
+def shows_project(p):
+    r = os.path.realpath(p or '.')
+    return (r + os.sep).startswith(project + os.sep) and not r.startswith(prefix) \\
+        or (project + os.sep).startswith(r + os.sep)
+for d in site.getsitepackages():
+    if os.path.isdir(d):
+        sys.path.append(d)
+        for f in sorted(os.listdir(d)):
+            if f.endswith('.pth') and 'galaxy_grader' not in f:
+                site.addpackage(d, f, set())
+sys.path[:] = [p for p in sys.path if not shows_project(p)]
+sys.argv[0] = 'ipykernel_launcher'
+runpy.run_module('ipykernel_launcher', run_name='__main__', alter_sys=True)
+"""
 
 
-def _hideable(paths, box: Path) -> list:
-    """Grader paths to cover in the kernel's view, never one the kernel needs."""
-    needed = [box, *_needed(), Path(tempfile.gettempdir())]
-    out = []
-    for p in paths:
-        try:
-            real = Path(os.path.realpath(p))
-        except (OSError, ValueError):
-            continue
-        if real == Path("/") or any(n == real or real in Path(os.path.realpath(n)).parents
-                                    for n in needed):
-            continue
-        out.append(str(real))
-    return sorted(set(out))
-
-
-def _scratch() -> list:
-    """Folders replaced by an empty tmpfs holding only what the kernel needs:
-    /tmp, and a shared place (/home, ...) that holds the Python installation."""
-    needed = [os.path.realpath(n) for n in _needed()]
-    shared = [s for s in SHARED_HIDE if os.path.isdir(s) and not os.path.islink(s)
-              and any(n.startswith(s + "/") for n in needed)]
-    return sorted({"/tmp", os.path.realpath(tempfile.gettempdir()), *shared})
+def kernel_cmd(confined: bool) -> list:
+    if confined:
+        return [sys.executable, "-m", "ipykernel_launcher"]
+    from .confine import PROJECT
+    return [sys.executable, "-S", "-c", _UNCONFINED_BOOT, PROJECT]
 
 
 def write_kernelspec(private: Path, box: Box, limits: dict, uid: int | None,
-                     protections: Protections, hide=()) -> Path:
+                     protections: Protections, nb_name: str, data_name: str) -> Path:
     """A kernelspec whose argv is our launcher; returns the kernels folder."""
     if uid is not None and (protections.cgroup_memory or protections.cgroup_pids):
         box.cgroups = cgroups.create(uid, limits)
     confine = None
-    if protections.fs_private:
-        confine = {"writable": [str(box.path), str(box.io)],
-                   "hide": _hideable(list(SHARED_HIDE) + list(hide), box.path), "shm_mb": 64,
-                   "scratch": _scratch(),
-                   "keep": sorted({os.path.realpath(n) for n in _needed()})}
-    spec = {"parent": os.getpid(), "uid": uid, "gid": uid, "sandbox": str(box.path), "limits": limits,
-            "env": kernel_env(box.path), "confine": confine, "cgroups": box.cgroups,
-            "kernel_cmd": [sys.executable, "-m", "ipykernel_launcher"]}
+    if protections.confined:
+        from .confine import IO, bwrap_path
+        confine = {"bwrap": bwrap_path(), "notebook": str(box.path / nb_name),
+                   "data_name": data_name, "io_inside": IO}
+    spec = {"parent": os.getpid(), "uid": uid, "gid": uid, "sandbox": str(box.path),
+            "io": str(box.io), "limits": limits, "python": sys.executable,
+            "env": kernel_env(box.path, protections.confined), "confine": confine,
+            "cgroups": box.cgroups, "kernel_cmd": kernel_cmd(protections.confined)}
     spec_path = private / f"launch-{box.path.name}.json"
     spec_path.write_text(json.dumps(spec))
     argv = [sys.executable, "-m", "grader.run.launch", "--spec", str(spec_path),
             "-f", "{connection_file}"]
-    if protections.no_network:
-        argv = ["unshare", "-n", "-i"] + (["-m"] if protections.fs_private else []) + ["--"] + argv
     kdir = private / f"kernels-{box.path.name}" / "gg-sandbox"
     kdir.mkdir(parents=True)
     (kdir / "kernel.json").write_text(json.dumps(
