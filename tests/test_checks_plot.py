@@ -181,3 +181,9 @@ def test_malformed_snapshots_are_ignored(setup):
     assert res.score == 15, res.message
     res = run(bundle(params, hist, junk), setup)
     assert res.score == 0 and "no plot of accuracy" in res.message
+
+
+def test_tolerances_must_come_from_the_rubric(setup):
+    _, params, _, hist = setup
+    res = run(bundle(params, hist, [figure(series(hist))]), setup, CheckSpec(points=15))
+    assert res.score == 0 and "rubric sets no plot values_atol" in res.message

@@ -92,6 +92,20 @@ def _recorded(bundle):
     return hist if hist.size else None
 
 
+def _presentation_problem(best, need) -> str:
+    """What is wrong with how the (verified) curve is drawn, or ""."""
+    if not shows_points(best):
+        if best.get("marker") is not None:
+            return (f"the accuracy curve ({best['n']} points) has markers of size 0, which "
+                    f"show no points: give the markers a visible size (e.g. {EXAMPLE})")
+        return (f"the accuracy curve ({best['n']} points) is drawn as a bare line: plot the "
+                f"data points too so a reader can see there is data (e.g. {EXAMPLE})")
+    if best["n"] < need:
+        return (f"the accuracy plot has {best['n']} points; at least {need} expected "
+                f"(one every 2000 steps)")
+    return ""
+
+
 def check_plot(bundle, ctx, spec, names) -> CheckResult:
     def fail(msg, **details):
         return CheckResult("plot", 0.0, spec.points, msg, details=details)
@@ -126,18 +140,9 @@ def check_plot(bundle, ctx, spec, names) -> CheckResult:
                     f"(tolerance {tol:g}): plot the accuracies of the network you trained",
                     last_recorded=last, recomputed=acc)
     best = max(same, key=lambda s: (shows_points(s), s["n"]))
-    if not shows_points(best):
-        if best.get("marker") is not None:
-            return fail(f"the accuracy curve ({best['n']} points) has markers of size 0, "
-                        f"which show no points: give the markers a visible size "
-                        f"(e.g. {EXAMPLE})")
-        return fail(f"the accuracy curve ({best['n']} points) is drawn as a bare line: "
-                    f"plot the data points too so a reader can see there is data "
-                    f"(e.g. {EXAMPLE})")
-    need = spec.min_points or 2
-    if best["n"] < need:
-        return fail(f"the accuracy plot has {best['n']} points; at least {need} expected "
-                    f"(one every 2000 steps)")
+    problem = _presentation_problem(best, spec.min_points or 2)
+    if problem:
+        return fail(problem)
     return CheckResult("plot", spec.points, spec.points,
                        f"accuracy plot with {best['n']} visible data points, matching the "
                        f"recorded {hist_name}", details={"last_recorded": last,
