@@ -10,6 +10,7 @@ from dataclasses import asdict
 
 from . import late as late_policies
 from .checks import functions as fn
+from .checks import plot
 from .checks import training as tr
 from .results import CheckResult, SubmissionResult
 
@@ -20,7 +21,7 @@ PIPELINE = (
     ("loss_grad", fn.check_loss_grad),
     ("fraction_correct", fn.check_fraction_correct),
     ("trained_accuracy", tr.check_trained_accuracy),
-    ("plot", tr.check_plot),
+    ("plot", plot.check_plot),
     ("extra_credit", fn.check_extra_credit),
 )
 

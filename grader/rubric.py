@@ -80,7 +80,12 @@ class CheckSpec:
     min_points: int | None = None
     self_consistent_points: float | None = None
     max_gap: float | None = None
+<<<<<<< HEAD
     hidden_width: int | None = None
+=======
+    values_atol: float | None = None            # plot: plotted y vs recorded history
+    last_value_tolerance: float | None = None   # plot: last record vs recomputed accuracy
+>>>>>>> plot-reports
 
 
 @dataclass(frozen=True)
@@ -229,6 +234,12 @@ def _checks(value, err):
     if thr and thr.threshold is not None and not 0 < thr.threshold <= 1:
         raise err("checks.trained_accuracy.threshold", f"expected a fraction in (0, 1], "
                                                        f"found {thr.threshold}")
+    plot = out.get("plot")
+    if plot and plot.enabled:
+        for key in ("values_atol", "last_value_tolerance"):
+            if getattr(plot, key) is None:
+                raise err(f"checks.plot.{key}", "missing (expected a number >= 0, e.g. "
+                          + ("1.0e-6)" if key == "values_atol" else "0.03)"))
     return out
 
 

@@ -4,7 +4,7 @@ import numpy as np
 
 from grader import probes
 from grader.checks.context import Context
-from grader.checks.training import check_hidden_accuracy, check_trained_accuracy
+from grader.checks.training import check_trained_accuracy
 from grader.rubric import CheckSpec
 from grader.run.artifacts import Bundle
 from reference import model, train
@@ -25,15 +25,15 @@ def _setup():
     return tx, ty, vx, vy, pset
 
 
-def test_hidden_check_flags_training_on_the_test_set():
+def test_accuracy_points_come_from_held_back_galaxies_and_test_fitting_scores_zero():
     tx, ty, vx, vy, pset = _setup()
     hidden = (tx[:200], ty[:200])                  # images the "student" never trained on
     ctx = Context.build(pset, rtol=1e-3, atol=1e-5, hidden=hidden)
-    spec = CheckSpec(points=5, max_gap=0.08)
+    spec = CheckSpec(points=30, threshold=0.66, floor=0.4, max_gap=0.08)
     # honest: trained on part of the training set -> similar accuracy on both sets
     honest = train.train_sgd(tx[200:], ty[200:], vx, vy, seed=0, n_records=3,
                              record_every=2000, lr=1e-2)
-    ok = check_hidden_accuracy(_bundle(honest.params), ctx, spec, {})
+    ok = check_trained_accuracy(_bundle(honest.params), ctx, spec, {})
     # cheat: trained on the test set, randomly relabelled so it cannot generalise
     rng = np.random.default_rng(0)
     vy_fake = np.eye(5, dtype=np.float32)[rng.integers(0, 5, len(vy))]
@@ -41,10 +41,19 @@ def test_hidden_check_flags_training_on_the_test_set():
                               rtol=1e-3, atol=1e-5, hidden=hidden)
     cheat = train.train_sgd(vx, vy_fake, vx, vy_fake, seed=0, n_records=6,
                             record_every=2000, lr=3e-2)
-    bad = check_hidden_accuracy(_bundle(cheat.params), ctx_cheat, spec, {})
-    assert ok.score == 5 and not ok.details["flag"], ok.message
+    bad = check_trained_accuracy(_bundle(cheat.params), ctx_cheat, spec, {})
+    assert ok.score == 30 and "flag" not in ok.details, ok.message
+    assert ok.details["accuracy"] == ok.details["hidden"] != ok.details["test"]
     assert bad.score == 0 and bad.details["flag"], bad.message
-    assert "trained on the test data" in bad.message
+    assert "fitted to the test data" in bad.message and "held-back galaxies" in bad.message
+
+
+def test_a_network_of_another_width_gets_no_accuracy_points():
+    tx, ty, vx, vy, pset = _setup()
+    ctx = Context.build(pset, rtol=1e-3, atol=1e-5, hidden=(tx[:100], ty[:100]))
+    params = model.init_params(jax.random.PRNGKey(0), d=164)
+    res = check_trained_accuracy(_bundle(params), ctx, CheckSpec(points=30, threshold=0.1), {})
+    assert res.score == 0 and "d = 100" in res.message
 
 
 def test_trained_accuracy_partial_credit_is_linear_between_floor_and_goal():
@@ -53,7 +62,7 @@ def test_trained_accuracy_partial_credit_is_linear_between_floor_and_goal():
     params = model.init_params(jax.random.PRNGKey(0))
     res = check_trained_accuracy(_bundle(params), ctx, CheckSpec(points=30, threshold=0.66,
                                                                  floor=0.0), {})
-    acc = res.details["accuracy"]
+    acc = res.details["accuracy"]       # no held-back set given: the test set
     assert acc < 0.66
     assert res.score == round(30 * acc / 0.66, 2)
     wrong = [np.asarray(p).T if i == 0 else np.asarray(p) for i, p in enumerate(params)]

@@ -18,7 +18,8 @@ WEIRD = '<b>&"x'
 RUBRIC = from_mapping({
     "checks": {"data_prep": {"points": 5}, "net": {"points": 15}, "loss": {"points": 10},
                "trained_accuracy": {"points": 60, "threshold": 0.66},
-               "extra_credit": {"points": 5}, "plot": {"points": 10}},
+               "extra_credit": {"points": 5},
+               "plot": {"points": 10, "values_atol": 1e-6, "last_value_tolerance": 0.03}},
     "deadline": "2025-10-31 23:59:00 America/New_York"}, source="test-rubric")
 DEADLINE = "2025-10-31T23:59:00-04:00"
 
@@ -249,3 +250,87 @@ def test_atomic_write_unwritable_folder(tmp_path):
     assert os.listdir(tmp_path) == ["not_a_folder"]
     with pytest.raises(report.ReportWriteError, match="not_a_folder"):
         report.write_all(make_results()[:1], blocker, rubric=RUBRIC)
+
+
+# --- one student's odd values never cost anyone else their reports -------------------
+
+def hostile_results():
+    huge = "x" * 1_000_000
+    overflow = SubmissionResult(
+        "overflow", checks(5, 15, 10, 60, 10, 0), late=late_dict(), final=100.0,
+        seconds=2.0, accuracy=0.7, history=[1.7e308, -1.7e308])
+    nonfinite = SubmissionResult(
+        "nonfinite", checks(5, 15, 10, 60, 10, 0, msg=huge), late=late_dict(),
+        final=float("nan"), seconds=float("inf"), accuracy=float("nan"),
+        history=[float("nan"), float("inf"), -float("inf"), 0.5, 42.0], notes=[huge])
+    honest = SubmissionResult(
+        "honest", checks(5, 15, 10, 60, 10, 5), late=late_dict(), final=105.0,
+        seconds=3.0, accuracy=0.71, history=[0.3, 0.5, 0.71])
+    return [overflow, nonfinite, honest]
+
+
+def test_plottable_history_keeps_only_fractions():
+    steps, values, note = report.charts.plottable_history([0.2, float("nan"), 1.7e308, 0.4,
+                                                           -0.1, "a", 10 ** 400])
+    assert (steps, values) == ([2000, 8000], [0.2, 0.4])
+    assert note.startswith("5 of 7 recorded accuracies are not numbers between 0 and 1")
+    assert report.charts.plottable_history([0.1, 0.2]) == ([2000, 4000], [0.1, 0.2], "")
+
+
+def test_overflowing_and_nonfinite_histories_do_not_stop_the_batch(tmp_path):
+    written = report.write_all(hostile_results(), tmp_path, rubric=RUBRIC)
+    fb = tmp_path / "feedback"
+    for sid in ("overflow", "nonfinite", "honest"):
+        for ext in ("md", "html"):
+            assert (fb / f"{sid}.{ext}").is_file() and f"feedback/{sid}.{ext}" in written
+    assert (tmp_path / "class_report.html").is_file()
+    assert all((tmp_path / n).is_file() for n in report.plots.CHARTS)
+    bad = (fb / "overflow.md").read_text("utf-8")
+    assert "2 of 2 recorded accuracies are not numbers between 0 and 1" in bad
+    assert "none of the recorded accuracies could be plotted" in bad
+    assert not (fb / "overflow.png").exists()
+    odd = (fb / "nonfinite.md").read_text("utf-8")
+    assert "4 of 5 recorded accuracies" in odd and (fb / "nonfinite.png").is_file()
+    assert len(odd) < 20_000 and "more characters cut" in odd     # a 1 MB message, clipped
+    assert (fb / "honest.png").is_file() and "Notes" not in (fb / "honest.md").read_text()
+    assert imread(fb / "honest.png").ndim == 3
+    data = json.loads((tmp_path / "grades.json").read_text("utf-8"))
+    assert data["problems"] == []
+
+
+def test_a_failing_feedback_page_becomes_a_note_and_a_plain_page(tmp_path, monkeypatch):
+    real = report.feedback.markdown
+
+    def markdown(r, **kw):
+        if r.student_id == "overflow":
+            raise RuntimeError("boom")
+        return real(r, **kw)
+    monkeypatch.setattr(report.feedback, "markdown", markdown)
+    report.write_all(hostile_results(), tmp_path, rubric=RUBRIC)
+    fb = tmp_path / "feedback"
+    plain = (fb / "overflow.md").read_text("utf-8")
+    assert "could not be written (RuntimeError: boom)" in plain and "Final grade: 100" in plain
+    assert "loss: 10 of 10" in plain
+    assert "<p>" in (fb / "overflow.html").read_text("utf-8")
+    assert (fb / "honest.png").is_file() and "![accuracy curve]" in (fb / "honest.md").read_text()
+    problem = "overflow: full feedback could not be written (RuntimeError: boom)"
+    assert problem in (tmp_path / "class_report.html").read_text("utf-8")
+    assert any(problem in p for p in json.loads((tmp_path / "grades.json").read_text())["problems"])
+
+
+def test_a_failing_class_chart_is_left_out_with_a_note(tmp_path, monkeypatch):
+    def broken(*a, **k):
+        raise ValueError("Axis limits cannot be NaN or Inf")
+    monkeypatch.setattr(report.plots, "accuracy_chart", broken)
+    (tmp_path / "class_accuracy.png").write_bytes(b"stale")
+    written = report.write_all(hostile_results(), tmp_path, rubric=RUBRIC)
+    page = (tmp_path / "class_report.html").read_text("utf-8")
+    assert page.count("data:image/png;base64,") == 3
+    assert "class chart class_accuracy.png could not be drawn (ValueError" in page
+    assert "class_accuracy.png" not in written and not (tmp_path / "class_accuracy.png").exists()
+
+
+def test_class_stats_survive_overflowing_grades():
+    r = SubmissionResult("a", [CheckResult("net", 1, 1, "ok")], late=late_dict(), final=1e308)
+    page = report.class_page.class_report_html([r, r], {}, rates=[])
+    assert "mean and median not computable" in page

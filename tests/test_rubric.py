@@ -8,6 +8,8 @@ def test_course_rubric_loads():
     assert r.check("trained_accuracy").threshold == 0.66
     assert r.late.multiplier == 0.8 and r.late.policy == "multiplier"
     assert r.deadline.utcoffset() is not None
+    plot = r.check("plot")
+    assert plot.values_atol == 1e-6 and plot.last_value_tolerance == 0.03
 
 
 @pytest.mark.parametrize("text,fragment", [
@@ -19,6 +21,11 @@ def test_course_rubric_loads():
     ("checks: {net: {points: 5}}\nlate: {policy: halve}\n", "late.policy: unknown policy"),
     ("checks: {net: {points: 5}}\nextensions: {ada: 'soon'}\n", "extensions.ada"),
     ("checks: [1, 2\n", "not valid YAML"),
+    ("checks: {plot: {points: 5, values_atol: 1.0e-6}}\n",
+     "checks.plot.last_value_tolerance: missing"),
+    ("checks: {plot: {points: 5, last_value_tolerance: 0.03}}\n", "checks.plot.values_atol: missing"),
+    ("checks: {plot: {points: 5, values_atol: -1, last_value_tolerance: 0.03}}\n",
+     "checks.plot.values_atol: expected a number >= 0"),
     ("", "expected a mapping"),
 ])
 def test_bad_rubrics_give_one_line_errors(tmp_path, text, fragment):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from . import feedback, gradescope, plots, tables
 from .atomic import ReportWriteError, write_bytes, write_text
-from .text import file_names, late_arithmetic, summary_table
+from .text import clip, file_names, late_arithmetic, printable, summary_table
 
 __all__ = ["write_all", "summary_table", "late_arithmetic", "ReportWriteError",
            "write_text", "write_bytes", "gradescope", "threshold_of"]
@@ -27,23 +27,44 @@ def threshold_of(rubric):
 def write_all(results, out_dir, *, rubric, problems=(), protections: str = "") -> dict:
     """Write every report; returns {path relative to out_dir (posix): absolute Path}.
 
-    Raises ReportWriteError (an OSError, one line naming the path) when a file
-    cannot be written.
+    One student's feedback failing (odd values, a matplotlib error) never stops the
+    others: that student gets a plain fallback page and a line under "problems" in
+    grades.json and the class report.  Raises ReportWriteError (an OSError, one line
+    naming the path) when a file cannot be written.
     """
     out = Path(out_dir)
     results = sorted(results, key=lambda r: r.student_id)
-    written = {
+    threshold = threshold_of(rubric)
+    stems = file_names([r.student_id for r in results])
+    problems, written = list(problems), {}
+    for r in results:
+        files, problem = _feedback(r, out / "feedback", stems[r.student_id], threshold)
+        written.update({f"feedback/{name}": path for name, path in files.items()})
+        problems += [problem] if problem else []
+    written.update({
         "grades.csv": tables.write_csv(results, out / "grades.csv", rubric=rubric),
         "grades.json": tables.write_json(results, out / "grades.json", rubric=rubric,
                                          problems=problems, protections=protections),
-    }
-    threshold = threshold_of(rubric)
-    stems = file_names([r.student_id for r in results])
-    for r in results:
-        files = feedback.write_feedback(r, out / "feedback", stem=stems[r.student_id],
-                                        threshold=threshold)
-        written.update({f"feedback/{name}": path for name, path in files.items()})
+    })
     written.update(plots.write_class_report(results, out, rubric=rubric, threshold=threshold,
                                             problems=problems, protections=protections,
                                             stems=stems))
     return written
+
+
+def _feedback(r, folder, stem, threshold) -> tuple[dict, str]:
+    """({name: path} written, "" or a problem line naming the student)."""
+    who = printable(clip(r.student_id, 200))
+    try:
+        return feedback.write_feedback(r, folder, stem=stem, threshold=threshold), ""
+    except ReportWriteError:
+        raise                              # the disk, not the student: stop the batch
+    except Exception as exc:
+        why = f"{type(exc).__name__}: {clip(exc, 200)}"
+    try:
+        files = feedback.write_plain(r, folder, stem=stem, why=why)
+        return files, f"{who}: full feedback could not be written ({why}); a plain version was written"
+    except ReportWriteError:
+        raise
+    except Exception as exc:
+        return {}, f"{who}: no feedback could be written ({why}; then {type(exc).__name__})"

@@ -30,8 +30,10 @@ def png_bytes(fig) -> bytes:
         fig.tight_layout()
     except (ValueError, RuntimeError):
         pass
-    fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
-    fig.clear()
+    try:
+        fig.savefig(buf, format="png", dpi=DPI, metadata={"Software": None})
+    finally:
+        fig.clear()
     return buf.getvalue()
 
 
@@ -40,34 +42,59 @@ def finite(values) -> list:
     for v in values:
         try:
             v = float(v)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             continue
         if math.isfinite(v):
             out.append(v)
     return out
 
 
-def accuracy_curve_png(history, threshold=None, title="") -> bytes:
-    """The student's recorded test accuracies re-plotted, points marked, threshold drawn."""
-    values = []
-    for v in history:
-        try:
-            values.append(float(v))
-        except (TypeError, ValueError):
-            values.append(float("nan"))
-    steps = [(i + 1) * STEPS_PER_RECORD for i in range(len(values))]
+def fraction(value) -> float | None:
+    """value as a float if it is a finite number in [0, 1], else None."""
+    try:
+        value = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return value if math.isfinite(value) and 0.0 <= value <= 1.0 else None
+
+
+def plottable_history(history) -> tuple[list, list, str]:
+    """(steps, accuracies, note): the recorded accuracies that can be drawn.
+
+    The one place a student's history is validated before any chart: only finite
+    values in [0, 1] are kept (each at its own step); the note says what was left out.
+    """
+    try:
+        items = list(history or [])
+    except TypeError:
+        items = []
+    steps, values = [], []
+    for i, v in enumerate(items):
+        v = fraction(v)
+        if v is not None:
+            steps.append((i + 1) * STEPS_PER_RECORD)
+            values.append(v)
+    dropped = len(items) - len(values)
+    note = ""
+    if dropped:
+        note = (f"{dropped} of {len(items)} recorded accuracies are not numbers between 0 "
+                f"and 1 (e.g. NaN, infinite, negative or percentages) and are not plotted")
+    return steps, values, note
+
+
+def accuracy_curve_png(steps, values, threshold=None, title="") -> bytes:
+    """The student's recorded test accuracies (from ``plottable_history``) re-plotted,
+    points marked, threshold drawn."""
     fig, ax = new_figure()
     ax.plot(steps, values, "o-", markersize=3, linewidth=1, label="recorded test accuracy")
-    good = finite(values)
-    percent = bool(good) and max(good) > 1.5        # student recorded percentages
+    threshold = fraction(threshold)
     if threshold is not None:
-        line = threshold * 100 if percent else threshold
-        ax.axhline(line, color="tab:red", linestyle="--",
-                   label=f"threshold {line:g}{'%' if percent else ''}")
+        ax.axhline(threshold, color="tab:red", linestyle="--", label=f"threshold {threshold:g}")
+    ax.set_ylim(-0.02, 1.02)
     ax.set_xlabel("training step")
-    ax.set_ylabel("test accuracy" + (" (%)" if percent else ""))
+    ax.set_ylabel("test accuracy")
     if title:
-        ax.set_title(str(title).replace("$", r"\$"))   # no mathtext from ids
+        ax.set_title(str(title)[:80].replace("$", r"\$"))   # no mathtext from ids
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize="small")
     return png_bytes(fig)

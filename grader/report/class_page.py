@@ -6,7 +6,7 @@ import html
 import statistics
 
 from .charts import finite
-from .text import late_flag, num
+from .text import clip, late_flag, num
 
 CSS = ("body{font-family:sans-serif;max-width:64em;margin:2em auto;color:#222}"
        "table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #bbb;"
@@ -19,9 +19,12 @@ def _stats(results) -> str:
     graded = sum(r.status == "graded" for r in results)
     late = sum(late_flag(r) == "yes" for r in results)
     parts = [f"{len(results)} students", f"{graded} graded", f"{late} late"]
-    if grades:
-        parts += [f"mean final {num(statistics.fmean(grades))}",
-                  f"median final {num(statistics.median(grades))}"]
+    try:
+        if grades:
+            parts += [f"mean final {num(statistics.fmean(grades))}",
+                      f"median final {num(statistics.median(grades))}"]
+    except (ArithmeticError, ValueError):   # e.g. overflow summing huge grades
+        parts.append("mean and median not computable")
     return ", ".join(parts)
 
 
@@ -48,7 +51,7 @@ def class_report_html(results, images: dict, *, rates, problems=(), protections=
     rate_rows = "".join(f"<tr><td>{e(n)}</td><td class='n'>{p}</td><td class='n'>{t}</td>"
                         f"<td class='n'>{num(100 * p / t) if t else ''}</td></tr>"
                         for n, p, t in rates)
-    probs = "".join(f"<li>{e(str(p))}</li>" for p in problems)
+    probs = "".join(f"<li>{e(clip(p))}</li>" for p in problems)
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>Class report</title><style>{CSS}</style></head><body>\n"
             f"<h1>Class report</h1><p>{e(_stats(results))}</p>\n{imgs}\n"
@@ -58,5 +61,5 @@ def class_report_html(results, images: dict, *, rates, problems=(), protections=
             "<th>late</th><th>multiplier</th><th>final</th><th>status</th><th>accuracy</th>"
             f"<th>seconds</th></tr>{_student_rows(results, stems)}</table>\n"
             + (f"<h2>Problems</h2><ul>{probs}</ul>\n" if probs else "")
-            + (f"<h2>Protections</h2><pre>{e(str(protections))}</pre>\n" if protections else "")
+            + (f"<h2>Protections</h2><pre>{e(clip(protections, 20000))}</pre>\n" if protections else "")
             + "</body></html>\n")

@@ -9,7 +9,7 @@ import json
 import math
 
 from . import atomic
-from .text import late_arithmetic, num
+from .text import clip, late_arithmetic, num
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -23,7 +23,7 @@ def _summary(result) -> str:
     if explanation:
         lines.append(f"Submission time: {explanation}")
     lines.append(f"Final grade: {num(result.final)}")
-    lines += [f"Note: {n}" for n in result.notes]
+    lines += [f"Note: {clip(n)}" for n in result.notes]
     return "\n".join(lines)
 
 
@@ -42,7 +42,7 @@ def results_json(result, *, visibility: str = "visible",
     tests = [{"name": c.name + (" (extra credit)" if c.extra_credit
                                 and "extra" not in c.name else ""),
               "score": _number(c.score), "max_score": _number(c.possible),
-              "status": "passed" if c.passed else "failed", "output": str(c.message),
+              "status": "passed" if c.passed else "failed", "output": clip(c.message),
               "visibility": visibility, "number": str(i),
               "tags": ["extra credit"] if c.extra_credit else []}
              for i, c in enumerate(result.checks, start=1)]

@@ -1,16 +1,19 @@
 """The class report: ``class_report.html`` (self-contained) plus its PNGs.
 
 Charts: final-grade histogram, pass rate per check, accuracy reached vs the
-threshold (one marked point per student), grading time per notebook.
+threshold (one marked point per student), grading time per notebook.  Each
+chart is drawn on its own guard: one that fails is left out with a line under
+"problems", and the page is still written.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from . import atomic
-from .charts import finite, new_figure, png_bytes
+from .charts import finite, fraction, new_figure, png_bytes
 from .class_page import class_report_html
 from .tables import check_names
+from .text import clip
 
 MAX_TICK_LABELS = 40
 
@@ -20,7 +23,7 @@ def _students_axis(ax, ids):
     ax.set_xlabel("student (sorted by id)")
     if len(ids) <= MAX_TICK_LABELS:
         ax.set_xticks(range(len(ids)))
-        ax.set_xticklabels([str(i).replace("$", r"\$") for i in ids], rotation=60,
+        ax.set_xticklabels([clip(i, 40).replace("$", r"\$") for i in ids], rotation=60,
                            ha="right", fontsize="x-small")
 
 
@@ -61,8 +64,8 @@ def pass_rate_chart(rates) -> bytes:
 def accuracy_chart(results, threshold=None) -> bytes:
     fig, ax = new_figure()
     ids = [r.student_id for r in results]
-    pts = [(i, float(r.accuracy)) for i, r in enumerate(results)
-           if r.accuracy is not None and finite([r.accuracy])]
+    pts = [(i, fraction(r.accuracy)) for i, r in enumerate(results)
+           if fraction(r.accuracy) is not None]
     above = [p for p in pts if threshold is None or p[1] >= threshold]
     below = [p for p in pts if p not in above]
     for group, colour, label in ((above, "tab:green", "reached"), (below, "tab:red", "below")):
@@ -83,7 +86,7 @@ def accuracy_chart(results, threshold=None) -> bytes:
 def time_chart(results) -> bytes:
     fig, ax = new_figure()
     ids = [r.student_id for r in results]
-    secs = [float(r.seconds or 0) for r in results]
+    secs = [max((finite([r.seconds or 0]) or [0.0])[0], 0.0) for r in results]
     ax.bar(range(len(ids)), secs, color="tab:gray", alpha=0.5)
     ax.plot(range(len(ids)), secs, "o", color="tab:blue", markersize=4)
     ax.set_xlim(-0.5, max(len(ids), 1) - 0.5)
@@ -96,17 +99,31 @@ def time_chart(results) -> bytes:
 CHARTS = ("class_grades.png", "class_pass_rates.png", "class_accuracy.png", "class_time.png")
 
 
+def _charts(results, rates, threshold) -> tuple[dict, list]:
+    """({name: png} for the charts drawn, [problem per chart that could not be])."""
+    makers = (lambda: grade_histogram(results), lambda: pass_rate_chart(rates),
+              lambda: accuracy_chart(results, threshold), lambda: time_chart(results))
+    images, problems = {}, []
+    for name, make in zip(CHARTS, makers):
+        try:
+            images[name] = make()
+        except Exception as exc:            # odd values must not cost the whole report
+            problems.append(f"class chart {name} could not be drawn "
+                            f"({type(exc).__name__}: {clip(exc, 200)})")
+    return images, problems
+
+
 def write_class_report(results, out_dir, *, rubric=None, threshold=None, problems=(),
                        protections="", stems=None) -> dict:
-    """class_report.html and the four chart PNGs in out_dir; {relative name: path}."""
+    """class_report.html and the chart PNGs that could be drawn; {relative name: path}."""
     out_dir = Path(out_dir)
     results = sorted(results, key=lambda r: r.student_id)
     rates = pass_rates(results, rubric)
-    pngs = (grade_histogram(results), pass_rate_chart(rates),
-            accuracy_chart(results, threshold), time_chart(results))
-    images = dict(zip(CHARTS, pngs))
+    images, failed = _charts(results, rates, threshold)
     written = {n: atomic.write_bytes(out_dir / n, b) for n, b in images.items()}
-    page = class_report_html(results, images, rates=rates, problems=problems,
+    for name in set(CHARTS) - set(images):  # no stale chart left from an earlier run
+        (out_dir / name).unlink(missing_ok=True)
+    page = class_report_html(results, images, rates=rates, problems=[*problems, *failed],
                              protections=protections, stems=stems)
     written["class_report.html"] = atomic.write_text(out_dir / "class_report.html", page)
     return written

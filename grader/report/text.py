@@ -13,7 +13,10 @@ def num(value) -> str:
     """Up to 2 decimals, no trailing zeros: 84.0 -> '84', 73.599999 -> '73.6'; None -> ''."""
     if value is None or isinstance(value, bool):
         return "" if value is None else str(value).lower()
-    value = float(value)
+    try:
+        value = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return "?"
     if not math.isfinite(value):
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
     text = f"{round(value, 2):.2f}".rstrip("0").rstrip(".")
@@ -88,6 +91,20 @@ def summary_table(results) -> str:
     return "\n".join(out) + "\n"
 
 
+MAX_TEXT = 2000
+
+
+def clip(text, limit: int = MAX_TEXT) -> str:
+    """Any value as text of at most ``limit`` characters (a message may quote huge output)."""
+    try:
+        text = str(text)
+    except Exception:             # a str() that raises must not stop a report
+        text = "<unprintable>"
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} ... [{len(text) - limit} more characters cut]"
+
+
 def printable(text) -> str:
     """Control characters (newlines, escapes) shown as '?', for one-line output."""
     return re.sub(r"[\x00-\x1f\x7f]", "?", str(text))
@@ -114,5 +131,5 @@ _MD_SPECIAL = re.compile(r"([\\`\[\]<>&|])")
 
 def md(text) -> str:
     """Escape student-controlled text for Markdown (no raw HTML, no table breaks)."""
-    flat = " ".join(str(text).split())
+    flat = " ".join(clip(text).split())
     return _MD_SPECIAL.sub(r"\\\1", flat)

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-BUNDLE_FORMAT = 1
+BUNDLE_FORMAT = 2                 # 2: cell records carry images and ordinal
 MAX_ARRAYS_BYTES = 200 * 1024 * 1024
 
 

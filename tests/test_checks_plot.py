@@ -1,0 +1,189 @@
+"""The plot check on hand-built bundles (no kernel): every rule and its message."""
+from types import SimpleNamespace
+
+import jax
+import numpy as np
+import pytest
+
+from grader.checks.plot import check_plot, displayed
+from grader.checks.training import accuracy_of
+from grader.pipeline import PIPELINE
+from grader.rubric import CheckSpec
+from grader.run.artifacts import Bundle
+from reference import model
+
+SPEC = CheckSpec(points=15, min_points=20, values_atol=1e-6, last_value_tolerance=0.03)
+NAMES = {"history": "accuracies", "params": "params"}
+N = 20
+
+
+@pytest.fixture(scope="module")
+def setup():
+    rng = np.random.default_rng(0)
+    x = rng.random((60, model.N_PIXELS)).astype(np.float32)
+    y = np.eye(5, dtype=np.float32)[rng.integers(0, 5, 60)]
+    params = [np.asarray(p) for p in model.init_params(jax.random.PRNGKey(0))]
+    acc = accuracy_of(params, x, y)
+    ctx = SimpleNamespace(probes=SimpleNamespace(test_x=x, test_y=y))
+    history = list(np.linspace(0.1, acc, N))       # ends at the true final accuracy
+    return ctx, params, acc, history
+
+
+def series(ys, marker="o", size=6.0, kind="line", visible=True):
+    return {"kind": kind, "n": len(ys), "label": "_child0", "marker": marker,
+            "markersize": size, "linestyle": "-", "visible": visible,
+            "x": [2000.0 * (i + 1) for i in range(len(ys))], "y": [float(v) for v in ys]}
+
+
+def bundle(params, history, figures, cells=None):
+    """A bundle whose notebook has 3 code cells; the figure is shown in cell ordinal 1."""
+    if cells is None:
+        cells = [{"index": i, "status": "ok", "seconds": 0.1, "error": "", "ordinal": i,
+                  "images": 1 if i == 1 else 0} for i in range(3)]
+    arrays = {f"params/{i}": p for i, p in enumerate(params)}
+    if history is not None:
+        arrays["history"] = np.asarray(history, dtype=np.float64)
+    return Bundle(key="k", status="executed", cells=cells, arrays=arrays,
+                  probe={"found": {"params": 4}, "figures": figures})
+
+
+def figure(*ser, cell=1):
+    return {"axes": [{"title": "", "xlabel": "step", "ylabel": "acc", "n_images": 0,
+                      "series": list(ser)}], "cell": cell}
+
+
+def run(b, setup, spec=SPEC):
+    return check_plot(b, setup[0], spec, NAMES)
+
+
+def test_honest_plot_gets_full_points(setup):
+    _, params, acc, hist = setup
+    res = run(bundle(params, hist, [figure(series(hist))]), setup)
+    assert res.score == 15, res.message
+    assert "20 visible data points" in res.message
+    assert res.details["recomputed"] == pytest.approx(acc)
+
+
+def test_honest_scatter_with_extra_lines_gets_full_points(setup):
+    _, params, _, hist = setup
+    goal = series([0.66, 0.66], marker=None)                 # axhline
+    res = run(bundle(params, hist, [figure(goal, series(hist, kind="scatter", size=36.0))]),
+              setup)
+    assert res.score == 15, res.message
+
+
+def test_pipeline_uses_the_plot_module():
+    assert dict(PIPELINE)["plot"] is check_plot
+
+
+def test_no_accuracy_plot(setup):
+    _, params, _, hist = setup
+    res = run(bundle(params, hist, [figure(series([5.0, 7.0, 9.0]))]), setup)
+    assert res.score == 0 and "no plot of accuracy" in res.message
+    res = run(bundle(params, hist, []), setup)
+    assert res.score == 0 and "no plot of accuracy" in res.message
+
+
+def test_injected_snapshot_without_an_image_does_not_count(setup):
+    _, params, _, hist = setup
+    res = run(bundle(params, hist, [figure(series(hist), cell=2)]), setup)   # cell 2: 0 images
+    assert res.score == 0 and "never displayed" in res.message
+    res = run(bundle(params, hist, [figure(series(hist), cell=7)]), setup)   # no such cell
+    assert res.score == 0 and "never displayed" in res.message
+
+
+def test_old_bundles_without_image_counts_are_not_verified(setup):
+    _, params, _, hist = setup
+    old = [{"index": i, "status": "ok", "seconds": 0.1, "error": ""} for i in range(3)]
+    res = run(bundle(params, hist, [figure(series(hist))], cells=old), setup)
+    assert res.score == 0 and "never displayed" in res.message
+
+
+def test_displayed_reads_exactly_the_ordinal_and_image_count():
+    cells = [{"ordinal": 0, "images": 0}, {"ordinal": 1, "images": 2},
+             {"ordinal": None, "images": 0, "status": "not run"}]
+    assert displayed(1, cells) and not displayed(0, cells) and not displayed(2, cells)
+    assert not displayed(True, [{"ordinal": 1, "images": 1}])     # a bool is not a cell
+    assert not displayed("1", cells) and not displayed(None, cells)
+    assert not displayed(1, [{"ordinal": 1, "images": "3"}])
+
+
+def test_markers_of_size_zero_are_no_markers(setup):
+    _, params, _, hist = setup
+    res = run(bundle(params, hist, [figure(series(hist, size=0.0))]), setup)
+    assert res.score == 0 and "markers of size 0" in res.message
+    res = run(bundle(params, hist, [figure(series(hist, kind="scatter", size=0.0))]), setup)
+    assert res.score == 0 and "markers of size 0" in res.message
+
+
+def test_bare_line_keeps_the_course_advice(setup):
+    _, params, _, hist = setup
+    res = run(bundle(params, hist, [figure(series(hist, marker=None))]), setup)
+    assert res.score == 0 and "bare line" in res.message and "data points" in res.message
+
+
+def test_plotted_values_must_be_the_recorded_accuracies(setup):
+    _, params, _, hist = setup
+    fake = [min(v + 0.05, 1.0) for v in hist]
+    res = run(bundle(params, hist, [figure(series(fake))]), setup)
+    assert res.score == 0
+    assert "the plotted values are not the recorded `accuracies`" in res.message
+    shorter = run(bundle(params, hist, [figure(series(hist[:-1]))]), setup)
+    assert shorter.score == 0 and "not the recorded" in shorter.message
+    nohist = run(bundle(params, None, [figure(series(hist))]), setup)
+    assert nohist.score == 0 and "no recorded `accuracies`" in nohist.message
+
+
+def test_within_values_atol_counts(setup):
+    _, params, _, hist = setup
+    res = run(bundle(params, hist, [figure(series([v + 5e-7 for v in hist]))]), setup)
+    assert res.score == 15, res.message
+
+
+def test_last_value_far_from_recomputed_accuracy(setup):
+    _, params, acc, _ = setup
+    claimed = list(np.linspace(0.3, 0.93, N))
+    assert abs(claimed[-1] - acc) > 0.03
+    res = run(bundle(params, claimed, [figure(series(claimed))]), setup)
+    assert res.score == 0
+    assert "0.930" in res.message and f"{acc:.3f}" in res.message
+    assert res.details["last_recorded"] == pytest.approx(0.93)
+
+
+def test_last_value_tolerance_comes_from_the_rubric(setup):
+    _, params, acc, hist = setup
+    off = hist[:-1] + [acc + 0.02]
+    assert run(bundle(params, off, [figure(series(off))]), setup).score == 15
+    strict = CheckSpec(points=15, min_points=20, values_atol=1e-6, last_value_tolerance=0.01)
+    res = run(bundle(params, off, [figure(series(off))]), setup, strict)
+    assert res.score == 0 and "tolerance 0.01" in res.message
+
+
+def test_unusable_params_leave_the_plot_unverified(setup):
+    _, params, _, hist = setup
+    bad = [np.full_like(p, np.nan) for p in params]
+    res = run(bundle(bad, hist, [figure(series(hist))]), setup)
+    assert res.score == 0 and "cannot be checked" in res.message and "NaN" in res.message
+
+
+def test_too_few_points(setup):
+    _, params, acc, _ = setup
+    short = [0.2, 0.3, acc]
+    res = run(bundle(params, short, [figure(series(short))]), setup)
+    assert res.score == 0 and "has 3 points; at least 20" in res.message
+
+
+def test_malformed_snapshots_are_ignored(setup):
+    _, params, _, hist = setup
+    junk = [None, "x", {"axes": "no"}, {"axes": [{"series": [{"n": True, "y": ["a"]}]}],
+                                        "cell": 1}]
+    res = run(bundle(params, hist, junk + [figure(series(hist))]), setup)
+    assert res.score == 15, res.message
+    res = run(bundle(params, hist, junk), setup)
+    assert res.score == 0 and "no plot of accuracy" in res.message
+
+
+def test_tolerances_must_come_from_the_rubric(setup):
+    _, params, _, hist = setup
+    res = run(bundle(params, hist, [figure(series(hist))]), setup, CheckSpec(points=15))
+    assert res.score == 0 and "rubric sets no plot values_atol" in res.message
