@@ -80,12 +80,9 @@ class CheckSpec:
     min_points: int | None = None
     self_consistent_points: float | None = None
     max_gap: float | None = None
-<<<<<<< HEAD
-    hidden_width: int | None = None
-=======
+    hidden_width: int | None = None             # trained_accuracy: the course network's d
     values_atol: float | None = None            # plot: plotted y vs recorded history
     last_value_tolerance: float | None = None   # plot: last record vs recomputed accuracy
->>>>>>> plot-reports
 
 
 @dataclass(frozen=True)
