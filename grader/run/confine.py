@@ -59,8 +59,9 @@ def runtime_folders() -> list[str]:
     needed = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
     needed.add(os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))
     found = set(needed)
+    cwd = os.path.realpath(os.getcwd())         # ``python -m`` puts it first: not runtime
     for entry in sys.path:
-        if entry and os.path.isdir(entry):
+        if entry and os.path.isdir(entry) and os.path.realpath(entry) != cwd:
             real = os.path.realpath(entry)
             inside = _under(real, PROJECT) and not any(_under(real, n) for n in needed)
             if not (_under(PROJECT, real) or inside):
