@@ -99,13 +99,13 @@ def test_bad_inputs_are_one_line_errors(tmp_path, capsys, easy_data):
 
 
 def _sandbox_processes_gone(wait=15.0) -> bool:
-    from grader.run.sandbox import UID_BASE, UID_SLOTS
+    from grader.run.sandbox import UID_RANGE
     deadline = time.time() + wait
     while time.time() < deadline:
         alive = []
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
-                if UID_BASE <= os.stat(f"/proc/{pid}").st_uid < UID_BASE + UID_SLOTS:
+                if os.stat(f"/proc/{pid}").st_uid in UID_RANGE:
                     alive.append(pid)
             except OSError:
                 pass

@@ -36,6 +36,7 @@ __all__ = ["Box", "Protections", "UidLease", "become_subreaper", "detect_protect
 UID_BASE = 61000
 UID_SLOTS = 64                  # uids per pool (one pool per grader run)
 UID_POOLS = 32
+UID_RANGE = range(UID_BASE, UID_BASE + UID_POOLS * UID_SLOTS)   # every sandbox uid
 _LOCK_DIR = Path("/run/galaxy-grader") if os.path.isdir("/run") else \
     Path(tempfile.gettempdir()) / "galaxy-grader-uids"
 _pool = None                    # (index, open lock file) held by this grader run
