@@ -19,12 +19,13 @@ QUICK_CELL_SECONDS = 20
 
 
 def run(notebook, *, rubric=None, data=None, quick=False, submitted_at=None,
-        time_source="none"):
+        time_source="none", allow_unconfined=False):
     """Execute and score one notebook; returns its SubmissionResult."""
     path = Path(notebook)
     if not path.is_file():
         raise GradeError(f"{path}: notebook not found")
     rub = rubric_mod.load(rubric)
+    protections = require_confinement(allow_unconfined)
     if quick:
         rub = replace(rub, timeouts=replace(rub.timeouts, cell_seconds=QUICK_CELL_SECONDS))
     data_file, digest, ctx = prepare_batch(rub, data)
