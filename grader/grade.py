@@ -137,7 +137,27 @@ def self_test(rub, data_file, digest, probe_path, work) -> None:
         next((c["error"] for c in bundle.cells if c["status"] != "ok"), "") or \
         ("; ".join(bundle.notes) if not bundle.probe else "")
     if why:
-        raise GradeError(f"sandbox self-test failed, nothing was graded: {why}")
+        raise GradeError(f"sandbox self-test failed, nothing was graded: {why}{_closed_hint()}")
+
+
+def _closed_hint() -> str:
+    """Name a folder on the way to the Python runtime that other uids cannot enter
+    (a venv or conda under /root, mode 0700): an unconfined kernel under its own uid
+    cannot start from there."""
+    if os.geteuid() != 0 or sandbox.detect_protections().confined:
+        return ""
+    from .run.confine import runtime_folders
+    for folder in runtime_folders():
+        for parent in [*reversed(Path(folder).parents), Path(folder)]:
+            try:
+                mode = parent.stat().st_mode
+            except OSError:
+                continue
+            if not mode & 0o001:
+                return (f"; {parent} (mode {mode & 0o777:o}) holds the grader's Python and the "
+                        f"kernel's uid cannot enter it: install bubblewrap, or put the "
+                        f"environment where every user can read it")
+    return ""
 
 
 def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, progress):
