@@ -212,7 +212,8 @@ def bare_python(tmp_path_factory):
     for module in ("grader", "reference"):
         r = run_in(python, ["-c", f"import {module}"], tmp_path_factory.getbasetemp())
         assert r.returncode != 0 and "ModuleNotFoundError" in r.stderr, module
-    assert run_in(python, ["-c", "import jax, nbclient"], tmp_path_factory.getbasetemp()).returncode == 0
+    usable = run_in(python, ["-c", "import jax, nbclient"], tmp_path_factory.getbasetemp())
+    assert usable.returncode == 0, usable.stderr
     return python
 
 

@@ -64,7 +64,8 @@ def __selfcheck_probe(inputs_path, out_path):
 
     f = found.get
     attempt("net", ["net"], lambda: [f("net")(p, v) for v in x["images"]])
-    attempt("loss", ["loss"], lambda: [f("loss")(p, v, y) for v, y in zip(x["images"], x["labels"])])
+    attempt("loss", ["loss"],
+            lambda: [f("loss")(p, v, y) for v, y in zip(x["images"], x["labels"])])
     attempt("loss_grad", ["loss_grad"], lambda: f("loss_grad")(p, x["images"][0], x["labels"][0]))
     attempt("fractionCorrect", ["fractionCorrect"],
             lambda: f("fractionCorrect")(p, x["fc_images"], x["fc_labels"]))
@@ -75,8 +76,10 @@ def __selfcheck_probe(inputs_path, out_path):
         for name in ("train_images", "test_images"):
             a = _np.asarray(found[name])
             scaled = a.astype(_np.float64) * 256
-            out.append([a.ndim, a.shape[0], a.shape[-1], len(found[name.replace("images", "labels")]),
-                        float(a.min()), float(a.max()), float(_np.abs(scaled - _np.round(scaled)).max())])
+            n_labels = len(found[name.replace("images", "labels")])
+            off_grid = float(_np.abs(scaled - _np.round(scaled)).max())
+            out.append([a.ndim, a.shape[0], a.shape[-1], n_labels,
+                        float(a.min()), float(a.max()), off_grid])
         return out
     attempt("data_prep", ["train_images", "test_images", "train_labels", "test_labels"], prep)
     attempt("accuracy", ["params", "fractionCorrect", "test_images", "test_labels"],
@@ -102,7 +105,8 @@ def run_notebook(notebook: Path, probe: str, *, timeout: float, quick: bool) -> 
     try:
         nb = nbformat.read(str(notebook), as_version=4)
     except Exception as exc:
-        raise SelfCheckError(f"{notebook}: not a readable notebook ({type(exc).__name__})") from None
+        raise SelfCheckError(f"{notebook}: not a readable notebook "
+                             f"({type(exc).__name__})") from None
     nb.cells.append(nbformat.v4.new_code_cell(probe))
     if quick:
         os.environ["GG_RECORDS"] = QUICK_RECORDS   # the notebook reads it for N_RECORDS
@@ -220,7 +224,8 @@ def main(argv=None) -> int:
         expected = dict(np.load(EXPECTED))
         with tempfile.TemporaryDirectory(prefix="selfcheck-") as tmp:
             out = os.path.join(tmp, "results.npz")
-            probe = PROBE_CELL.replace("{inputs!r}", repr(str(EXPECTED))).replace("{out!r}", repr(out))
+            probe = (PROBE_CELL.replace("{inputs!r}", repr(str(EXPECTED)))
+                     .replace("{out!r}", repr(out)))
             raised = run_notebook(notebook, probe, timeout=a.timeout, quick=a.quick)
             if not os.path.exists(out):
                 raise SelfCheckError(f"{a.notebook}: the kernel stopped before the checks ran")
