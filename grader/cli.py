@@ -41,7 +41,8 @@ def build_parser():
     g.add_argument("-j", "--jobs", type=int, help="parallel kernels (default: CPU count)")
     g.add_argument("--no-progress", action="store_true")
     g.set_defaults(func=_grade)
-    c = sub.add_parser("check", help="self-check one notebook before submitting")
+    c = sub.add_parser("check", help="check one notebook as grading does (TA; students "
+                                     "run the release's selfcheck.py)")
     c.add_argument("notebook")
     c.add_argument("--quick", action="store_true", help="network pieces only, skip long training")
     c.add_argument("--rubric")
