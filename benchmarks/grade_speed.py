@@ -130,7 +130,7 @@ def main():
     data_file = data.resolve(a.data).resolve()
     rows = []
     for _ in range(a.repeats):
-        rows.append(one_repeat(a, data_file, ROOT / "rubric.yaml"))
+        rows.append(one_repeat(a, data_file, ROOT / "grader" / "data" / "rubric.yaml"))
         print(json.dumps({k: round(v, 2) for k, v in rows[-1].items()}), flush=True)
     if a.json:
         Path(a.json).write_text(json.dumps(rows, indent=1))

@@ -10,6 +10,7 @@ solution always gives a byte-identical student notebook.
 from __future__ import annotations
 
 import copy
+import importlib.util
 import json
 import os
 import tempfile
@@ -21,6 +22,7 @@ from nbformat import NotebookNode
 __all__ = ["AssignError", "strip_solutions", "render", "main", "check_in_sync"]
 
 DEFAULT_NAME = "galaxy_classifier.ipynb"
+DEFAULT_OUT = Path("assignment") / DEFAULT_NAME
 META_KEY = "galaxy_grader"
 BEGIN_SOLUTION = "### BEGIN SOLUTION"
 END_SOLUTION = "### END SOLUTION"
@@ -182,16 +184,42 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-def main(*, solution: str | Path, out: str | Path, force: bool = False) -> int:
+def default_solution() -> Path:
+    """The solution notebook shipped in the ``reference`` package (found, not imported)."""
+    spec = importlib.util.find_spec("reference")
+    if spec is None or not spec.origin:
+        raise AssignError("reference/solution.ipynb: the reference package is not installed; "
+                          "pass --solution")
+    return Path(spec.origin).parent / "solution.ipynb"
+
+
+def main(*, solution: str | Path | None = None, out: str | Path | None = None,
+         force: bool = False, release: str | Path | None = None,
+         rubric: str | Path | None = None, data: str | Path | None = None) -> int:
     """Generate the student notebook from ``solution`` and write it to ``out``.
 
-    ``out`` may be a directory, in which case the file is named
+    ``solution`` defaults to the packaged ``reference/solution.ipynb``. ``out``
+    may be a directory, in which case the file is named
     ``galaxy_classifier.ipynb``. An existing file is replaced only when
     ``force`` is true or when it was itself generated from the same solution
     file; a hand-edited notebook is never overwritten silently. The write is
-    atomic. Returns 0; raises AssignError with a one-line message on failure.
+    atomic. With ``release`` the students' release folder is written instead
+    (``grader.release.build``: notebook, self-check, public expected values,
+    ``data`` copied in if given; ``rubric`` supplies tolerances and is checked
+    so its private probe seed never reaches the release). Returns 0; raises
+    AssignError (or another ValueError) with a one-line message on failure.
     """
-    solution = Path(solution)
+    solution = Path(solution) if solution is not None else default_solution()
+    if release is not None:
+        if out is not None:
+            raise AssignError(f"{out}: --out and --release are exclusive; the release folder "
+                              f"{release} holds the student notebook")
+        from .release import build
+        build(release=release, solution=solution, rubric=rubric, data=data, force=force)
+        return 0
+    if rubric is not None or data is not None:
+        raise AssignError(f"{rubric or data}: --rubric and --data only apply with --release")
+    out = out if out is not None else DEFAULT_OUT
     target = _target(out)
     if target.exists() and target.resolve() == solution.resolve():
         raise AssignError(f"{target}: output path is the solution notebook itself")

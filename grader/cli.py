@@ -20,7 +20,8 @@ def _check(a):
 
 def _assign(a):
     from .assign import main
-    return main(solution=a.solution, out=a.out, force=a.force)
+    return main(solution=a.solution, out=a.out, force=a.force, release=a.release,
+                rubric=a.rubric, data=a.data)
 
 
 def _gradescope(a):
@@ -47,16 +48,22 @@ def build_parser():
     g.add_argument("--no-progress", action="store_true")
     g.add_argument("--allow-unconfined", action="store_true", help=UNCONFINED_HELP)
     g.set_defaults(func=_grade)
-    c = sub.add_parser("check", help="self-check one notebook before submitting")
+    c = sub.add_parser("check", help="check one notebook as grading does (TA; students "
+                                     "run the release's selfcheck.py)")
     c.add_argument("notebook")
     c.add_argument("--quick", action="store_true", help="network pieces only, skip long training")
     c.add_argument("--rubric")
     c.add_argument("--data")
     c.add_argument("--allow-unconfined", action="store_true", help=UNCONFINED_HELP)
     c.set_defaults(func=_check)
-    s = sub.add_parser("assign", help="make the student notebook from the solution")
-    s.add_argument("--solution", default="reference/solution.ipynb")
-    s.add_argument("--out", default="assignment/galaxy_classifier.ipynb")
+    s = sub.add_parser("assign", help="make the student notebook, or the students' release folder")
+    s.add_argument("--solution", help="solution notebook (default: the packaged reference one)")
+    s.add_argument("--out", help="student notebook (default: assignment/galaxy_classifier.ipynb)")
+    s.add_argument("--release", metavar="DIR",
+                   help="write the students' release folder: notebook, selfcheck.py, public "
+                        "expected values; no solution code")
+    s.add_argument("--rubric", help="with --release: rubric.yaml (default: the course's)")
+    s.add_argument("--data", help="with --release: data file copied in as dataG.pkl.gz")
     s.add_argument("--force", action="store_true")
     s.set_defaults(func=_assign)
     gs = sub.add_parser("gradescope", help="grade one submission inside Gradescope")

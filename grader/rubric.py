@@ -15,7 +15,9 @@ import yaml
 from . import late as late_policies
 from .submissions import parse_time
 
-DEFAULT_RUBRIC = Path(__file__).resolve().parents[1] / "rubric.yaml"
+# The course rubric ships inside the package (package data), so a normal,
+# non-editable install finds it; it is the only copy.
+DEFAULT_RUBRIC = Path(__file__).resolve().parent / "data" / "rubric.yaml"
 
 
 class RubricError(ValueError):

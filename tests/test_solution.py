@@ -72,7 +72,7 @@ def test_solution_notebook_layout():
     contract = next(c.source for c in nb.cells if "How this notebook is graded" in c.source)
     for name in CONTRACT:
         assert f"`{name}" in contract, name
-    assert "dataG.pkl.gz" in contract and "python -m reference.synthetic --out" in contract
+    assert "dataG.pkl.gz" in contract and "instructor gives you the file" in contract
     # answer cells: marked for students, and each holds a solution region
     answers = tagged(nb, "answer")
     assert len(answers) == 11
@@ -88,7 +88,7 @@ def test_solution_notebook_layout():
         assert not re.search(r"\b(import|from) (reference|grader)\b|urllib|requests|wget",
                              cell.source)
     assert 'N_RECORDS = int(os.environ.get("GG_RECORDS", 100))' in "".join(c.source for c in code)
-    assert "grader check --quick galaxy_classifier.ipynb" in nb.cells[-1].source
+    assert "python selfcheck.py --quick galaxy_classifier.ipynb" in nb.cells[-1].source
 
 
 def test_student_notebook_has_stubs_not_solutions():

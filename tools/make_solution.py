@@ -104,12 +104,10 @@ CELLS = [
 
         * **Data file.** Put the data file next to this notebook under the name
           `dataG.pkl.gz`. Do not add a cell that downloads it: grading machines have no
-          network. If you do not have the course file, the grading harness can write a
-          synthetic stand-in with the same layout:
-          `python -m reference.synthetic --out dataG.pkl.gz`.
+          network. Your instructor gives you the file; the `README.md` of the homework
+          folder says where it goes.
         * **Time.** The whole notebook should finish in under about 3 minutes on a laptop
-          CPU with 2 cores. The grader stops cells and notebooks that run too long; the exact
-          limits are in the course's `rubric.yaml`.
+          CPU with 2 cores. The grader stops cells and notebooks that run too long.
         * **Training length.** Leave the line `N_RECORDS = int(os.environ.get("GG_RECORDS", 100))`
           as it is: quick checks shorten training through that environment variable.
         * **No training on test data.** Test images and labels are only for measuring
@@ -527,12 +525,16 @@ CELLS = [
         1. Restart the kernel and run all cells (Kernel -> Restart & Run All). The notebook
            must run from top to bottom without errors, in under about 3 minutes. (If you skip
            the extra credit, the cells of part (e) stop with `NotImplementedError`; that is fine.)
-        2. From a terminal in this folder, run the grader's own checks:
+        2. From a terminal in this folder, run the self-check that came with the notebook:
 
         ```bash
-        grader check galaxy_classifier.ipynb           # runs the whole notebook as the grader does
-        grader check --quick galaxy_classifier.ipynb   # a fast look with shortened training
+        python selfcheck.py galaxy_classifier.ipynb           # runs the whole notebook
+        python selfcheck.py --quick galaxy_classifier.ipynb   # a fast look with shortened training
         ```
+
+           It calls your functions on public inputs. The TA grades with different, private
+           inputs and galaxies you have not seen, so write what the notebook asks for, not
+           what makes the self-check pass.
         """),
 ]
 

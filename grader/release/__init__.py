@@ -1,0 +1,136 @@
+"""The students' release folder: what ``grader assign --release DIR`` writes.
+
+Students never install this package (it holds the solution notebook, the
+reference model and a full-marks example). They get a folder with
+
+* ``galaxy_classifier.ipynb``: the student notebook (``grader.assign``);
+* ``selfcheck.py``: a stand-alone self-check (copied from this package; it
+  imports only numpy, nbformat and nbclient);
+* ``selfcheck_expected.npz``: public inputs drawn from ``PUBLIC_SEED`` and the
+  reference model's outputs on them (never the rubric's private probe seed);
+* ``README.md`` and ``release.json`` (what was written, from what);
+* ``dataG.pkl.gz`` only when the TA passes ``--data``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .. import rubric as rubric_mod
+from ..assign import DEFAULT_NAME, AssignError, _generate
+
+PUBLIC_SEED = 4242            # the self-check's public inputs; never the rubric's probe seed
+N_IMAGES, N_FC, N_BATCH = 4, 40, 4
+HIDDEN, N_PIXELS, N_CLASSES = 100, 69 * 69, 5
+MANIFEST = "release.json"
+SELFCHECK = "selfcheck.py"
+EXPECTED = "selfcheck_expected.npz"
+HERE = Path(__file__).resolve().parent
+
+
+def public_inputs(seed: int = PUBLIC_SEED) -> dict:
+    """Random parameters and images in the course layout, drawn from ``seed``."""
+    rng = np.random.default_rng(seed)
+    shapes = ((HIDDEN, N_PIXELS), (HIDDEN,), (N_CLASSES, HIDDEN), (N_CLASSES,))
+    W1, b1, W2, b2 = (0.1 * rng.standard_normal(s).astype(np.float32) for s in shapes)
+
+    def images(n):
+        return (rng.integers(0, 256, (n, N_PIXELS)) / 256).astype(np.float32)
+
+    def labels(n):
+        return np.eye(N_CLASSES, dtype=np.float32)[rng.integers(0, N_CLASSES, n)]
+
+    return {"W1": W1, "b1": b1, "W2": W2, "b2": b2,
+            "images": images(N_IMAGES), "labels": labels(N_IMAGES),
+            "fc_images": images(N_FC), "fc_labels": labels(N_FC),
+            "batch_images": images(N_BATCH), "batch_labels": labels(N_BATCH)}
+
+
+def expected_values(inputs: dict, *, rtol: float, atol: float) -> dict:
+    """The reference model's answers on ``inputs``, flattened for ``np.savez``."""
+    from reference import model
+    p = [inputs[k] for k in ("W1", "b1", "W2", "b2")]
+    fc_x, fc_y = inputs["fc_images"], inputs["fc_labels"].copy()
+    # make about half of the labels right, so a wrong fractionCorrect cannot hit the value by chance
+    guesses = np.argmax(np.asarray(model.batched_net(p, fc_x)), axis=1)
+    fc_y[: N_FC // 2] = np.eye(N_CLASSES, dtype=np.float32)[guesses[: N_FC // 2]]
+    out = dict(inputs, fc_labels=fc_y, rtol=np.float64(rtol), atol=np.float64(atol))
+    out["net"] = np.stack([np.asarray(model.net(p, v)) for v in inputs["images"]])
+    out["loss"] = np.stack([np.asarray(model.loss(p, v, y))
+                            for v, y in zip(inputs["images"], inputs["labels"])])
+    out["fractionCorrect"] = np.asarray(model.fractionCorrect(p, fc_x, fc_y))
+    grads = {"loss_grad": model.loss_grad(p, inputs["images"][0], inputs["labels"][0]),
+             "batch_loss_grad": model.batch_loss_grad(p, inputs["batch_images"],
+                                                      inputs["batch_labels"])}
+    for name, parts in grads.items():
+        out.update({f"{name}.{i}": np.asarray(g) for i, g in enumerate(parts)})
+    return out
+
+
+def _check_target(target: Path, force: bool) -> None:
+    """Refuse a target that is not ours, unless ``force``."""
+    if not target.parent.is_dir():
+        raise AssignError(f"{target}: parent folder {target.parent} does not exist")
+    if target.exists() and not target.is_dir():
+        raise AssignError(f"{target}: exists and is not a folder")
+    if (target.is_dir() and any(target.iterdir()) and not (target / MANIFEST).is_file()
+            and not force):
+        raise AssignError(f"{target}: folder is not empty and is not a release folder; "
+                          "refusing to write into it (use --force)")
+
+
+def _validate(*, release, solution, rubric, data, force):
+    """All inputs checked before anything is computed or written."""
+    notebook = _generate(Path(solution))
+    rub = rubric_mod.load(rubric)
+    if rub.probes.seed == PUBLIC_SEED:
+        raise AssignError(f"{rub.source}: probes.seed equals the self-check's public seed "
+                          f"{PUBLIC_SEED}; choose another private probe seed")
+    if data is not None:
+        from reference.data import read_raw
+        read_raw(data)          # a one-line DataFileError naming the file
+    target = Path(release)
+    _check_target(target, force)
+    return notebook, rub, target
+
+
+def _readme(data_name: str, with_data: bool) -> str:
+    text = (HERE / "README.md").read_text(encoding="utf-8")
+    where = (f"`{data_name}` is included in this folder." if with_data else
+             f"Your instructor gives you the data file; save it in this folder as `{data_name}`.")
+    return text.replace("{DATA}", where).replace("{DATA_NAME}", data_name)
+
+
+def build(*, release, solution, rubric=None, data=None, force=False) -> Path:
+    """Write the release folder ``release``; returns its path.
+
+    Our files are replaced one by one (atomically); other files in the folder are
+    left alone. Raises AssignError / RubricError / DataFileError (one line each).
+    """
+    notebook, rub, target = _validate(release=release, solution=solution, rubric=rubric,
+                                      data=data, force=force)
+    values = expected_values(public_inputs(), rtol=rub.probes.rtol, atol=rub.probes.atol)
+    data_name = rub.data.name_in_notebook
+    stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
+    try:
+        (stage / DEFAULT_NAME).write_text(notebook, encoding="utf-8")
+        shutil.copyfile(HERE / SELFCHECK, stage / SELFCHECK)
+        np.savez_compressed(stage / EXPECTED, **values)
+        (stage / "README.md").write_text(_readme(data_name, data is not None), encoding="utf-8")
+        if data is not None:
+            shutil.copyfile(data, stage / data_name)
+        files = sorted(p.name for p in stage.iterdir())
+        manifest = {"assignment": rub.assignment, "notebook": DEFAULT_NAME,
+                    "public_seed": PUBLIC_SEED, "files": files + [MANIFEST]}
+        (stage / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
+        target.mkdir(exist_ok=True)
+        for name in files + [MANIFEST]:
+            os.replace(stage / name, target / name)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+    return target
