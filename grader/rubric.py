@@ -17,7 +17,7 @@ from .submissions import parse_time
 
 # The course rubric ships inside the package (package data), so a normal,
 # non-editable install finds it; it is the only copy.
-DEFAULT_RUBRIC = Path(__file__).resolve().parent / "data" / "rubric.yaml"
+DEFAULT_RUBRIC = (Path(__file__).parent / "data" / "rubric.yaml").resolve()   # -> ../rubric.yaml in a checkout
 
 
 class RubricError(ValueError):
