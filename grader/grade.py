@@ -235,6 +235,8 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     submissions, out = Path(submissions), Path(out)
     rub = rubric_mod.load(rubric)
     protections = require_confinement(allow_unconfined)
+    if not sandbox.detect_protections().confined:
+        print(f"warning: {protections}", file=sys.stderr)
     found = discover(submissions, manifest=Path(manifest) if manifest else None,
                      assignment=assignment)
     _check_out_dir(out, submissions)
@@ -246,6 +248,9 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
                                   workers=jobs or os.cpu_count() or 1, progress=progress)
     t2 = time.monotonic()
     results = [pipeline.score(s, bundles.get(s.student_id), ctx, rub) for s in found.submissions]
+    if not sandbox.detect_protections().confined:
+        for r in results:          # every student's report says the run was unconfined
+            r.notes.insert(0, protections)
     for r in results:       # a file name that is not UTF-8 is shown escaped in the reports
         r.notebook = os.fsencode(r.notebook).decode("utf-8", "backslashreplace")
     from . import report
