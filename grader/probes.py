@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .run.protocol import PARAMS
+
 N_DIRECTIONS = 3
 FD_STEP = 1e-2
 N_ROWS = 5
@@ -46,7 +48,7 @@ def make(prepared, *, seed: int, n_images: int, batch_size: int) -> ProbeSet:
     batch = rng.choice(len(tx), size=batch_size, replace=False)
     rows_train = np.sort(rng.choice(len(tx), size=min(N_ROWS, len(tx)), replace=False))
     rows_test = np.sort(rng.choice(len(vx), size=min(N_ROWS, len(vx)), replace=False))
-    inputs = {"W1": params[0], "b1": params[1], "W2": params[2], "b2": params[3],
+    inputs = {**dict(zip(PARAMS, params)),
               "images": vx[pick], "labels": vy[pick],
               "directions": dirs,
               "fd_step": np.array([FD_STEP]),
@@ -59,7 +61,7 @@ def make(prepared, *, seed: int, n_images: int, batch_size: int) -> ProbeSet:
 
 
 def params_of(inputs) -> list:
-    return [inputs[k] for k in ("W1", "b1", "W2", "b2")]
+    return [inputs[k] for k in PARAMS]
 
 
 def save(inputs: dict, path: Path) -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..results import CheckResult
+from ..run.protocol import FINITE_DIFFERENCES, result_key
 
 
 def _error(bundle, key):
@@ -17,9 +18,9 @@ def _missing(name, spec, bundle, role, label):
 
 
 def check_net(bundle, ctx, spec, names) -> CheckResult:
-    outs = [bundle.arrays.get(f"net/{i}") for i in range(len(ctx.net))]
+    outs = [bundle.arrays.get(result_key("net", i)) for i in range(len(ctx.net))]
     if any(o is None for o in outs):
-        first = next(k for k in (f"net/{i}" for i in range(len(ctx.net))) if k not in bundle.arrays)
+        first = next(k for k in (result_key("net", i) for i in range(len(ctx.net))) if k not in bundle.arrays)
         return _missing("net", spec, bundle, first if _error(bundle, first) else "net", names["net"])
     shapes = {tuple(o.shape) for o in outs}
     if shapes != {(ctx.net[0].shape[0],)}:
@@ -44,9 +45,9 @@ def check_net(bundle, ctx, spec, names) -> CheckResult:
 
 
 def check_loss(bundle, ctx, spec, names) -> CheckResult:
-    vals = [bundle.arrays.get(f"loss/{i}") for i in range(len(ctx.loss))]
+    vals = [bundle.arrays.get(result_key("loss", i)) for i in range(len(ctx.loss))]
     if any(v is None for v in vals):
-        return _missing("loss", spec, bundle, "loss/0" if _error(bundle, "loss/0") else "loss",
+        return _missing("loss", spec, bundle, result_key("loss", 0) if _error(bundle, result_key("loss", 0)) else "loss",
                         names["loss"])
     if any(np.asarray(v).size != 1 for v in vals):
         return CheckResult("loss", 0.0, spec.points, "`loss` must return a single number per image")
@@ -69,10 +70,10 @@ def _loss_hint(ctx, got):
 
 
 def check_loss_grad(bundle, ctx, spec, names) -> CheckResult:
-    grads = [bundle.get_list(f"loss_grad/{i}") for i in range(len(ctx.grads))]
+    grads = [bundle.get_list(result_key("loss_grad", i)) for i in range(len(ctx.grads))]
     if any(g is None for g in grads):
         return _missing("loss_grad", spec, bundle,
-                        "loss_grad/0" if _error(bundle, "loss_grad/0") else "loss_grad",
+                        result_key("loss_grad", 0) if _error(bundle, result_key("loss_grad", 0)) else "loss_grad",
                         names["loss_grad"])
     if all(len(g) == 4 and all(ctx.close(a, b) for a, b in zip(g, r))
            for g, r in zip(grads, ctx.grads)):
@@ -97,7 +98,7 @@ def _self_consistent(bundle, ctx, grad):
     dirs = inp["directions"]
     rows = []
     for j in range(len(dirs) // 4):
-        plus, minus = bundle.arrays.get(f"fd_plus/{j}"), bundle.arrays.get(f"fd_minus/{j}")
+        plus, minus = (bundle.arrays.get(result_key(t, j)) for t in FINITE_DIFFERENCES)
         if plus is None or minus is None or len(grad) != 4:
             return False, {"reason": "finite differences unavailable"}
         fd = (float(np.asarray(plus).reshape(-1)[0]) - float(np.asarray(minus).reshape(-1)[0])) / (2 * h)

@@ -8,6 +8,7 @@ import numpy as np
 from reference import model
 
 from ..results import CheckResult
+from ..run.protocol import rows_key
 
 
 def check_data_prep(bundle, ctx, spec, names) -> CheckResult:
@@ -17,7 +18,7 @@ def check_data_prep(bundle, ctx, spec, names) -> CheckResult:
                            ("train_labels", p.train_labels_rows, None),
                            ("test_labels", p.test_labels_rows, None)):
         shape = meta.get(f"{role}_shape")
-        rows = bundle.arrays.get(f"{role}_rows")
+        rows = bundle.arrays.get(rows_key(role))
         if shape is None or rows is None:
             problems.append(f"`{names[role]}` not found")
             continue

@@ -20,6 +20,12 @@ import signal
 import sys
 import types
 
+try:    # the probe protocol's names: shipped ahead of this file into the kernel
+    PARAMS  # noqa: F821
+except NameError:       # imported on its own (a tool, a test)
+    from grader.run.protocol import (DATA_ROWS, FINITE_DIFFERENCES, FUNCTIONS,  # noqa: F401
+                                     NAMESPACE, PARAMS, PER_IMAGE, WHOLE_SET, result_key, rows_key)
+
 _MAX_POINTS = 2000
 
 
@@ -204,7 +210,7 @@ def _probe(in_path, out_path, names, nonce, capture, seconds, budget):
         conv = jnp.asarray
     except Exception:
         conv = np.asarray
-    P = [conv(inp[k]) for k in ("W1", "b1", "W2", "b2")]
+    P = [conv(inp[k]) for k in PARAMS]
     end = time.monotonic() + budget
     hung = set()
 
@@ -236,29 +242,24 @@ def _probe(in_path, out_path, names, nonce, capture, seconds, budget):
         return _compiled(obj) if callable(obj) else obj
 
     _probe_data(ns, names, inp, call, meta)
-    f = {r: fn(r) for r in ("net", "loss", "loss_grad", "fraction_correct", "batch_grad")}
+    f = {r: fn(r) for r in FUNCTIONS}
     X, Y = inp["images"], inp["labels"]
     D = [inp[f"dir{k}"] for k in range(sum(1 for key in inp if key.startswith("dir")))]
     for i in range(len(X)):
-        if f["net"] is not None:
-            call(f"net/{i}", lambda: f["net"](P, conv(X[i])))
-        if f["loss"] is not None:
-            call(f"loss/{i}", lambda: f["loss"](P, conv(X[i]), conv(Y[i])))
-        if f["loss_grad"] is not None:
-            call(f"loss_grad/{i}", lambda: f["loss_grad"](P, conv(X[i]), conv(Y[i])))
+        xy = {"x": conv(X[i]), "y": conv(Y[i])}
+        for role, args in PER_IMAGE.items():
+            if f[role] is not None:
+                call(result_key(role, i), lambda: f[role](P, *[xy[a] for a in args]))
     h = float(inp["fd_step"][0])
     if f["loss"] is not None:
         for j in range(len(D) // 4):
             Dj = [D[4 * j + k] for k in range(4)]
-            for sign, tag in ((1, "plus"), (-1, "minus")):
+            for sign, tag in zip((1, -1), FINITE_DIFFERENCES):
                 Pj = [conv(np.asarray(p) + sign * h * d) for p, d in zip(P, Dj)]
-                call(f"fd_{tag}/{j}", lambda: f["loss"](Pj, conv(X[0]), conv(Y[0])))
-    if f["fraction_correct"] is not None:
-        call("fraction_correct", lambda: f["fraction_correct"](P, conv(inp["fc_images"]),
-                                                                conv(inp["fc_labels"])))
-    if f["batch_grad"] is not None:
-        call("batch_grad", lambda: f["batch_grad"](P, conv(inp["batch_images"]),
-                                                   conv(inp["batch_labels"])))
+                call(result_key(tag, j), lambda: f["loss"](Pj, conv(X[0]), conv(Y[0])))
+    for role, (a, b) in WHOLE_SET.items():
+        if f[role] is not None:
+            call(role, lambda: f[role](P, conv(inp[a]), conv(inp[b])))
     if capture is not None and hasattr(capture, "capture_all"):
         try:
             capture.capture_all()
@@ -273,23 +274,23 @@ def _probe(in_path, out_path, names, nonce, capture, seconds, budget):
 
 def _probe_data(ns, names, inp, call, meta):
     import numpy as np
-    for role in ("params", "history"):
+    for role in NAMESPACE:
         obj = ns.get(names[role])
         if obj is None:
             meta["errors"][role] = f"name {names[role]!r} is not defined"
         else:
             call(role, lambda: list(obj) if role == "params" else np.asarray(obj, dtype=float))
-    for role in ("train_images", "test_images", "train_labels", "test_labels"):
+    for role, row_input in DATA_ROWS.items():
         obj = ns.get(names[role])
         if obj is None:
             meta["errors"][role] = f"name {names[role]!r} is not defined"
             continue
-        rows = inp["rows_train"] if role.startswith("train") else inp["rows_test"]
+        rows = inp[row_input]
         try:
             arr = np.asarray(obj)
             meta[f"{role}_shape"] = [int(s) for s in arr.shape]
             meta[f"{role}_dtype"] = str(arr.dtype)
             ok = arr.ndim >= 1 and len(arr) > int(rows.max())
-            call(f"{role}_rows", lambda: arr[rows] if ok else np.zeros(0))
+            call(rows_key(role), lambda: arr[rows] if ok else np.zeros(0))
         except BaseException as exc:
             meta["errors"][role] = f"{type(exc).__name__}: {exc}"[:400]

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import nbformat
 
-KERNEL_SIDE = (Path(__file__).parent / "kernel_side.py").read_text()
+# the probe protocol's names first, then the kernel-side code that uses them
+KERNEL_SIDE = (Path(__file__).parent / "protocol.py").read_text() + "\n" + \
+    (Path(__file__).parent / "kernel_side.py").read_text()
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 MAX_CELLS = 20_000                    # far above any real notebook; time limits bound the rest
 PROBE_BUDGET = 90                     # seconds for all probe calls together
