@@ -58,19 +58,27 @@ def _under(path, top):
     return path == top or path.startswith(top.rstrip("/") + "/")
 
 
+def _shows_project(folder, needed) -> bool:
+    """Whether binding ``folder`` would show the project's checkout: it holds the
+    checkout, or lies inside it and is not a package folder of a Python environment
+    (``.venv/lib/.../site-packages`` is fine; the checkout's ``tests/`` is not)."""
+    if _under(PROJECT, folder):
+        return True
+    if not _under(folder, PROJECT) or any(_under(folder, n) for n in needed):
+        return False
+    return os.path.basename(folder) not in ("site-packages", "dist-packages")
+
+
 def runtime_folders() -> list[str]:
-    """Host folders holding the Python runtime and its third-party packages; a
-    folder on ``sys.path`` that holds the project's checkout is left out."""
+    """Host folders holding the Python runtime and its third-party packages."""
     needed = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
     needed.add(os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))
     found = set(needed)
     cwd = os.path.realpath(os.getcwd())         # ``python -m`` puts it first: not runtime
     for entry in sys.path:
-        if entry and os.path.isdir(entry) and os.path.realpath(entry) != cwd:
-            real = os.path.realpath(entry)
-            inside = _under(real, PROJECT) and not any(_under(real, n) for n in needed)
-            if not (_under(PROJECT, real) or inside):
-                found.add(real)
+        real = os.path.realpath(entry) if entry else cwd
+        if real != cwd and os.path.isdir(real) and not _shows_project(real, needed):
+            found.add(real)
     keep = []
     for p in sorted(found, key=len):
         if p != "/" and not _under(p, "/usr") and not any(_under(p, k) for k in keep):
