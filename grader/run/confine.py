@@ -126,7 +126,14 @@ def bwrap_args(*, bwrap, sandbox, io, notebook, data_name, ipc, disk_mb, as_root
             "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
     if not as_root:
         args.append("--unshare-user")
-    made = set()
+    half = max(1, int(disk_mb) // 2) * 1024 * 1024
+    # the scratch mounts come first: the runtime may live below /tmp or /home
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "01777", "--size", str(64 * 1024 * 1024), "--tmpfs", "/dev/shm",
+             "--perms", "01777", "--size", str(half), "--tmpfs", "/tmp",
+             "--perms", "0755", "--dir", "/home",
+             "--perms", "01777", "--size", str(half), "--tmpfs", HOME]
+    made = {"/proc", "/dev", "/tmp", "/home", HOME}
     _system(args, made)
     visible = runtime_folders()
     for folder in visible:
@@ -135,13 +142,7 @@ def bwrap_args(*, bwrap, sandbox, io, notebook, data_name, ipc, disk_mb, as_root
         made.add(folder)
     for folder in covered(visible):
         args += ["--perms", "0555", "--tmpfs", folder, "--remount-ro", folder]
-    half = max(1, int(disk_mb) // 2) * 1024 * 1024
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "01777", "--size", str(64 * 1024 * 1024), "--tmpfs", "/dev/shm",
-             "--perms", "01777", "--size", str(half), "--tmpfs", "/tmp",
-             "--perms", "0755", "--dir", "/home",
-             "--perms", "01777", "--size", str(half), "--tmpfs", HOME,
-             "--ro-bind", str(notebook), f"{HOME}/{os.path.basename(str(notebook))}",
+    args += ["--ro-bind", str(notebook), f"{HOME}/{os.path.basename(str(notebook))}",
              "--ro-bind", str(io), IO]
     data = os.path.join(str(sandbox), data_name)
     if os.path.exists(data):

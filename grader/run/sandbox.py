@@ -203,7 +203,8 @@ def kernel_env(box: Path, confined: bool) -> dict:
 # install (an editable finder or a checkout on sys.path), so the answer key is
 # not importable as a package; its files are still readable there (labelled)
 _UNCONFINED_BOOT = """import os, runpy, site, sys
-project, prefix = sys.argv.pop(1), os.path.realpath(sys.prefix) + os.sep
+project, module = sys.argv.pop(1), sys.argv.pop(1)
+prefix = os.path.realpath(sys.prefix) + os.sep
 def shows_project(p):
     r = os.path.realpath(p or '.')
     return (r + os.sep).startswith(project + os.sep) and not r.startswith(prefix) \\
@@ -215,16 +216,16 @@ for d in site.getsitepackages():
             if f.endswith('.pth') and 'galaxy_grader' not in f:
                 site.addpackage(d, f, set())
 sys.path[:] = [p for p in sys.path if not shows_project(p)]
-sys.argv[0] = 'ipykernel_launcher'
-runpy.run_module('ipykernel_launcher', run_name='__main__', alter_sys=True)
+sys.argv[0] = module
+runpy.run_module(module, run_name='__main__', alter_sys=True)
 """
 
 
-def kernel_cmd(confined: bool) -> list:
+def kernel_cmd(confined: bool, module: str = "ipykernel_launcher") -> list:
     if confined:
-        return [sys.executable, "-m", "ipykernel_launcher"]
+        return [sys.executable, "-m", module]
     from .confine import PROJECT
-    return [sys.executable, "-S", "-c", _UNCONFINED_BOOT, PROJECT]
+    return [sys.executable, "-S", "-c", _UNCONFINED_BOOT, PROJECT, module]
 
 
 def write_kernelspec(private: Path, box: Box, limits: dict, uid: int | None,

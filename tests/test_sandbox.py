@@ -1,0 +1,96 @@
+"""grader.run.confine / sandbox: what a kernel may see, and a grader whose Python a
+kernel's uid cannot reach (a venv under a 0700 folder, the usual place in a container)."""
+import os
+import subprocess
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from grader.run import confine, sandbox
+from tests.conftest import FIXTURES, ROOT, TEST_RUBRIC
+
+
+def test_runtime_folders_hold_python_but_never_the_checkout():
+    folders = confine.runtime_folders()
+    assert any(Path(sys.base_prefix).resolve() == Path(f) or
+               Path(f) in Path(sys.base_prefix).resolve().parents for f in folders), folders
+    for f in folders:
+        assert not (Path(f) / "grader").is_dir() and not (Path(f) / "reference").is_dir(), f
+        assert not confine._under(confine.PROJECT, f), f      # no folder holding the checkout
+
+
+def test_the_projects_packages_are_covered_where_a_visible_folder_holds_them():
+    outer = str(Path(confine.PROJECT).parent)
+    assert set(confine.covered([outer])) >= {os.path.join(confine.PROJECT, "grader"),
+                                            os.path.join(confine.PROJECT, "reference")}
+    assert confine.covered(["/usr/share/doc"]) == []
+
+
+def test_a_site_packages_folder_inside_the_checkout_is_runtime_its_tests_are_not():
+    needed = {os.path.realpath(sys.prefix)}
+    inside = os.path.join(confine.PROJECT, "env", "lib", "python3.11", "site-packages")
+    assert not confine._shows_project(inside, needed)
+    assert confine._shows_project(os.path.join(confine.PROJECT, "tests"), needed)
+    assert confine._shows_project(os.path.dirname(confine.PROJECT), needed)
+
+
+def test_an_unconfined_kernel_cannot_import_the_project(tmp_path):
+    """Without confinement the kernel starts without the project's packages on its
+    path (its editable-install hook and the checkout are left out)."""
+    (tmp_path / "tries.py").write_text(
+        "import sys\ntry:\n    import reference\nexcept ImportError:\n    sys.exit(0)\n"
+        "sys.exit(3)\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    ok = subprocess.run(sandbox.kernel_cmd(False, "tries"), cwd=ROOT, env=env)
+    assert ok.returncode == 0
+    plain = subprocess.run([sys.executable, "-m", "tries"], cwd=ROOT, env=env)
+    assert plain.returncode == 3                   # the same module finds it without the boot
+
+
+def _cli(python, *args, env=None, cwd=ROOT):
+    return subprocess.run([str(python), "-m", "grader", *map(str, args)], cwd=cwd,
+                          env={**os.environ, **(env or {})}, capture_output=True, text=True,
+                          timeout=600)
+
+
+def test_unconfined_grading_is_refused_unless_allowed(tmp_path):
+    run = _cli(sys.executable, "check", FIXTURES / "full_marks.ipynb", "--rubric", TEST_RUBRIC,
+               env={"GALAXY_GRADER_BWRAP": "none"})
+    err = run.stderr.strip()
+    assert run.returncode == 2 and "\n" not in err, err
+    assert "cannot be confined" in err and "--allow-unconfined" in err
+
+
+@pytest.fixture(scope="module")
+def closed_venv(tmp_path_factory):
+    """A venv inside a folder of mode 0700 whose packages are the test venv's."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root: the kernel runs under a uid of its own")
+    closed = tmp_path_factory.mktemp("closed") / "private"
+    closed.mkdir(mode=0o700)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(closed / "venv")],
+                   check=True)
+    site = subprocess.run([str(closed / "venv" / "bin" / "python"), "-c",
+                           "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    Path(site, "test-venv.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    return closed / "venv" / "bin" / "python"
+
+
+def test_a_grader_in_a_closed_folder_still_grades_when_confined(closed_venv, easy_data):
+    run = _cli(closed_venv, "check", FIXTURES / "full_marks.ipynb", "--quick",
+               "--rubric", TEST_RUBRIC, "--data", easy_data)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert run.stdout.count("[PASS]") == 6, run.stdout
+
+
+def test_a_grader_in_a_closed_folder_refuses_unconfined_with_one_line(closed_venv, easy_data):
+    run = _cli(closed_venv, "check", FIXTURES / "full_marks.ipynb", "--quick",
+               "--rubric", TEST_RUBRIC, "--data", easy_data, "--allow-unconfined",
+               env={"GALAXY_GRADER_BWRAP": "none"})
+    err = run.stderr.strip()
+    assert run.returncode == 2 and "\n" not in err, err
+    assert "sandbox self-test failed, nothing was graded" in err
+    assert "cannot enter" in err, err
