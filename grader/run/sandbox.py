@@ -42,6 +42,23 @@ _LOCK_DIR = Path("/run/galaxy-grader") if os.path.isdir("/run") else \
 _pool = None                    # (index, open lock file) held by this grader run
 
 
+def _take_lock(folder: Path, name: str, count: int, usable=lambda index: True):
+    """(index, open file) of the first of ``count`` lock files we can lock
+    exclusively and ``usable`` accepts, or None."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for index in range(count):
+        fh = open(folder / name.format(index), "w")
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            continue
+        if usable(index):
+            return index, fh
+        fh.close()
+    return None
+
+
 def reserve_pool() -> int | None:
     """Take a uid pool for this grader run (held until the process exits);
     its index travels to the workers in each Job.  None when not root."""
@@ -49,17 +66,8 @@ def reserve_pool() -> int | None:
     if os.geteuid() != 0:
         return None
     if _pool is None:
-        _LOCK_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for index in range(UID_POOLS):
-            fh = open(_LOCK_DIR / f"pool-{index}.lock", "w")
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                fh.close()
-                continue
-            _pool = (index, fh)
-            break
-        else:
+        _pool = _take_lock(_LOCK_DIR, "pool-{}.lock", UID_POOLS)
+        if _pool is None:
             raise RuntimeError("every sandbox uid pool is in use by other grader runs")
     return _pool[0]
 
@@ -76,35 +84,32 @@ def _has_tasks(uid: int) -> bool:
     return False
 
 
+def _clean(uid: int) -> bool:
+    """Kill what an earlier holder of ``uid`` left running (a grader killed
+    mid-run); False if a process of it still remains (an unreaped zombie)."""
+    kill_tree(None, uid)
+    reap_orphans()
+    if _has_tasks(uid):
+        return False
+    sweep_files(uid)
+    return True
+
+
 class UidLease:
     """An exclusive uid from this run's pool (file lock), so concurrent kernels
-    never share a uid.  What an earlier holder left running is killed; a uid
-    that still has a process after that (an unreaped zombie) is skipped."""
+    never share a uid; a uid that still has a process is skipped."""
 
     def __init__(self, pool: int | None = None):
         self.uid, self._fh = None, None
         if os.geteuid() != 0:
             return
         pool = reserve_pool() if pool is None else pool
-        folder = _LOCK_DIR / f"pool-{pool}"
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        for slot in range(UID_SLOTS):
-            fh = open(folder / f"{slot}.lock", "w")
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                fh.close()
-                continue
-            uid = UID_BASE + pool * UID_SLOTS + slot
-            kill_tree(None, uid)           # what a grader killed mid-run left behind
-            reap_orphans()
-            if _has_tasks(uid):
-                fh.close()
-                continue
-            sweep_files(uid)
-            self.uid, self._fh = uid, fh
-            return
-        raise RuntimeError("no free sandbox uid (every uid of this run's pool is busy)")
+        first = UID_BASE + pool * UID_SLOTS
+        taken = _take_lock(_LOCK_DIR / f"pool-{pool}", "{}.lock", UID_SLOTS,
+                           lambda slot: _clean(first + slot))
+        if taken is None:
+            raise RuntimeError("no free sandbox uid (every uid of this run's pool is busy)")
+        self.uid, self._fh = first + taken[0], taken[1]
 
     def release(self):
         if self._fh:
