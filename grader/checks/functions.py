@@ -86,9 +86,17 @@ def check_loss_grad(bundle, ctx, spec, names) -> CheckResult:
                            "`loss_grad` is not the gradient of the correct loss, but it is the "
                            "gradient of your own `loss` (finite differences agree): partial credit",
                            details=detail)
+    if detail.get("reason", "").startswith("the loss does not change"):
+        return CheckResult("loss_grad", 0.0, spec.points,
+                           "`loss_grad` is not the reference gradient, and your `loss` does not "
+                           "change with the parameters, so no gradient of it can be checked",
+                           details=detail)
     return CheckResult("loss_grad", 0.0, spec.points,
                        "`loss_grad` is neither the reference gradient nor the gradient of your "
                        "`loss` (finite differences disagree); use jax.grad(loss)", details=detail)
+
+
+FLAT_LOSS = 1e-4      # a loss whose every directional derivative is below this is constant
 
 
 def _self_consistent(bundle, ctx, grad):
@@ -107,9 +115,12 @@ def _self_consistent(bundle, ctx, grad):
         except ValueError:
             return False, {"reason": "gradient shapes do not match the parameters"}
         rows.append((fd, an))
+    detail = {"finite_differences": [r[0] for r in rows], "directional": [r[1] for r in rows]}
+    if not any(abs(fd) > FLAT_LOSS for fd, _ in rows):
+        return False, {**detail, "reason": "the loss does not change with the parameters"}
     ok = all(np.isfinite(an) and abs(fd - an) <= 2e-2 * max(abs(fd), abs(an)) + 1e-3
              for fd, an in rows)
-    return ok, {"finite_differences": [r[0] for r in rows], "directional": [r[1] for r in rows]}
+    return ok, detail
 
 
 def check_fraction_correct(bundle, ctx, spec, names) -> CheckResult:

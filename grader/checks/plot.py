@@ -55,8 +55,10 @@ def _accuracy_series(figures) -> list:
     return out
 
 
-def displayed(cell, records) -> bool:
-    """Whether the grader received an image for the executed cell with this ordinal.
+def displayed(cell, records, figures=()) -> bool:
+    """Whether the grader received an image for the executed cell with this ordinal,
+    and at least as many images as that cell has figure records (a record planted
+    beside an unrelated image would otherwise borrow that image).
 
     Bundles whose cell records carry no ``"images"`` count (cached before the
     grader counted images) cannot confirm anything: nothing counts as displayed.
@@ -65,7 +67,8 @@ def displayed(cell, records) -> bool:
     records = _dicts(records)
     if cell is None or not any("images" in r for r in records):
         return False
-    return any(_whole(r.get("ordinal")) == cell and (_whole(r.get("images")) or 0) >= 1
+    claimed = max(1, sum(1 for f in _dicts(figures) if _whole(f.get("cell")) == cell))
+    return any(_whole(r.get("ordinal")) == cell and (_whole(r.get("images")) or 0) >= claimed
                for r in records)
 
 
@@ -117,7 +120,8 @@ def check_plot(bundle, ctx, spec, names) -> CheckResult:
     cands = _accuracy_series(bundle.probe.get("figures", []))
     if not cands:
         return fail("no plot of accuracy (values between 0 and 1) against step was found")
-    shown = [s for s, cell in cands if displayed(cell, bundle.cells)]
+    figures = bundle.probe.get("figures", [])
+    shown = [s for s, cell in cands if displayed(cell, bundle.cells, figures)]
     if not shown:
         return fail("the accuracy plot is a figure that was never displayed: the grader "
                     "received no image of it (show it with plt.show() in the notebook)")
