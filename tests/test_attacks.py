@@ -21,6 +21,7 @@ import nbformat
 import pytest
 
 from grader import cli
+from grader.run import confine
 from reference import synthetic
 from tests.conftest import FIXTURES, ROOT, TEST_RUBRIC
 from tests.fixtures.make_attacks import ATTACKS, notebook, write_attacks
@@ -53,9 +54,11 @@ def _targets(p: dict) -> dict:
             str(p["out"] / "cache"), str(synthetic.cache_dir())]
     globs = ["/tmp/galaxy-grader-*/probe-inputs.npz", "/tmp/galaxy-grader-*/*/launch-*.json",
              str(synthetic.cache_dir() / "withheld" / "*.pkl.gz"), "/home/*/.cache/galaxy-grader/*"]
-    markers = [str(p["subs"]), str(p["out"]), str(p["rubric"]), *roots, "pytest",
-               "probe-inputs", "probe-secret", "rubric"]
-    return {"roots": roots, "files": files, "dirs": dirs, "project_dirs": roots, "globs": globs, "markers": markers,
+    markers = [str(p["subs"]), str(p["out"]), str(p["rubric"]), "pytest", "probe-inputs",
+               "probe-secret", "rubric", *(f"{r}/{n}" for r in roots
+                                           for n in ("grader", "reference", "tests"))]
+    return {"roots": roots, "files": files, "dirs": dirs, "project_dirs": roots,
+            "runtime": confine.runtime_folders(), "globs": globs, "markers": markers,
             "processes": 64}
 
 
@@ -100,7 +103,7 @@ def _student(batch, sid) -> dict:
 
 
 def _said(student: dict) -> str:
-    return " | ".join([*student["notes"], *(f"{c['name']} {c['points']}: {c['message']}"
+    return " | ".join([*student["notes"], *(f"{c['name']} {c['score']}: {c['message']}"
                                             for c in student["checks"])])
 
 
