@@ -21,7 +21,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader import rubric as rubric_mod
+from grader import heldback, rubric as rubric_mod
 from grader.assign import strip_solutions
 from grader.cli import main as cli
 from grader.release import EXPECTED, PUBLIC_SEED, public_inputs
@@ -71,7 +71,7 @@ def assert_no_solution(folder: Path):
     names = [p.relative_to(folder).as_posix() for p in folder.rglob("*")]
     assert not [n for n in names if "reference" in n.split("/") or "solution" in n.lower()
                 or "full_marks" in n], names
-    seed = str(rubric_mod.load().probes.seed)
+    seed = str(heldback.batch_seed(rubric_mod.load().probes.seed))   # the private one
     snippets = solution_snippets()
     for path in files:
         for text in readable_texts(path):
@@ -90,7 +90,7 @@ def release(tmp_path_factory, easy_data):
 def test_release_holds_the_student_files_and_no_solution_code(release):
     assert {p.name for p in release.iterdir()} == RELEASE_FILES
     assert json.loads((release / "release.json").read_text())["public_seed"] == PUBLIC_SEED
-    assert PUBLIC_SEED != rubric_mod.load().probes.seed
+    assert rubric_mod.load().probes.seed is None           # the course's seed is private
     assert (release / "selfcheck.py").read_bytes() == Path(selfcheck.__file__).read_bytes()
     assert "import grader" not in (release / "selfcheck.py").read_text()
     assert_no_solution(release)
@@ -116,8 +116,9 @@ def test_rebuild_keeps_other_files_and_bad_inputs_are_one_line_errors(release, t
     other.mkdir()
     (other / "thesis.tex").write_text("x")
     same_seed = tmp_path / "rubric.yaml"
-    same_seed.write_text(rubric_mod.DEFAULT_RUBRIC.read_text().replace(
-        f"seed: {rubric_mod.load().probes.seed}", f"seed: {PUBLIC_SEED}"))
+    text = rubric_mod.DEFAULT_RUBRIC.read_text()
+    same_seed.write_text(text.replace("\nprobes:", f"\nprobes:\n  seed: {PUBLIC_SEED}", 1))
+    assert rubric_mod.load(same_seed).probes.seed == PUBLIC_SEED
     bad_data = tmp_path / "bad.pkl.gz"
     bad_data.write_bytes(b"not gzip")
     for args, name in ((["--release", str(other)], str(other)),
