@@ -19,6 +19,8 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
+from .errors import GraderError
+
 __all__ = ["AssignError", "strip_solutions", "render", "main", "check_in_sync"]
 
 DEFAULT_NAME = "galaxy_classifier.ipynb"
@@ -39,7 +41,7 @@ _BEGIN_OF = {"solution": BEGIN_SOLUTION, "hidden": BEGIN_HIDDEN}
 _NOISY_METADATA = ("execution", "collapsed", "scrolled")
 
 
-class AssignError(ValueError):
+class AssignError(GraderError, ValueError):
     """A problem with the solution notebook or the output file (one-line message)."""
 
     def __init__(self, message: str) -> None:

@@ -11,7 +11,8 @@ from pathlib import Path
 
 from . import pipeline, rubric as rubric_mod
 from .run import sandbox
-from .grade import GradeError, execute_submissions, prepare_batch, require_confinement
+from .batch import execute_submissions, prepare_batch, require_confinement
+from .errors import InputError
 from .submissions import Submission
 
 QUICK_CHECKS = ("data_prep", "net", "loss", "loss_grad", "fraction_correct", "extra_credit")
@@ -23,7 +24,7 @@ def run(notebook, *, rubric=None, data=None, quick=False, submitted_at=None,
     """Execute and score one notebook; returns its SubmissionResult."""
     path = Path(notebook)
     if not path.is_file():
-        raise GradeError(f"{path}: notebook not found")
+        raise InputError(f"{path}: notebook not found")
     rub = rubric_mod.load(rubric)
     protections = require_confinement(allow_unconfined)
     if quick:

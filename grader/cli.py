@@ -4,6 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from .errors import GraderError
+
 
 def _grade(a):
     from .grade import main
@@ -80,8 +82,8 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (ValueError, OSError) as exc:    # our one-line input errors
-        print(f"grader {args.verb}: error: {exc}", file=sys.stderr)
+    except GraderError as exc:       # a problem the user can fix: one line; a bug keeps
+        print(f"grader {args.verb}: error: {exc}", file=sys.stderr)   # its traceback
         return 2
     except KeyboardInterrupt:
         print(f"grader {args.verb}: interrupted; run it again to resume", file=sys.stderr)

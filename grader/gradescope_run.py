@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from .check import run
-from .grade import GradeError
+from .errors import InputError
 from .report.gradescope import write_results_json
 from .submissions import parse_time
 
@@ -22,7 +22,7 @@ def _created_at(submission: Path):
     try:
         return parse_time(json.loads(meta.read_text())["created_at"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise GradeError(f"{meta}: cannot read created_at ({exc})") from None
+        raise InputError(f"{meta}: cannot read created_at ({exc})") from None
 
 
 def main(*, submission, results, rubric=None, data=None, allow_unconfined=False) -> int:
@@ -34,7 +34,7 @@ def main(*, submission, results, rubric=None, data=None, allow_unconfined=False)
     folder = Path(submission)
     notebooks = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
     if not notebooks:
-        raise GradeError(f"{folder}: no .ipynb notebook found")
+        raise InputError(f"{folder}: no .ipynb notebook found")
     when = _created_at(folder)
     result = run(notebooks[0], rubric=rubric, data=data, submitted_at=when,
                  time_source="submission_metadata.json" if when else "none",

@@ -24,6 +24,8 @@ import numpy as np
 from reference import data as ref_data
 from reference import synthetic
 
+from .errors import InputError
+
 SECRET_NAME = "probe-secret"
 N_SYNTHETIC_HIDDEN = 1000
 
@@ -38,7 +40,7 @@ def batch_seed(explicit: int | None) -> int:
     except FileNotFoundError:
         pass
     except (OSError, ValueError) as exc:
-        raise ValueError(f"{path}: unreadable probe secret ({exc})") from None
+        raise InputError(f"{path}: unreadable probe secret ({exc})") from None
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{SECRET_NAME}.{os.getpid()}")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

@@ -6,6 +6,7 @@ on and sets their points.
 """
 from __future__ import annotations
 
+import traceback
 from dataclasses import asdict
 
 from . import late as late_policies
@@ -40,10 +41,12 @@ def run_checks(bundle, ctx, rubric, *, only=None) -> list:
             continue
         try:
             results.append(check(bundle, ctx, spec, names))
-        except Exception as exc:   # a malformed artifact must not stop the batch
-            results.append(CheckResult(name, 0.0, spec.points,
-                                       f"could not check ({type(exc).__name__}: {exc})",
-                                       extra_credit=name == "extra_credit"))
+        except Exception as exc:   # a grader bug: the batch goes on, the TA is told
+            results.append(CheckResult(
+                name, 0.0, spec.points,
+                f"could not check: the grader failed ({type(exc).__name__}: {str(exc)[:200]})",
+                extra_credit=name == "extra_credit",
+                details={"traceback": traceback.format_exc(limit=20)[-4000:]}))
     return results
 
 
@@ -52,6 +55,13 @@ def assess_late(submission, rubric):
     return late_policies.assess(submission.submitted_at, deadline=rubric.deadline,
                                 grace_minutes=rubric.late.grace_minutes, extension=ext,
                                 policy=rubric.late.policy, multiplier=rubric.late.multiplier)
+
+
+def _status(bundle, checks) -> str:
+    """graded | not graded (not run) | check error (a check crashed: a grader bug)."""
+    if bundle is None or bundle.status != "executed":
+        return "not graded"
+    return "check error" if any("traceback" in c.details for c in checks) else "graded"
 
 
 def score(submission, bundle, ctx, rubric, *, only=None) -> SubmissionResult:
@@ -67,7 +77,7 @@ def score(submission, bundle, ctx, rubric, *, only=None) -> SubmissionResult:
     return SubmissionResult(
         student_id=submission.student_id, checks=checks, late=late.to_dict(),
         final=round(late_policies.apply(late, raw), 2),
-        status="graded" if bundle is not None and bundle.status == "executed" else "not graded",
+        status=_status(bundle, checks),
         notebook=str(submission.notebook or ""),
         submitted_at=submission.submitted_at.isoformat() if submission.submitted_at else "",
         time_source=submission.time_source, notes=notes,

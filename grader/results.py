@@ -29,7 +29,7 @@ class SubmissionResult:
     checks: list
     late: dict                       # grader.late.LateResult.to_dict()
     final: float
-    status: str = "graded"           # graded | not graded
+    status: str = "graded"           # graded | not graded | check error
     notebook: str = ""
     submitted_at: str = ""
     time_source: str = ""

@@ -13,6 +13,7 @@ from pathlib import Path
 import yaml
 
 from . import late as late_policies
+from .errors import RubricError
 from .submissions import parse_time
 
 # The course rubric ships inside the package (package data), so a normal,
@@ -20,8 +21,6 @@ from .submissions import parse_time
 DEFAULT_RUBRIC = (Path(__file__).parent / "data" / "rubric.yaml").resolve()   # -> ../rubric.yaml in a checkout
 
 
-class RubricError(ValueError):
-    """An unusable rubric; the message is one line naming file and key."""
 
 
 @dataclass(frozen=True)

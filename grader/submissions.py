@@ -24,6 +24,8 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from .errors import GraderError
+
 GRADESCOPE_META = "submission_metadata.yml"
 STAMP = "timestamp.txt"
 _IGNORED = {".ipynb_checkpoints", "__MACOSX"}
@@ -31,7 +33,7 @@ _TIME = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})[T ](\d{1,2}:\d{2}(?::\d{2})?)(?:\.(
 _OFFSET = re.compile(r"(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?")
 
 
-class SubmissionsError(ValueError):
+class SubmissionsError(GraderError, ValueError):
     """A submissions folder, metadata file or manifest that cannot be used."""
 
 

@@ -23,7 +23,7 @@ import pytest
 
 from grader import __version__, cli
 from grader import rubric as rubric_mod
-from grader.grade import execution_settings
+from grader.batch import execution_settings
 from grader.run import artifacts, sandbox
 from grader.submissions import sanitise_id
 from tests.conftest import FIXTURES, ROOT, TEST_RUBRIC

@@ -23,6 +23,7 @@ import numpy as np
 
 from .. import rubric as rubric_mod
 from ..assign import DEFAULT_NAME, AssignError, _generate
+from ..errors import data_errors
 
 PUBLIC_SEED = 4242            # the self-check's public inputs; never the rubric's probe seed
 N_IMAGES, N_FC, N_BATCH = 4, 40, 4
@@ -93,7 +94,8 @@ def _validate(*, release, solution, rubric, data, force):
                           f"{PUBLIC_SEED}; choose another private probe seed")
     if data is not None:
         from reference.data import read_raw
-        read_raw(data)          # a one-line DataFileError naming the file
+        with data_errors():
+            read_raw(data)      # one line naming the file
     target = Path(release)
     _check_target(target, force)
     return notebook, rub, target
@@ -110,7 +112,7 @@ def build(*, release, solution, rubric=None, data=None, force=False) -> Path:
     """Write the release folder ``release``; returns its path.
 
     Our files are replaced one by one (atomically); other files in the folder are
-    left alone. Raises AssignError / RubricError / DataFileError (one line each).
+    left alone. Raises AssignError / RubricError / DataError (one line each).
     """
     notebook, rub, target = _validate(release=release, solution=solution, rubric=rubric,
                                       data=data, force=force)

@@ -11,6 +11,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from ..errors import GraderError
+
 _REASONS = {
     errno.ENOSPC: "the disk is full",
     getattr(errno, "EDQUOT", -1): "the disk quota is exceeded",
@@ -24,7 +26,7 @@ _REASONS = {
 }
 
 
-class ReportWriteError(OSError):
+class ReportWriteError(GraderError, OSError):
     """A report file could not be written; ``str()`` is one line naming the path."""
 
     def __init__(self, path, exc: OSError):

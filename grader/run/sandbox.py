@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import cgroups
+from ..errors import GraderError
 from .protections import Protections, detect_protections
 
 __all__ = ["Box", "Protections", "UidLease", "become_subreaper", "detect_protections",
@@ -68,7 +69,7 @@ def reserve_pool() -> int | None:
     if _pool is None:
         _pool = _take_lock(_LOCK_DIR, "pool-{}.lock", UID_POOLS)
         if _pool is None:
-            raise RuntimeError("every sandbox uid pool is in use by other grader runs")
+            raise GraderError("every sandbox uid pool is in use by other grader runs on this machine")
     return _pool[0]
 
 
@@ -108,7 +109,7 @@ class UidLease:
         taken = _take_lock(_LOCK_DIR / f"pool-{pool}", "{}.lock", UID_SLOTS,
                            lambda slot: _clean(first + slot))
         if taken is None:
-            raise RuntimeError("no free sandbox uid (every uid of this run's pool is busy)")
+            raise GraderError("no free sandbox uid (every uid of this run's pool is busy)")
         self.uid, self._fh = first + taken[0], taken[1]
 
     def release(self):

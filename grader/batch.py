@@ -1,0 +1,191 @@
+"""The batch engine every verb shares: prepare (data, held-back galaxies, probe
+inputs, reference answers), make jobs, test the sandbox, run the jobs on an
+executor, collect the bundles (cached, resumable).
+
+``grader grade``, ``grader check`` and ``grader gradescope`` are thin verbs
+over it.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+
+from reference import data as ref_data
+
+from . import __version__, heldback, probes
+from .checks.context import Context
+from .errors import InputError, data_errors
+from .run import artifacts, sandbox
+from .run.execute import Job
+from .run.executor import LocalPoolExecutor
+
+
+def execution_settings(rubric, seed: int) -> dict:
+    """The rubric parts that change what execution produces (the cache key)."""
+    return {"names": asdict(rubric.names), "probes": {**asdict(rubric.probes), "seed": seed},
+            "timeouts": asdict(rubric.timeouts), "limits": asdict(rubric.limits),
+            "data_name": rubric.data.name_in_notebook}
+
+
+def prepare_batch(rubric, data_override=None):
+    """The data file the kernels get, its digest, and the trusted context: probe
+    inputs and reference answers, and the held-back galaxies (heldback.py)."""
+    seed = heldback.batch_seed(rubric.probes.seed)
+    source = Path(data_override) if data_override else rubric.data_path()
+    hidden_file = (Path(rubric.source).parent / rubric.data.hidden_file
+                   if rubric.data.hidden_file else None)
+    with data_errors():
+        data_file, hidden, how = heldback.kernel_data_and_hidden(
+            source, hidden_file=hidden_file, fraction=rubric.data.hidden_fraction, seed=seed)
+        prepared = ref_data.load_prepared(data_file)      # validates; one-line errors
+    pset = probes.make(prepared, seed=seed, n_images=rubric.probes.n_images,
+                       batch_size=rubric.probes.batch_size)
+    ctx = Context.build(pset, rtol=rubric.probes.rtol, atol=rubric.probes.atol, hidden=hidden,
+                        hidden_source=how, seed=seed)
+    return data_file, artifacts.file_digest(data_file), ctx
+
+
+def make_jobs(subs, rubric, data_file, digest, probe_path, work_dir, seed):
+    settings = execution_settings(rubric, seed)
+    extra = {"uid_pool": sandbox.reserve_pool()}
+    jobs = {}
+    for sub in subs:
+        if sub.notebook is None:
+            continue
+        try:
+            raw = Path(sub.notebook).read_bytes()
+        except OSError as exc:
+            raw = f"unreadable: {exc}".encode()
+        key = artifacts.cache_key(raw, digest, settings, __version__)
+        jobs[sub.student_id] = Job(
+            student_id=sub.student_id, notebook=str(sub.notebook), key=key,
+            data_file=str(data_file), data_name=rubric.data.name_in_notebook,
+            probe_inputs=str(probe_path), names=asdict(rubric.names),
+            timeouts=asdict(rubric.timeouts), limits=asdict(rubric.limits),
+            work_dir=str(work_dir), extra=extra)
+    return jobs
+
+
+def execute_all(jobs, cache: Path | None, workers: int, progress=True) -> dict:
+    """Bundles for every job: cached ones reused, the rest run in parallel."""
+    bundles, todo = {}, []
+    for sid, job in jobs.items():
+        cached = artifacts.load(cache, job.key) if cache else None
+        if cached is not None:
+            bundles[sid] = cached
+        else:
+            todo.append(job)
+    bar = None
+    if progress and todo:
+        from tqdm import tqdm
+        bar = tqdm(total=len(todo), unit="notebook", desc="executing", file=sys.stderr)
+    for job, bundle in LocalPoolExecutor(workers).map(todo):
+        if cache and bundle.status in ("executed", "invalid"):
+            artifacts.save(bundle, cache)          # saved as each finishes: resumable
+        bundles[job.student_id] = bundle
+        if bar:
+            bar.update(1)
+            bar.set_postfix_str(job.student_id[:20])
+    if bar:
+        bar.close()
+    return bundles
+
+
+def _remove_stale_work_dirs():
+    """Scratch folders of earlier runs of ours that were killed (their pid is gone)."""
+    for old in Path(tempfile.gettempdir()).glob("galaxy-grader-*-*"):
+        pid = old.name.split("-")[2]
+        try:
+            if pid.isdigit() and old.stat().st_uid == os.getuid() and \
+                    not Path(f"/proc/{pid}").exists():
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
+
+
+SELFTEST_CELL = "import numpy\nwith open({name!r}, 'rb') as fh:\n    fh.read(16)\n"
+
+
+def require_confinement(allow_unconfined: bool) -> str:
+    """The protections line for reports; refuses to go on unconfined unless allowed."""
+    prot = sandbox.detect_protections()
+    if not prot.confined and not allow_unconfined:
+        raise InputError(
+            f"kernels cannot be confined on this machine ({prot.why_unconfined}): students could "
+            f"read the answer key; install bubblewrap or run as root in a container "
+            f"(docs/security.md), or pass --allow-unconfined to grade anyway")
+    return prot.describe()
+
+
+def self_test(rub, data_file, digest, probe_path, work) -> None:
+    """Run one trivial notebook through the real sandbox before the batch: a fault
+    that is not the student's (no kernel starts, the data cannot be read in the
+    sandbox) stops the batch here with one line, instead of zeroing everyone."""
+    import nbformat
+    from .run.execute import execute
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        SELFTEST_CELL.format(name=rub.data.name_in_notebook))])
+    path = work / "self-test.ipynb"
+    path.write_text(nbformat.writes(nb))
+    sub = type("S", (), {"student_id": "self-test", "notebook": path})()
+    job = make_jobs([sub], rub, data_file, digest, probe_path, work, 0)["self-test"]
+    bundle = execute(job)
+    why = bundle.reason if bundle.status != "executed" else \
+        next((c["error"] for c in bundle.cells if c["status"] != "ok"), "") or \
+        ("; ".join(bundle.notes) if not bundle.probe else "")
+    if why:
+        raise InputError(f"sandbox self-test failed, nothing was graded: {why}{_closed_hint()}")
+
+
+def _closed_hint() -> str:
+    """Name a folder on the way to the Python runtime that other uids cannot enter
+    (a venv or conda under /root, mode 0700): an unconfined kernel under its own uid
+    cannot start from there."""
+    if os.geteuid() != 0 or sandbox.detect_protections().confined:
+        return ""
+    from .run.confine import runtime_folders
+    for folder in runtime_folders():
+        for parent in [*reversed(Path(folder).parents), Path(folder)]:
+            try:
+                mode = parent.stat().st_mode
+            except OSError:
+                continue
+            if not mode & 0o001:
+                return (f"; {parent} (mode {mode & 0o777:o}) holds the grader's Python and the "
+                        f"kernel's uid cannot enter it: install bubblewrap, or put the "
+                        f"environment where every user can read it")
+    return ""
+
+
+def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, progress):
+    """Write the probe inputs to a private work folder, test the sandbox and
+    execute every submission."""
+    _remove_stale_work_dirs()
+    work = Path(tempfile.mkdtemp(prefix=f"galaxy-grader-{os.getpid()}-"))
+    os.chmod(work, 0o711)          # sandbox uids must reach their own folders inside
+    try:
+        probe_path = probes.save(ctx.probes.inputs, work / "probe-inputs.npz")
+        os.chmod(probe_path, 0o600)
+        job_map = make_jobs(subs, rub, data_file, digest, probe_path, work, ctx.seed)
+        if any(artifacts.load(cache, j.key) is None for j in job_map.values()) \
+                if cache else job_map:
+            self_test(rub, data_file, digest, probe_path, work)
+        return execute_all(job_map, cache, workers, progress)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def execution_summary(bundles) -> dict:
+    """Where execution time went and the peak memory of workers and kernels."""
+    ran = [b for b in bundles if b is not None and b.cells]
+    cells = sum(c.get("seconds", 0) for b in ran for c in b.cells)
+    peak = lambda k: max((b.stats.get(k, 0) for b in ran), default=0)   # noqa: E731
+    total = lambda k: round(sum(b.stats.get(k, 0) for b in ran), 3)   # noqa: E731
+    return {"notebooks_run": len(ran), "student_cells_s": round(cells, 3),
+            "notebook_s": round(sum(b.seconds for b in ran), 3),
+            **{k: total(k) for k in ("kernel_start_s", "capture_setup_s", "probe_s")},
+            "worker_peak_mb": peak("worker_peak_mb"), "kernel_peak_mb": peak("kernel_peak_mb")}

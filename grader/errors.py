@@ -1,0 +1,41 @@
+"""One error hierarchy: every problem a user can fix is a ``GraderError`` whose
+message is one line naming the file and what is wrong.  The CLI prints those as
+one line; anything else is a bug and keeps its traceback.
+
+The children keep ``ValueError`` (or ``OSError``) as a second base so that code
+written against the old classes still catches them.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+
+class GraderError(Exception):
+    """A bad input or set-up the user can fix; the message is one line."""
+
+
+class InputError(GraderError, ValueError):
+    """A bad argument or file given to a verb (``grader grade``, ``check``, ...)."""
+
+
+class RubricError(GraderError, ValueError):
+    """An unusable rubric; the message names the file and the key."""
+
+
+class DataError(GraderError, ValueError):
+    """A data file the grader cannot use (wraps ``reference.data.DataFileError``)."""
+
+
+# where the others live (each beside the code that raises it):
+# submissions.SubmissionsError, assign.AssignError, report.atomic.ReportWriteError
+
+
+@contextmanager
+def data_errors():
+    """Turn the data loader's one-line ``DataFileError`` (``reference`` never imports
+    ``grader``) into a ``DataError``."""
+    from reference.data import DataFileError
+    try:
+        yield
+    except DataFileError as exc:
+        raise DataError(str(exc)) from None
