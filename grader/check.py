@@ -15,7 +15,6 @@ from .batch import execute_submissions, prepare_batch, require_confinement
 from .errors import InputError
 from .submissions import Submission
 
-QUICK_CHECKS = ("data_prep", "net", "loss", "loss_grad", "fraction_correct", "extra_credit")
 QUICK_CELL_SECONDS = 20
 
 
@@ -34,7 +33,7 @@ def run(notebook, *, rubric=None, data=None, quick=False, submitted_at=None,
                      time_source=time_source, notes=())
     bundle = execute_submissions([sub], rub, data_file, digest, ctx, cache=None, workers=1,
                                  progress=False)[sub.student_id]
-    result = pipeline.score(sub, bundle, ctx, rub, only=QUICK_CHECKS if quick else None)
+    result = pipeline.score(sub, bundle, ctx, rub, only=pipeline.QUICK_CHECKS if quick else None)
     if not sandbox.detect_protections().confined:
         result.notes.append(protections)
     return result

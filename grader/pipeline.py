@@ -1,36 +1,49 @@
 """The grading pipeline, in order, in one place: bundle -> scored result.
 
 Pure: no disk, no kernels.  Each check is a function
-``(bundle, context, spec, names) -> CheckResult``; the rubric switches checks
-on and sets their points.
+``(bundle, context, settings, names) -> CheckResult`` registered here with its
+settings class; the check names everywhere (rubric, reports, ``--quick``) come
+from this one table.  The rubric switches checks on and sets their settings.
 """
 from __future__ import annotations
 
 import traceback
 from dataclasses import asdict
+from typing import Callable, NamedTuple
 
 from . import late as late_policies
+from .checks import Settings
 from .checks import functions as fn
 from .checks import plot
 from .checks import training as tr
 from .results import CheckResult, SubmissionResult
 
+
+class Check(NamedTuple):
+    name: str
+    function: Callable          # (bundle, ctx, settings, names) -> CheckResult
+    settings: type              # the rubric's settings for it (grader.checks.Settings or a child)
+    quick: bool = False         # part of ``grader check --quick`` (no long training)
+
+
 PIPELINE = (
-    ("data_prep", tr.check_data_prep),
-    ("net", fn.check_net),
-    ("loss", fn.check_loss),
-    ("loss_grad", fn.check_loss_grad),
-    ("fraction_correct", fn.check_fraction_correct),
-    ("trained_accuracy", tr.check_trained_accuracy),
-    ("plot", plot.check_plot),
-    ("extra_credit", fn.check_extra_credit),
+    Check("data_prep", tr.check_data_prep, Settings, quick=True),
+    Check("net", fn.check_net, Settings, quick=True),
+    Check("loss", fn.check_loss, Settings, quick=True),
+    Check("loss_grad", fn.check_loss_grad, fn.LossGradSettings, quick=True),
+    Check("fraction_correct", fn.check_fraction_correct, Settings, quick=True),
+    Check("trained_accuracy", tr.check_trained_accuracy, tr.TrainedAccuracySettings),
+    Check("plot", plot.check_plot, plot.PlotSettings),
+    Check("extra_credit", fn.check_extra_credit, Settings, quick=True),
 )
+CHECKS = {c.name: c for c in PIPELINE}
+QUICK_CHECKS = tuple(c.name for c in PIPELINE if c.quick)
 
 
 def run_checks(bundle, ctx, rubric, *, only=None) -> list:
     names = asdict(rubric.names)
     results = []
-    for name, check in PIPELINE:
+    for name, check, _, _ in PIPELINE:
         spec = rubric.check(name)
         if not spec.enabled or (only and name not in only):
             continue

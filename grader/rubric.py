@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import types
+import typing
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime
 from pathlib import Path
@@ -73,20 +75,6 @@ class Limits:
 
 
 @dataclass(frozen=True)
-class CheckSpec:
-    points: float = 0
-    enabled: bool = True
-    threshold: float | None = None
-    floor: float | None = None
-    min_points: int | None = None
-    self_consistent_points: float | None = None
-    max_gap: float | None = None
-    hidden_width: int | None = None             # trained_accuracy: the course network's d
-    values_atol: float | None = None            # plot: plotted y vs recorded history
-    last_value_tolerance: float | None = None   # plot: last record vs recomputed accuracy
-
-
-@dataclass(frozen=True)
 class Late:
     policy: str = "multiplier"
     multiplier: float = 0.8
@@ -102,13 +90,15 @@ class Rubric:
     probes: Probes
     timeouts: Timeouts
     limits: Limits
-    checks: dict = field(default_factory=dict)      # name -> CheckSpec
+    checks: dict = field(default_factory=dict)      # name -> the check's settings
     deadline: datetime | None = None
     late: Late = Late()
     extensions: dict = field(default_factory=dict)  # student id -> datetime
 
-    def check(self, name) -> CheckSpec:
-        return self.checks.get(name, CheckSpec(enabled=False))
+    def check(self, name):
+        """The check's settings (its pipeline settings class); off when not listed."""
+        from .pipeline import CHECKS
+        return self.checks.get(name) or CHECKS[name].settings(points=0, enabled=False)
 
     def data_path(self) -> Path | None:
         """The data file as an absolute path (relative paths are from the rubric)."""
@@ -129,8 +119,6 @@ class Rubric:
                                          default=str).encode()).hexdigest()[:12]
 
 
-CHECK_NAMES = ("data_prep", "net", "loss", "loss_grad", "fraction_correct",
-               "trained_accuracy", "plot", "extra_credit")
 _SECTIONS = {"data": Data, "names": Names, "probes": Probes, "timeouts": Timeouts,
              "limits": Limits, "late": Late}
 _TOP = {"assignment", "checks", "deadline", "extensions", *_SECTIONS}
@@ -180,35 +168,40 @@ def _section(cls, value, name, err):
         value = {}
     if not isinstance(value, dict):
         raise err(name, f"expected a mapping, found {type(value).__name__}")
-    known = {f.name: f for f in fields(cls)}
+    hints = typing.get_type_hints(cls)
+    known = [f.name for f in fields(cls)]
     out = {}
     for key, val in value.items():
         if key not in known:
             raise err(f"{name}.{key}", f"unknown key (expected one of {', '.join(known)})")
-        out[key] = _typed(val, known[key].type, f"{name}.{key}", err)
+        out[key] = _typed(val, hints[key], f"{name}.{key}", err)
     return cls(**out)
 
 
-def _typed(val, annotation, key, err):
-    """Coerce/validate one value against its dataclass annotation (as a string)."""
-    ann = str(annotation)
-    if val is None and "None" in ann:
-        return None
-    if "bool" in ann:
+def _typed(val, hint, key, err):
+    """Validate one value against its dataclass field's type hint."""
+    options = typing.get_args(hint) if typing.get_origin(hint) in (typing.Union, types.UnionType) \
+        else (hint,)
+    if val is None:
+        if type(None) in options:
+            return None
+        raise err(key, "a value is required")
+    kind = next(o for o in options if o is not type(None))
+    if kind is bool:
         if isinstance(val, bool):
             return val
         raise err(key, f"expected true or false, found {val!r}")
-    if "int" in ann or "float" in ann:
+    if kind in (int, float):
         if isinstance(val, bool) or not isinstance(val, (int, float)):
             raise err(key, f"expected a number, found {val!r}")
         if val < 0:
             raise err(key, f"expected a number >= 0, found {val!r}")
-        if "int" in ann and "float" not in ann:
+        if kind is int:
             if val != int(val):
                 raise err(key, f"expected a whole number, found {val!r}")
             return int(val)
         return float(val)
-    if "str" in ann:
+    if kind is str:
         if not isinstance(val, str) or not val:
             raise err(key, f"expected a non-empty string, found {val!r}")
         return val
@@ -216,28 +209,23 @@ def _typed(val, annotation, key, err):
 
 
 def _checks(value, err):
+    from .pipeline import CHECKS
+    names = ", ".join(CHECKS)
     if not isinstance(value, dict) or not value:
-        raise err("checks", "expected a mapping of check name to settings "
-                            f"(checks: {', '.join(CHECK_NAMES)})")
+        raise err("checks", f"expected a mapping of check name to settings (checks: {names})")
     out = {}
     for name, spec in value.items():
         if name == "hidden_accuracy":
             raise err("checks.hidden_accuracy", "now part of trained_accuracy (set max_gap there)")
-        if name not in CHECK_NAMES:
-            raise err(f"checks.{name}", f"unknown check (expected one of {', '.join(CHECK_NAMES)})")
+        if name not in CHECKS:
+            raise err(f"checks.{name}", f"unknown check (expected one of {names})")
         if not isinstance(spec, dict) or "points" not in spec:
             raise err(f"checks.{name}", "expected a mapping with at least 'points'")
-        out[name] = _section(CheckSpec, spec, f"checks.{name}", err)
+        out[name] = _section(CHECKS[name].settings, spec, f"checks.{name}", err)
     thr = out.get("trained_accuracy")
-    if thr and thr.threshold is not None and not 0 < thr.threshold <= 1:
+    if thr and not 0 < thr.threshold <= 1:
         raise err("checks.trained_accuracy.threshold", f"expected a fraction in (0, 1], "
                                                        f"found {thr.threshold}")
-    plot = out.get("plot")
-    if plot and plot.enabled:
-        for key in ("values_atol", "last_value_tolerance"):
-            if getattr(plot, key) is None:
-                raise err(f"checks.plot.{key}", "missing (expected a number >= 0, e.g. "
-                          + ("1.0e-6)" if key == "values_atol" else "0.03)"))
     return out
 
 

@@ -55,7 +55,7 @@ def test_a_check_that_crashes_is_a_check_error_with_its_traceback(monkeypatch):
 
     def broken(bundle, ctx, spec, names):
         raise ZeroDivisionError("division by zero in a check")
-    table = tuple((n, broken if n == "net" else f) for n, f in pipeline.PIPELINE)
+    table = tuple(c._replace(function=broken) if c.name == "net" else c for c in pipeline.PIPELINE)
     monkeypatch.setattr(pipeline, "PIPELINE", table)
     sub = Submission(student_id="s", notebook=None, notes=(), time_source="manifest",
                      submitted_at=datetime(2025, 10, 1, tzinfo=timezone.utc))

@@ -1,9 +1,12 @@
 """Checks of the student's functions on the grader's probe inputs."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..results import CheckResult
+from . import Settings
 from ..run.protocol import FINITE_DIFFERENCES, result_key
 
 
@@ -69,6 +72,11 @@ def _loss_hint(ctx, got):
     return ""
 
 
+@dataclass(frozen=True)
+class LossGradSettings(Settings):
+    self_consistent_points: float = 0.0   # for the gradient of the student's own (wrong) loss
+
+
 def check_loss_grad(bundle, ctx, spec, names) -> CheckResult:
     grads = [bundle.get_list(result_key("loss_grad", i)) for i in range(len(ctx.grads))]
     if any(g is None for g in grads):
@@ -80,7 +88,7 @@ def check_loss_grad(bundle, ctx, spec, names) -> CheckResult:
         return CheckResult("loss_grad", spec.points, spec.points,
                            "`loss_grad` equals the gradient of the reference loss")
     consistent, detail = _self_consistent(bundle, ctx, grads[0])
-    partial = float(spec.self_consistent_points or 0)
+    partial = float(spec.self_consistent_points)
     if consistent:
         return CheckResult("loss_grad", min(partial, spec.points), spec.points,
                            "`loss_grad` is not the gradient of the correct loss, but it is the "

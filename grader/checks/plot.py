@@ -15,11 +15,14 @@ but whatever the kernel writes is untrusted.  So a curve only counts when:
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import math
 
 import numpy as np
 
 from ..results import CheckResult
+from . import Settings
 from .training import recomputed_accuracy
 
 EXAMPLE = "plt.plot(steps, accuracies, 'o-')"
@@ -109,14 +112,19 @@ def _presentation_problem(best, need) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class PlotSettings(Settings):
+    min_points: int = 2                   # data points the curve must show
+    values_atol: float = 1e-6             # plotted y vs the recorded history
+    last_value_tolerance: float = 0.03    # last record vs the grader's own accuracy
+
+
 def check_plot(bundle, ctx, spec, names) -> CheckResult:
     def fail(msg, **details):
         return CheckResult("plot", 0.0, spec.points, msg, details=details)
 
     hist_name = f"`{names.get('history', 'accuracies')}`"
     atol, tol = spec.values_atol, spec.last_value_tolerance
-    if atol is None or tol is None:
-        return fail("not checked: the rubric sets no plot values_atol / last_value_tolerance")
     cands = _accuracy_series(bundle.probe.get("figures", []))
     if not cands:
         return fail("no plot of accuracy (values between 0 and 1) against step was found")
@@ -144,7 +152,7 @@ def check_plot(bundle, ctx, spec, names) -> CheckResult:
                     f"(tolerance {tol:g}): plot the accuracies of the network you trained",
                     last_recorded=last, recomputed=acc)
     best = max(same, key=lambda s: (shows_points(s), s["n"]))
-    problem = _presentation_problem(best, spec.min_points or 2)
+    problem = _presentation_problem(best, spec.min_points)
     if problem:
         return fail(problem)
     return CheckResult("plot", spec.points, spec.points,

@@ -1,6 +1,8 @@
 """Checks of the data preparation and the trained network (the plot: ``plot.py``)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -8,6 +10,7 @@ import numpy as np
 from reference import model
 
 from ..results import CheckResult
+from . import Settings
 from ..run.protocol import rows_key
 
 
@@ -85,13 +88,21 @@ def _last_recorded(bundle):
     return float(hist.reshape(-1)[-1])
 
 
+@dataclass(frozen=True)
+class TrainedAccuracySettings(Settings):
+    threshold: float = 0.66               # the course's goal: full points from here
+    floor: float = 0.0                    # partial credit rises linearly from here
+    max_gap: float | None = None          # test minus held-back accuracy that zeroes the points
+    hidden_width: int = model.HIDDEN      # the course network's d
+
+
 def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
     """Points from accuracy on held-back galaxies the kernel never saw; a test
     accuracy far above it means the network was fitted to the test set."""
     params, why = student_params(bundle)
     if params is None:
         return CheckResult("trained_accuracy", 0.0, spec.points, why)
-    width = spec.hidden_width or model.HIDDEN
+    width = spec.hidden_width
     if params[0].shape[0] != width:
         return CheckResult("trained_accuracy", 0.0, spec.points,
                            f"the network has {params[0].shape[0]} hidden units; the course "
@@ -99,7 +110,7 @@ def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
     test, _ = recomputed_accuracy(bundle, ctx)
     hidden = accuracy_of(params, *ctx.hidden) if ctx.hidden is not None else test
     last = _last_recorded(bundle)
-    thr, floor, gap = spec.threshold, spec.floor or 0.0, spec.max_gap
+    thr, floor, gap = spec.threshold, spec.floor, spec.max_gap
     seen = (f"held-back galaxies {hidden:.3f}, test set {test:.3f} (recomputed by the grader)"
             + (f", last recorded in the notebook {last:.3f}" if last is not None else ""))
     details = {"accuracy": hidden, "hidden": hidden, "test": test, "last_recorded": last,
