@@ -78,7 +78,8 @@ def check(path: str | Path = SOLUTION) -> str | None:
     text = normalised(path)
     if Path(path).read_text(encoding="utf-8") == text:
         return None
-    return f"{path}: not normalised (outputs or editor metadata?); run: {COMMAND}"
+    where = "" if Path(path).resolve() == SOLUTION else f" {path}"
+    return f"{path}: not normalised (outputs or editor metadata?); run: {COMMAND}{where}"
 
 
 def main(argv=None) -> int:
