@@ -1,9 +1,10 @@
 """The TA's solution notebook and the student notebook generated from it.
 
-``reference/solution.ipynb`` is built by ``tools/make_solution.py``; the student
-notebook ``assignment/galaxy_classifier.ipynb`` is generated from it by
-``grader.assign``. Cells tagged ``definitions`` hold the imports and the
-function definitions only, so they can be executed here without data or training.
+``reference/solution.ipynb`` is the source (edited in Jupyter, kept normalised by
+``tools/normalise_solution.py``, see tests/test_normalise.py); the student notebook
+``assignment/galaxy_classifier.ipynb`` is generated from it by ``grader.assign``. Cells
+tagged ``definitions`` hold the imports and the function definitions only, so they can be
+executed here without data or training.
 """
 import json
 import re
