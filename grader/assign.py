@@ -12,14 +12,13 @@ from __future__ import annotations
 import copy
 import importlib.util
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import nbformat
 from nbformat import NotebookNode
 
 from .errors import GraderError
+from .report.atomic import write_text
 
 __all__ = ["AssignError", "strip_solutions", "render", "main", "check_in_sync"]
 
@@ -170,22 +169,6 @@ def _is_generated(path: Path, solution_name: str) -> bool:
         return False
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    """Write ``text`` to a temporary file beside ``path``, then rename it over ``path``."""
-    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def default_solution() -> Path:
     """The solution notebook shipped in the ``reference`` package (found, not imported)."""
     spec = importlib.util.find_spec("reference")
@@ -238,7 +221,7 @@ def main(*, solution: str | Path | None = None, out: str | Path | None = None,
         if not force and not _is_generated(target, solution.name):
             raise AssignError(f"{target}: exists and was not generated from {solution.name}; "
                               "refusing to overwrite it (use --force)")
-    _write_atomically(target, text)
+    write_text(target, text)
     return 0
 
 

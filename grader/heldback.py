@@ -62,7 +62,7 @@ def _derived(seed: int, purpose: int) -> int:
 def kernel_data_and_hidden(source: Path | None, *, hidden_file: Path | None, fraction: float,
                            seed: int):
     """(data file the kernel gets, (hidden_x, hidden_y) prepared, how it was chosen)."""
-    data_file = ref_data.resolve(source).resolve()
+    data_file = Path(source or synthetic.cached_default()).resolve()
     if hidden_file is not None:
         hx, hy, _, _ = ref_data.load_prepared(hidden_file)
         return data_file, (hx, hy), f"held-back file {hidden_file.name}"

@@ -18,6 +18,7 @@ import gzip
 import io
 import os
 import pickle
+import tempfile
 import zlib
 from pathlib import Path
 
@@ -139,28 +140,27 @@ def prepare(images_raw, labels):
     return x, np.asarray(labels, dtype=np.float32)
 
 
-def default_data_path():
-    """The built-in synthetic set, generated on first use (see reference.synthetic)."""
-    from .synthetic import cached_default
-    return cached_default()
-
-
-def resolve(path=None):
-    """``path`` if given, else the cached built-in synthetic set."""
-    return Path(path) if path else default_data_path()
-
-
-def load_prepared(path=None):
-    """(train_x, train_y, test_x, test_y) ready for the network."""
-    tr_img, tr_lab, te_img, te_lab = read_raw(resolve(path))
+def load_prepared(path):
+    """(train_x, train_y, test_x, test_y) ready for the network.  The caller
+    chooses the file (the built-in synthetic set: ``synthetic.cached_default()``)."""
+    tr_img, tr_lab, te_img, te_lab = read_raw(path)
     return (*prepare(tr_img, tr_lab), *prepare(te_img, te_lab))
 
 
 def write_course_file(path, train_images, train_labels, test_images, test_labels):
-    """Write the 4-tuple in the course layout, atomically."""
+    """Write the 4-tuple in the course layout, atomically (a uniquely named temporary
+    file beside ``path``, flushed, then renamed over it): readers never see a partial
+    file, and concurrent writers of the same path each write a whole one."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with gzip.open(tmp, "wb", compresslevel=6) as fh:
-        pickle.dump((train_images, train_labels, test_images, test_labels), fh, protocol=4)
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb",
+                                                       compresslevel=6, mtime=0) as fh:
+            pickle.dump((train_images, train_labels, test_images, test_labels), fh, protocol=4)
+            fh.flush()
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
     return path

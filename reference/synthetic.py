@@ -15,13 +15,13 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
 
 from . import galaxies as g
+from .data import write_course_file
 
 GENERATOR_VERSION = 1
 CLASS_NAMES = ("disk, face-on, no spiral", "smooth, completely round",
@@ -146,10 +146,8 @@ def cache_dir():
 def cached_default(*, seed=0):
     """Path of the default synthetic set, generating it on first use.
 
-    Safe against concurrent callers: each writes a uniquely named temporary
-    file and renames it into place, so readers never see a partial file.
+    Safe against concurrent callers: ``write_course_file`` writes atomically.
     """
-    from .data import write_course_file
     n_train, n_test = CACHE_SIZES or (N_TRAIN, N_TEST)
     name = f"synthetic-v{GENERATOR_VERSION}-seed{seed}"
     if CACHE_SIZES:
@@ -160,12 +158,7 @@ def cached_default(*, seed=0):
     path.parent.mkdir(parents=True, exist_ok=True)
     arrays = generate(n_train=n_train, n_test=n_test, seed=seed)
     if not path.exists():   # another process may have finished meanwhile
-        tmp = path.with_name(f".{name}.{uuid.uuid4().hex}.pkl.gz")
-        try:
-            write_course_file(tmp, *arrays)
-            os.replace(tmp, path)
-        finally:
-            tmp.unlink(missing_ok=True)
+        write_course_file(path, *arrays)
     return path
 
 
@@ -205,7 +198,6 @@ def main(argv=None):
     if out.exists() and not args.force:
         print(f"error: {out} exists; pass --force to overwrite it", file=sys.stderr)
         return 2
-    from .data import write_course_file
     arrays = generate(n_train=args.n_train, n_test=args.n_test, seed=args.seed)
     write_course_file(out, *arrays)
     print(f"wrote {out}: {len(arrays[0])} train + {len(arrays[2])} test images, seed {args.seed}")

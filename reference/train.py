@@ -116,6 +116,7 @@ def plot_curve(steps, accuracy, path, *, threshold=0.66, title="Test accuracy"):
 
 
 def main(argv=None):
+    from . import synthetic
     from .data import load_prepared
     ap = argparse.ArgumentParser(prog="python -m reference.train",
                                  description="Train the course network and plot test accuracy.")
@@ -128,7 +129,7 @@ def main(argv=None):
     ap.add_argument("--plot", default="accuracy.png", help="where to save the plot")
     args = ap.parse_args(argv)
     try:
-        tx, ty, vx, vy = load_prepared(args.data)
+        tx, ty, vx, vy = load_prepared(args.data or synthetic.cached_default())
     except (OSError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -3,7 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from reference import data, fast_sgd, model, train
+from reference import data, fast_sgd, model, synthetic, train
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +68,7 @@ def test_plot_has_markers(tmp_path):
 
 @pytest.mark.slow
 def test_course_recipe_reaches_goal_on_synthetic_default():
-    tx, ty, vx, vy = data.load_prepared(None)
+    tx, ty, vx, vy = data.load_prepared(synthetic.cached_default())
     res = train.train_sgd(tx, ty, vx, vy, seed=0, n_records=100, record_every=2000)
     print(f"synthetic default: final {res.final_accuracy:.3f} best {max(res.accuracy):.3f}")
     assert res.final_accuracy >= 0.66
