@@ -4,8 +4,6 @@ Every problem is reported as ``<file>: <key>: <what is wrong> (expected ...)``.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 import types
 import typing
 from dataclasses import asdict, dataclass, field, fields
@@ -113,10 +111,6 @@ class Rubric:
         d["extensions"] = {k: v.isoformat() for k, v in self.extensions.items()}
         return d
 
-    def scoring_hash(self) -> str:
-        """Hash of everything that changes scores (for reports, not the cache)."""
-        return hashlib.sha256(json.dumps(self.to_dict(), sort_keys=True,
-                                         default=str).encode()).hexdigest()[:12]
 
 
 _SECTIONS = {"data": Data, "names": Names, "probes": Probes, "timeouts": Timeouts,

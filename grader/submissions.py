@@ -63,11 +63,6 @@ class Discovery:
     submissions: tuple[Submission, ...]
     problems: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict:
-        """JSON-friendly copy."""
-        return {"layout": self.layout, "problems": list(self.problems),
-                "submissions": [s.to_dict() for s in self.submissions]}
-
 
 @dataclass
 class _Found:

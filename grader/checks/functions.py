@@ -28,21 +28,21 @@ def check_net(bundle, ctx, spec, names) -> CheckResult:
     shapes = {tuple(o.shape) for o in outs}
     if shapes != {(ctx.net[0].shape[0],)}:
         return CheckResult("net", 0.0, spec.points,
-                           f"`net` returned shape {sorted(shapes)[0]}; expected (5,) for one image")
+                           f"`{names['net']}` returned shape {sorted(shapes)[0]}; expected (5,) for one image")
     if not all(np.all((o > 0) & (o < 1)) for o in outs):
         z = [np.log(r / (1 - r)) for r in ctx.net]
         typo = [1 / (1 - np.exp(-zz)) for zz in z]
         hint = (" This is the lecture's typo 1/(1 - exp(-x)); the sigmoid is 1/(1 + exp(-x))."
                 if all(ctx.close(o, t) for o, t in zip(outs, typo)) else "")
         return CheckResult("net", 0.0, spec.points,
-                           "`net` outputs are not all between 0 and 1, so the output layer is not "
+                           f"`{names['net']}` outputs are not all between 0 and 1, so the output layer is not "
                            "a sigmoid." + hint)
     if all(ctx.close(o, r) for o, r in zip(outs, ctx.net)):
         return CheckResult("net", spec.points, spec.points,
-                           f"`net` matches the reference on {len(outs)} probe images")
+                           f"`{names['net']}` matches the reference on {len(outs)} probe images")
     worst = max(float(np.max(np.abs(o - r))) for o, r in zip(outs, ctx.net))
     return CheckResult("net", 0.0, spec.points,
-                       f"`net` outputs differ from sigmoid(W2 tanh(W1 v + b1) + b2) by up to "
+                       f"`{names['net']}` outputs differ from sigmoid(W2 tanh(W1 v + b1) + b2) by up to "
                        f"{worst:.3g}; check the layer order, tanh, and that W1 is d x 4761",
                        details={"max_abs_diff": worst})
 
@@ -53,14 +53,14 @@ def check_loss(bundle, ctx, spec, names) -> CheckResult:
         return _missing("loss", spec, bundle, result_key("loss", 0) if _error(bundle, result_key("loss", 0)) else "loss",
                         names["loss"])
     if any(np.asarray(v).size != 1 for v in vals):
-        return CheckResult("loss", 0.0, spec.points, "`loss` must return a single number per image")
+        return CheckResult("loss", 0.0, spec.points, f"`{names['loss']}` must return a single number per image")
     got = [float(np.asarray(v).reshape(())) for v in vals]
     if all(ctx.close(g, r) for g, r in zip(got, ctx.loss)):
         return CheckResult("loss", spec.points, spec.points,
-                           f"`loss` matches the cross-entropy on {len(got)} probe images")
+                           f"`{names['loss']}` matches the cross-entropy on {len(got)} probe images")
     hint = _loss_hint(ctx, got)
     return CheckResult("loss", 0.0, spec.points,
-                       f"`loss` differs from sum -y log(a) - (1 - y) log(1 - a) "
+                       f"`{names['loss']}` differs from sum -y log(a) - (1 - y) log(1 - a) "
                        f"(e.g. {got[0]:.5g} instead of {ctx.loss[0]:.5g}).{hint}")
 
 
@@ -86,22 +86,22 @@ def check_loss_grad(bundle, ctx, spec, names) -> CheckResult:
     if all(len(g) == 4 and all(ctx.close(a, b) for a, b in zip(g, r))
            for g, r in zip(grads, ctx.grads)):
         return CheckResult("loss_grad", spec.points, spec.points,
-                           "`loss_grad` equals the gradient of the reference loss")
+                           f"`{names['loss_grad']}` equals the gradient of the reference loss")
     consistent, detail = _self_consistent(bundle, ctx, grads[0])
     partial = float(spec.self_consistent_points)
     if consistent:
         return CheckResult("loss_grad", min(partial, spec.points), spec.points,
-                           "`loss_grad` is not the gradient of the correct loss, but it is the "
-                           "gradient of your own `loss` (finite differences agree): partial credit",
+                           f"`{names['loss_grad']}` is not the gradient of the correct loss, but it is the "
+                           f"gradient of your own `{names['loss']}` (finite differences agree): partial credit",
                            details=detail)
     if detail.get("reason", "").startswith("the loss does not change"):
         return CheckResult("loss_grad", 0.0, spec.points,
-                           "`loss_grad` is not the reference gradient, and your `loss` does not "
+                           f"`{names['loss_grad']}` is not the reference gradient, and your `{names['loss']}` does not "
                            "change with the parameters, so no gradient of it can be checked",
                            details=detail)
     return CheckResult("loss_grad", 0.0, spec.points,
-                       "`loss_grad` is neither the reference gradient nor the gradient of your "
-                       "`loss` (finite differences disagree); use jax.grad(loss)", details=detail)
+                       f"`{names['loss_grad']}` is neither the reference gradient nor the gradient of your "
+                       f"`{names['loss']}` (finite differences disagree); use jax.grad(loss)", details=detail)
 
 
 FLAT_LOSS = 1e-4      # a loss whose every directional derivative is below this is constant
@@ -138,16 +138,16 @@ def check_fraction_correct(bundle, ctx, spec, names) -> CheckResult:
                         names["fraction_correct"])
     if np.asarray(v).size != 1:
         return CheckResult("fraction_correct", 0.0, spec.points,
-                           "`fractionCorrect` must return one number (a fraction)")
+                           f"`{names['fraction_correct']}` must return one number (a fraction)")
     got = float(np.asarray(v).reshape(()))
     n = len(ctx.probes.inputs["fc_images"])
     if abs(got - ctx.fraction_correct) <= 0.5 / n:
         return CheckResult("fraction_correct", spec.points, spec.points,
-                           f"`fractionCorrect` is right on a batch of {n} images")
+                           f"`{names['fraction_correct']}` is right on a batch of {n} images")
     hint = " It looks like a percentage; return a fraction." \
         if abs(got - 100 * ctx.fraction_correct) <= 50 / n else ""
     return CheckResult("fraction_correct", 0.0, spec.points,
-                       f"`fractionCorrect` gave {got:.4g} on a batch where the right value is "
+                       f"`{names['fraction_correct']}` gave {got:.4g} on a batch where the right value is "
                        f"{ctx.fraction_correct:.4g}.{hint}")
 
 

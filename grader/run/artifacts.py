@@ -28,7 +28,7 @@ MAX_ARRAYS_BYTES = 200 * 1024 * 1024
 @dataclass
 class Bundle:
     key: str
-    status: str                       # "executed", "invalid", "refused", "error" (the grader's)
+    status: str                       # "executed", "invalid", "error" (the grader's fault)
     reason: str = ""                  # why, when not executed
     cells: list = field(default_factory=list)   # {index, status, seconds, error}
     probe: dict = field(default_factory=dict)   # metadata written by the probe cell

@@ -83,9 +83,14 @@ class _Manager(AsyncKernelManager):
     def client(self, **kwargs):
         ctx = zmq.asyncio.Context()
         ctx.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
-        kc = super().client(context=ctx, **kwargs)
-        kc._created_context = True         # closed with the client
-        return kc
+        self.contexts = [*getattr(self, "contexts", []), ctx]
+        return super().client(context=ctx, **kwargs)
+
+    def close_contexts(self):
+        """The zmq contexts its clients used (a client given a context leaves it open)."""
+        for ctx in getattr(self, "contexts", []):
+            ctx.destroy(linger=0)
+        self.contexts = []
 
 
 def execute(job: Job) -> Bundle:
@@ -166,7 +171,7 @@ def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
     box = sandbox.make_sandbox(private, raw, NB_NAME,
                                Path(job.data_file) if job.data_file else None,
                                job.data_name, uid)
-    ipc = pid = None
+    ipc = pid = km = None
     started = False
     try:
         kdirs = sandbox.write_kernelspec(private, box, job.limits, uid, protections,
@@ -215,6 +220,8 @@ def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
             bundle.stats["kernel_peak_mb"] = max(round(peak, 1),
                                                      bundle.stats.get("kernel_peak_mb", 0))
         sandbox.kill_tree(pid, uid, box.cgroups)
+        if km is not None:
+            km.close_contexts()
         if not protections.confined:
             sandbox.sweep_files(uid)
         for folder in (ipc, box.path, box.io):

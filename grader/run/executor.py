@@ -64,7 +64,7 @@ class LocalPoolExecutor:
                     yield job, Bundle(key=job.key, status="error",
                                       reason=f"worker failed: {type(exc).__name__}")
         except BaseException:              # Ctrl-C: stop now; finished bundles are saved
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            for proc in multiprocessing.active_children():   # the pool's workers
                 proc.kill()                # its kernel dies with it (parent-death signal)
             pool.shutdown(wait=False, cancel_futures=True)
             raise

@@ -289,7 +289,6 @@ def _probe_data(ns, names, inp, call, meta):
         try:
             arr = np.asarray(obj)
             meta[f"{role}_shape"] = [int(s) for s in arr.shape]
-            meta[f"{role}_dtype"] = str(arr.dtype)
             ok = arr.ndim >= 1 and len(arr) > int(rows.max())
             call(rows_key(role), lambda: arr[rows] if ok else np.zeros(0))
         except BaseException as exc:
