@@ -109,6 +109,8 @@ def _self_consistent(bundle, ctx, grad):
         plus, minus = (bundle.arrays.get(result_key(t, j)) for t in FINITE_DIFFERENCES)
         if plus is None or minus is None or len(grad) != 4:
             return False, {"reason": "finite differences unavailable"}
+        if any(np.shape(g) != np.shape(d) for g, d in zip(grad, dirs[4 * j:4 * j + 4])):
+            return False, {"reason": "gradient shapes do not match the parameters"}
         fd = (float(np.asarray(plus).reshape(-1)[0]) - float(np.asarray(minus).reshape(-1)[0])) / (2 * h)
         try:
             an = sum(float(np.vdot(g, d)) for g, d in zip(grad, dirs[4 * j:4 * j + 4]))
