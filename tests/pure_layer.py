@@ -116,9 +116,11 @@ def bundle(parts=None, *, errors=None, status="executed", reason="", notes=(), *
                 put(result_key(role, i), v)
     for key, v in (parts.get("fd") or {}).items():
         put(key, v)
-    for role in ("fraction_correct", "batch_grad", "params", "history"):
+    for role in ("fraction_correct", "batch_grad", "params"):
         if parts.get(role) is not None:
             put(role, parts[role])
+    if parts.get("history") is not None:             # read as one array, never called
+        put("history", np.asarray(parts["history"], dtype=np.float64))
     for role, (shape, rows) in (parts.get("data") or {}).items():
         assert role in DATA_ROWS
         meta[f"{role}_shape"] = list(shape)
