@@ -173,6 +173,19 @@ def test_loss_missing(ctx):
     assert res.message == "could not check `loss`: ValueError: shapes (5,) and (4,) not aligned"
 
 
+def test_the_error_of_a_later_probe_image_is_reported_too(ctx):
+    """A function that fails on image 1 only: the student sees why (as for `net`)."""
+    why = "FloatingPointError: invalid value"
+    res = run(fn.check_net, bundle(net=[ctx.net[0], None], errors={result_key("net", 1): why}), ctx)
+    assert res.message == f"could not check `net`: {why}"
+    res = run(fn.check_loss, bundle(loss=[ctx.loss[0], None], errors={result_key("loss", 1): why}),
+              ctx)
+    assert res.score == 0 and res.message == f"could not check `loss`: {why}"
+    b = bundle(loss_grad=[ctx.grads[0], None], errors={result_key("loss_grad", 1): why})
+    res = run(fn.check_loss_grad, b, ctx)
+    assert res.score == 0 and res.message == f"could not check `loss_grad`: {why}"
+
+
 # ---------------------------------------------------------------- loss_grad
 
 def scaled(grads, k):
