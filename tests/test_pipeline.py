@@ -1,7 +1,7 @@
 """``pipeline.run_checks`` and ``pipeline.score`` on hand-built bundles (no kernel):
 status, notes, raw total, extra credit, the late multiplier, a check that raises,
 a bundle that did not execute."""
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pytest
@@ -74,7 +74,8 @@ def test_an_extension_replaces_the_deadline(ctx):
 
 
 def test_totals_are_rounded(ctx, monkeypatch):
-    third = lambda name: lambda *a: CheckResult(name, 10 / 3, 15, "", extra_credit=name == "extra_credit")  # noqa: E731
+    def third(name):
+        return lambda *_: CheckResult(name, 10 / 3, 15, "", extra_credit=name == "extra_credit")
     monkeypatch.setattr(pipeline, "PIPELINE", (("net", third("net")),
                                                ("extra_credit", third("extra_credit"))))
     res = pipeline.score(submission(after_deadline=timedelta(days=1)), bundle(), ctx, rubric())
