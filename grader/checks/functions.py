@@ -14,6 +14,13 @@ def _error(bundle, key):
     return bundle.probe.get("errors", {}).get(key, "")
 
 
+def _failed(bundle, role, n, missing):
+    """The key of the first of ``role``'s ``n`` calls that left nothing and has an error
+    recorded by the probe; else ``role`` (where a missing name's error is)."""
+    keys = [result_key(role, i) for i in range(n) if missing(result_key(role, i))]
+    return next((k for k in keys if _error(bundle, k)), role)
+
+
 def _missing(name, spec, bundle, role, label):
     err = _error(bundle, role)
     why = err if err else f"`{label}` returned nothing the grader could read"
@@ -50,7 +57,8 @@ def check_net(bundle, ctx, spec, names) -> CheckResult:
 def check_loss(bundle, ctx, spec, names) -> CheckResult:
     vals = [bundle.arrays.get(result_key("loss", i)) for i in range(len(ctx.loss))]
     if any(v is None for v in vals):
-        return _missing("loss", spec, bundle, result_key("loss", 0) if _error(bundle, result_key("loss", 0)) else "loss",
+        return _missing("loss", spec, bundle,
+                        _failed(bundle, "loss", len(vals), lambda k: k not in bundle.arrays),
                         names["loss"])
     if any(np.asarray(v).size != 1 for v in vals):
         return CheckResult("loss", 0.0, spec.points, f"`{names['loss']}` must return a single number per image")
@@ -81,7 +89,7 @@ def check_loss_grad(bundle, ctx, spec, names) -> CheckResult:
     grads = [bundle.get_list(result_key("loss_grad", i)) for i in range(len(ctx.grads))]
     if any(g is None for g in grads):
         return _missing("loss_grad", spec, bundle,
-                        result_key("loss_grad", 0) if _error(bundle, result_key("loss_grad", 0)) else "loss_grad",
+                        _failed(bundle, "loss_grad", len(grads), lambda k: bundle.get_list(k) is None),
                         names["loss_grad"])
     if all(len(g) == 4 and all(ctx.close(a, b) for a, b in zip(g, r))
            for g, r in zip(grads, ctx.grads)):
@@ -117,6 +125,8 @@ def _self_consistent(bundle, ctx, grad):
         plus, minus = (bundle.arrays.get(result_key(t, j)) for t in FINITE_DIFFERENCES)
         if plus is None or minus is None or len(grad) != 4:
             return False, {"reason": "finite differences unavailable"}
+        if any(np.shape(g) != np.shape(d) for g, d in zip(grad, dirs[4 * j:4 * j + 4])):
+            return False, {"reason": "gradient shapes do not match the parameters"}
         fd = (float(np.asarray(plus).reshape(-1)[0]) - float(np.asarray(minus).reshape(-1)[0])) / (2 * h)
         try:
             an = sum(float(np.vdot(g, d)) for g, d in zip(grad, dirs[4 * j:4 * j + 4]))

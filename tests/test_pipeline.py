@@ -1,0 +1,148 @@
+"""``pipeline.run_checks`` and ``pipeline.score`` on hand-built bundles (no kernel):
+status, notes, raw total, extra credit, the late multiplier, a check that raises,
+a bundle that did not execute."""
+from datetime import timedelta
+
+import numpy as np
+import pytest
+
+from grader import pipeline
+from grader.probes import params_of
+from grader.results import CheckResult
+from grader.rubric import CHECK_NAMES
+from grader.submissions import Submission
+from tests.pure_layer import bundle, context, right, rubric, rubric_with, spec
+
+FUNCTION_CHECKS = ("data_prep", "net", "loss", "loss_grad", "fraction_correct", "extra_credit")
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return context()
+
+
+def submission(sid="ada", after_deadline=None, notes=()):
+    when = None if after_deadline is None else rubric().deadline + after_deadline
+    return Submission(sid, None, when, "test", tuple(notes))
+
+
+def test_pipeline_order_is_the_rubric_check_names():
+    assert tuple(name for name, _ in pipeline.PIPELINE) == CHECK_NAMES
+
+
+def test_a_right_bundle_scores_every_function_point_and_the_extra_credit(ctx):
+    res = pipeline.score(submission(notes=["from a zip"]), bundle(notes=["kernel restarted"]),
+                         ctx, rubric(), only=FUNCTION_CHECKS)
+    assert [c.name for c in res.checks] == list(FUNCTION_CHECKS)
+    assert all(c.passed for c in res.checks), [c.message for c in res.checks]
+    assert res.score == 5 + 15 + 10 + 15 + 10 + 5          # raw total, extra credit included
+    assert res.possible == 55 and res.extra == 5
+    assert res.final == 60 and res.status == "graded"
+    assert res.late["late"] is False and res.late["multiplier"] == 1.0
+    assert res.notes == ["from a zip", "kernel restarted"]
+    assert res.seconds == 1.5 and res.accuracy is None and res.history == []
+    assert [c["name"] for c in res.to_dict()["checks"]] == list(FUNCTION_CHECKS)
+
+
+def test_every_check_reports_and_accuracy_and_history_come_from_the_bundle(ctx):
+    params = [np.asarray(p) for p in params_of(ctx.probes.inputs)]   # the probes' random net
+    history = [0.1, 0.2, 0.3]
+    res = pipeline.score(submission(), bundle(params=params, history=history), ctx, rubric())
+    assert [c.name for c in res.checks] == list(CHECK_NAMES)
+    acc = next(c for c in res.checks if c.name == "trained_accuracy")
+    assert res.accuracy == acc.details["accuracy"] is not None
+    assert res.history == pytest.approx(history)
+    assert res.possible == sum(spec(n).points for n in CHECK_NAMES if n != "extra_credit")
+
+
+@pytest.mark.parametrize("after,late", [(timedelta(hours=-1), False),
+                                        (timedelta(minutes=5), False),     # within the grace
+                                        (timedelta(hours=2), True),
+                                        (None, False)])                    # time unknown
+def test_the_late_multiplier_applies_to_the_raw_total_with_extra_credit(ctx, after, late):
+    res = pipeline.score(submission(after_deadline=after), bundle(), ctx, rubric(),
+                         only=FUNCTION_CHECKS)
+    assert res.score == 60 and res.late["late"] is late
+    assert res.final == (60 * 0.8 if late else 60)
+    assert res.late["multiplier"] == (0.8 if late else 1.0)
+
+
+def test_an_extension_replaces_the_deadline(ctx):
+    sub = submission("late_with_extension", after_deadline=timedelta(days=2))
+    res = pipeline.score(sub, bundle(), ctx, rubric(), only=FUNCTION_CHECKS)
+    assert res.late["late"] is False and res.late["extension_applied"] and res.final == 60
+
+
+def test_totals_are_rounded(ctx, monkeypatch):
+    def third(name):
+        return lambda *_: CheckResult(name, 10 / 3, 15, "", extra_credit=name == "extra_credit")
+    monkeypatch.setattr(pipeline, "PIPELINE", (("net", third("net")),
+                                               ("extra_credit", third("extra_credit"))))
+    res = pipeline.score(submission(after_deadline=timedelta(days=1)), bundle(), ctx, rubric())
+    assert res.score == round(20 / 3, 4)
+    assert res.final == round(20 / 3 * 0.8, 2)
+    assert res.possible == 15 and res.extra == round(10 / 3, 4)
+
+
+def test_a_check_that_raises_gets_its_own_could_not_check_result(ctx, monkeypatch):
+    def boom(*_):
+        raise RuntimeError("malformed artifact")
+    checks = dict(pipeline.PIPELINE)
+    monkeypatch.setattr(pipeline, "PIPELINE", (("net", boom), ("loss", checks["loss"]),
+                                               ("extra_credit", boom)))
+    res = pipeline.score(submission(), bundle(), ctx, rubric())
+    net, loss, extra = res.checks
+    assert net.score == 0 and net.possible == 15 and not net.extra_credit
+    assert net.message == "could not check (RuntimeError: malformed artifact)"
+    assert loss.score == 10 and loss.passed                  # the batch goes on
+    assert extra.extra_credit and extra.score == 0 and "could not check" in extra.message
+    assert res.status == "graded" and res.score == 10 and res.possible == 25
+
+
+def test_a_malformed_probe_record_is_one_checks_problem(ctx):
+    b = bundle()
+    b.probe["train_images_shape"] = 4761             # not a list: data_prep cannot slice it
+    res = pipeline.run_checks(b, ctx, rubric(), only=("data_prep", "net"))
+    prep, net = res
+    assert prep.score == 0 and prep.message.startswith("could not check (TypeError: ")
+    assert net.score == 15
+
+
+@pytest.mark.parametrize("status", ["invalid", "refused", "error"])
+def test_a_bundle_that_did_not_execute_is_not_checked(ctx, status):
+    b = bundle(status=status, reason="kernel died at start-up", notes=["retried once"])
+    res = pipeline.score(submission(notes=["from a zip"]), b, ctx, rubric())
+    assert [c.name for c in res.checks] == list(CHECK_NAMES)
+    assert all(c.score == 0 and c.message == "not checked: kernel died at start-up"
+               for c in res.checks)
+    assert [c.name for c in res.checks if c.extra_credit] == ["extra_credit"]
+    assert res.status == "not graded" and res.final == 0 and res.possible == 100
+    assert res.notes == ["from a zip", "retried once", "not run: kernel died at start-up"]
+
+
+def test_no_bundle_at_all_is_not_checked(ctx):
+    res = pipeline.score(submission(notes=["no notebook found"]), None, ctx, rubric())
+    assert all(c.message == "not checked: notebook was not run" for c in res.checks)
+    assert res.status == "not graded" and res.final == 0 and res.seconds == 0.0
+    assert res.notes == ["no notebook found"] and res.history == []
+
+
+def test_disabled_checks_and_only_leave_checks_out(ctx):
+    r = rubric_with(plot=spec("plot", enabled=False), loss=spec("loss", enabled=False))
+    res = pipeline.run_checks(None, ctx, r)
+    assert [c.name for c in res] == [n for n in CHECK_NAMES if n not in ("plot", "loss")]
+    res = pipeline.run_checks(bundle(), ctx, r, only=("loss", "net"))
+    assert [c.name for c in res] == ["net"]
+
+
+def test_points_come_from_the_rubric(ctx):
+    r = rubric_with(net=spec("net", points=3), extra_credit=spec("extra_credit", points=2))
+    res = pipeline.score(submission(), bundle(), ctx, r, only=FUNCTION_CHECKS)
+    assert res.score == 5 + 3 + 10 + 15 + 10 + 2 and res.extra == 2
+
+
+def test_a_wrong_answer_costs_only_its_own_points(ctx):
+    b = bundle(net=[o + 0.05 for o in right()["net"]])
+    res = pipeline.score(submission(), b, ctx, rubric(), only=FUNCTION_CHECKS)
+    assert {c.name: c.score for c in res.checks}["net"] == 0
+    assert res.score == 60 - 15 and res.final == 45
