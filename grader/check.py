@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from . import pipeline, rubric as rubric_mod
+from .report import view
 from .run import sandbox
 from .batch import execute_submissions, prepare_batch, require_confinement
 from .errors import InputError
@@ -40,15 +41,16 @@ def run(notebook, *, rubric=None, data=None, quick=False, submitted_at=None,
 
 
 def format_result(result, *, quick=False) -> str:
-    lines = [f"Self-check of {result.notebook}" + (" (quick: network pieces only)" if quick else "")]
-    for c in result.checks:
-        mark = "PASS" if c.passed else "FAIL"
-        tag = " (extra credit)" if c.extra_credit else ""
-        lines.append(f"  [{mark}] {c.name:<17} {c.score:g}/{c.possible:g}{tag}  {c.message}")
-    lines.append(f"  total {result.score:g}/{result.possible:g}"
-                 + (f" incl. {result.extra:g} extra credit" if result.extra else ""))
-    for n in result.notes:
-        lines.append(f"  note: {n}")
+    """The self-check as text, worded like the feedback pages (``report.view``)."""
+    fb = view.build(result)
+    lines = [f"Self-check of {fb.notebook}" + (" (quick: network pieces only)" if quick else "")]
+    for row in fb.rows:
+        mark = "PASS" if row.passed else "FAIL"
+        lines.append(f"  [{mark}] {row.label:<17} {row.points}/{row.out_of}  {row.message}")
+    lines.append(f"  total {fb.total}")
+    if fb.accuracy_line:
+        lines.append(f"  {fb.accuracy_line}")
+    lines += [f"  note: {n}" for n in fb.notes]
     if quick:
         lines.append("  trained accuracy and the plot are checked without --quick")
     return "\n".join(lines)

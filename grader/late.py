@@ -3,7 +3,8 @@
 Everything here is a pure function: give it the time a notebook was
 submitted, the deadline (and any extension), and the policy named in the
 course config, and it says whether the work is late and what the grade is
-multiplied by.  Nothing is read from or written to disk.
+multiplied by.  Nothing is read from or written to disk, and nothing here
+is worded for people: ``grader.report.lateness`` explains a verdict.
 
 All datetimes must be timezone-aware.  Times are compared and subtracted in
 UTC, so deadlines in one zone and submissions in another (or across a
@@ -43,13 +44,16 @@ POLICIES: dict[str, Callable[[bool, float], float]] = {
 
 @dataclass(frozen=True)
 class LateResult:
-    """The verdict for one submission.
+    """The verdict for one submission, with the facts it was reached from.
 
     ``minutes_late`` counts from the deadline itself (not from the end of the
     grace period) and is 0 whenever the work is not late.  ``deadline`` is the
     deadline that was applied: the student's extension if they had one, else
     the course deadline (None when the assignment has no deadline).
     ``multiplier`` is the factor the grade is multiplied by (1.0 when on time).
+    ``submitted_at``, ``course_deadline``, ``grace_minutes`` and ``policy`` are
+    the inputs, kept so that reports can explain the verdict in words
+    (``grader.report.lateness``); this module holds no wording.
     """
 
     late: bool
@@ -57,17 +61,27 @@ class LateResult:
     deadline: datetime | None
     extension_applied: bool
     multiplier: float
-    explanation: str
+    submitted_at: datetime | None = None
+    course_deadline: datetime | None = None
+    grace_minutes: float = 0.0
+    policy: str = "multiplier"
+
+    @property
+    def after_deadline(self) -> timedelta | None:
+        """Submission time minus the applied deadline (negative when early), or None."""
+        return _after(self.submitted_at, self.deadline)
 
     def to_dict(self) -> dict:
-        """A JSON-friendly copy (datetimes as ISO 8601 strings)."""
+        """The verdict for grades.json (datetimes as ISO 8601 strings).
+
+        grades.json also has an ``explanation`` in words; the report layer adds it.
+        """
         return {
             "late": self.late,
             "minutes_late": self.minutes_late,
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "extension_applied": self.extension_applied,
             "multiplier": self.multiplier,
-            "explanation": self.explanation,
         }
 
 
@@ -89,27 +103,16 @@ def assess(
     """
     rule = _check_inputs(submitted_at, deadline, extension, grace_minutes, policy, multiplier)
     applied = extension if extension is not None else deadline
-    extended = extension is not None
-    if applied is None or submitted_at is None:
-        reason = ("no deadline is set" if applied is None else "the submission time is unknown "
-                  f"({_which(extended)} {_fmt_time(applied)}{_grace(grace_minutes)})")
-        return LateResult(False, 0.0, applied, extended, 1.0, f"not late: {reason}, grade x 1")
-    delta = submitted_at.astimezone(timezone.utc) - applied.astimezone(timezone.utc)
+    facts = dict(deadline=applied, extension_applied=extension is not None,
+                 submitted_at=submitted_at, course_deadline=deadline,
+                 grace_minutes=grace_minutes, policy=policy)
+    delta = _after(submitted_at, applied)
+    if delta is None:
+        return LateResult(late=False, minutes_late=0.0, multiplier=1.0, **facts)
     late = delta > timedelta(minutes=grace_minutes)
-    factor = float(rule(late, multiplier))
-    if late:
-        verdict = f"late, grade x {factor:g}"
-        if policy == "none":
-            verdict = "late, not penalised (policy 'none'), grade x 1"
-    elif delta > timedelta(0):
-        verdict = f"within the grace period, on time, grade x {factor:g}"
-    else:
-        verdict = f"on time, grade x {factor:g}"
-    course = f"; course deadline {_fmt_time(deadline)}" if extended and deadline else ""
-    text = (f"submitted {_fmt_time(submitted_at, applied)}, {_relative(delta, extended)} "
-            f"{_fmt_time(applied)}{_grace(grace_minutes)}{course}: {verdict}")
     minutes = delta.total_seconds() / 60 if late else 0.0
-    return LateResult(late, minutes, applied, extended, factor, text)
+    return LateResult(late=late, minutes_late=minutes,
+                      multiplier=float(rule(late, multiplier)), **facts)
 
 
 def apply(late: LateResult, raw_total: float) -> float:
@@ -119,6 +122,13 @@ def apply(late: LateResult, raw_total: float) -> float:
     multiplied by the late factor (e.g. 105 late under x 0.8 gives 84.0).
     """
     return float(raw_total) * late.multiplier
+
+
+def _after(submitted_at: datetime | None, deadline: datetime | None) -> timedelta | None:
+    """submitted_at - deadline, compared in UTC; None when either is unknown."""
+    if submitted_at is None or deadline is None:
+        return None
+    return submitted_at.astimezone(timezone.utc) - deadline.astimezone(timezone.utc)
 
 
 def _check_inputs(submitted_at, deadline, extension, grace_minutes, policy, multiplier):
@@ -140,47 +150,3 @@ def _check_inputs(submitted_at, deadline, extension, grace_minutes, policy, mult
     if not math.isfinite(multiplier) or multiplier < 0:
         raise ValueError(f"multiplier must be a finite number >= 0, got {multiplier!r}")
     return POLICIES[policy]
-
-
-def _fmt_time(moment: datetime, other: datetime | None = None) -> str:
-    """'2025-10-21 03:12 -07:00'; adds the time in other's zone when the offsets differ."""
-    text = _clock(moment)
-    if other is not None and other.utcoffset() != moment.utcoffset():
-        text += f" ({_clock(moment.astimezone(other.tzinfo))})"
-    return text
-
-
-def _clock(moment: datetime) -> str:
-    """Minute-resolution wall time with a +HH:MM offset."""
-    offset = moment.strftime("%z")
-    return f"{moment:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:5]}"
-
-
-def _fmt_delta(delta: timedelta) -> str:
-    """A positive duration in words: '45 s', '3 h 12 min', '2 d 1 h 0 min'."""
-    seconds = delta.total_seconds()
-    if seconds < 60:
-        return f"{seconds:.0f} s"
-    minutes = int(seconds // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    parts = ([f"{days} d"] if days else []) + ([f"{hours} h"] if days or hours else [])
-    return " ".join(parts + [f"{mins} min"])
-
-
-def _which(extended: bool) -> str:
-    return "extended deadline" if extended else "deadline"
-
-
-def _grace(minutes: float) -> str:
-    """' (grace 5 min)', or nothing when there is no grace period."""
-    return f" (grace {minutes:g} min)" if minutes else ""
-
-
-def _relative(delta: timedelta, extended: bool) -> str:
-    """'3 h 12 min after the deadline', '10 min before the extended deadline'..."""
-    if delta > timedelta(0):
-        return f"{_fmt_delta(delta)} after the {_which(extended)}"
-    if delta < timedelta(0):
-        return f"{_fmt_delta(-delta)} before the {_which(extended)}"
-    return f"exactly at the {_which(extended)}"

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+from .late import LateResult
+
 
 @dataclass
 class CheckResult:
@@ -27,7 +29,7 @@ class CheckResult:
 class SubmissionResult:
     student_id: str
     checks: list
-    late: dict                       # grader.late.LateResult.to_dict()
+    late: LateResult | None          # grader.late's verdict (None: never assessed)
     final: float
     status: str = "graded"           # graded | not graded | check error
     notebook: str = ""
@@ -51,7 +53,9 @@ class SubmissionResult:
         return round(sum(c.score for c in self.checks if c.extra_credit), 4)
 
     def to_dict(self) -> dict:
+        """The data for grades.json (whose late verdict also gets its wording there)."""
         d = asdict(self)
         d["checks"] = [c.to_dict() for c in self.checks]
+        d["late"] = self.late.to_dict() if self.late is not None else None
         d.update(score=self.score, possible=self.possible, extra=self.extra)
         return d

@@ -46,4 +46,4 @@ def test_solution_passes_every_item_on_default_data(capsys):
     out = capsys.readouterr().out
     print(out)
     assert rc == 0, out
-    assert "[FAIL]" not in out and "total 105/100" in out
+    assert "[FAIL]" not in out and "total 105 of 100 (incl. 5 extra credit)" in out

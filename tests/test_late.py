@@ -1,4 +1,5 @@
-"""Tests for grader.late: deadlines, grace, extensions and policies."""
+"""Tests for grader.late: deadlines, grace, extensions and policies (and their wording,
+which lives in grader.report.lateness)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from grader.late import POLICIES, LateResult, apply, assess
+from grader.report.lateness import explanation
 
 PDT = timezone(timedelta(hours=-7))
 NY = ZoneInfo("America/New_York")
@@ -18,15 +20,15 @@ def test_on_time():
     result = assess(DEADLINE - timedelta(minutes=10), deadline=DEADLINE, grace_minutes=5)
     assert (result.late, result.minutes_late, result.multiplier) == (False, 0.0, 1.0)
     assert result.deadline == DEADLINE and not result.extension_applied
-    assert "10 min before the deadline" in result.explanation
-    assert result.explanation.endswith("on time, grade x 1")
+    assert "10 min before the deadline" in explanation(result)
+    assert explanation(result).endswith("on time, grade x 1")
 
 
 def test_late_one_minute_beyond_grace():
     result = assess(DEADLINE + timedelta(minutes=6), deadline=DEADLINE, grace_minutes=5)
     assert result.late and result.multiplier == 0.8
     assert result.minutes_late == pytest.approx(6.0)
-    assert result.explanation == (
+    assert explanation(result) == (
         "submitted 2025-10-21 00:06 -07:00, 6 min after the deadline 2025-10-21 00:00 -07:00 "
         "(grace 5 min): late, grade x 0.8")
 
@@ -34,7 +36,7 @@ def test_late_one_minute_beyond_grace():
 def test_explanation_matches_course_wording():
     result = assess(datetime(2025, 10, 21, 3, 12, tzinfo=PDT), deadline=DEADLINE,
                     grace_minutes=5)
-    assert result.explanation == (
+    assert explanation(result) == (
         "submitted 2025-10-21 03:12 -07:00, 3 h 12 min after the deadline "
         "2025-10-21 00:00 -07:00 (grace 5 min): late, grade x 0.8")
 
@@ -42,7 +44,7 @@ def test_explanation_matches_course_wording():
 def test_exactly_at_deadline_plus_grace_is_not_late():
     result = assess(DEADLINE + timedelta(minutes=5), deadline=DEADLINE, grace_minutes=5)
     assert not result.late and result.multiplier == 1.0 and result.minutes_late == 0
-    assert "within the grace period" in result.explanation
+    assert "within the grace period" in explanation(result)
     just_after = assess(DEADLINE + timedelta(minutes=5, microseconds=1), deadline=DEADLINE,
                         grace_minutes=5)
     assert just_after.late
@@ -53,8 +55,8 @@ def test_extension_makes_it_on_time():
     result = assess(DEADLINE + timedelta(days=1), deadline=DEADLINE, extension=extension)
     assert not result.late and result.multiplier == 1.0
     assert result.deadline == extension and result.extension_applied
-    assert "before the extended deadline" in result.explanation
-    assert "course deadline 2025-10-21 00:00 -07:00" in result.explanation
+    assert "before the extended deadline" in explanation(result)
+    assert "course deadline 2025-10-21 00:00 -07:00" in explanation(result)
 
 
 def test_missed_extension_is_late():
@@ -62,7 +64,7 @@ def test_missed_extension_is_late():
     result = assess(extension + timedelta(hours=1), deadline=DEADLINE, extension=extension)
     assert result.late and result.multiplier == 0.8 and result.extension_applied
     assert result.minutes_late == pytest.approx(60.0)
-    assert "1 h 0 min after the extended deadline" in result.explanation
+    assert "1 h 0 min after the extended deadline" in explanation(result)
 
 
 @pytest.mark.parametrize("policy, factor", [("zero", 0.0), ("none", 1.0), ("multiplier", 0.5)])
@@ -98,7 +100,7 @@ def test_time_zone_crossing():
     late = assess(datetime(2025, 10, 21, 4, 30, tzinfo=timezone.utc), deadline=deadline)
     assert not on_time.late
     assert late.late and late.minutes_late == pytest.approx(31.0)
-    assert "2025-10-21 04:30 +00:00 (2025-10-21 00:30 -04:00)" in late.explanation
+    assert "2025-10-21 04:30 +00:00 (2025-10-21 00:30 -04:00)" in explanation(late)
 
 
 def test_daylight_saving_change_counts_real_minutes():
@@ -111,10 +113,10 @@ def test_daylight_saving_change_counts_real_minutes():
 def test_unknown_submission_time_or_no_deadline_is_never_late():
     unknown = assess(None, deadline=DEADLINE)
     assert not unknown.late and unknown.multiplier == 1.0
-    assert "unknown" in unknown.explanation
+    assert "unknown" in explanation(unknown)
     free = assess(DEADLINE + timedelta(days=30), deadline=None)
     assert not free.late and free.deadline is None and free.multiplier == 1.0
-    assert "no deadline" in free.explanation
+    assert "no deadline" in explanation(free)
 
 
 @pytest.mark.parametrize("field", ["submitted_at", "deadline", "extension"])
@@ -137,4 +139,23 @@ def test_to_dict_is_json_friendly():
     data = result.to_dict()
     assert data["deadline"] == "2025-10-21T00:00:00-07:00"
     assert data["late"] is True and data["multiplier"] == 0.8
+    assert sorted(data) == ["deadline", "extension_applied", "late", "minutes_late", "multiplier"]
     assert isinstance(result, LateResult)
+
+
+def test_the_verdict_keeps_its_facts():
+    extension = DEADLINE + timedelta(days=2)
+    submitted = DEADLINE + timedelta(days=1)
+    result = assess(submitted, deadline=DEADLINE, extension=extension, grace_minutes=5,
+                    policy="zero")
+    assert (result.submitted_at, result.course_deadline, result.deadline) == (
+        submitted, DEADLINE, extension)
+    assert (result.grace_minutes, result.policy) == (5, "zero")
+    assert result.after_deadline == timedelta(days=-1)
+    assert assess(None, deadline=DEADLINE).after_deadline is None
+
+
+def test_late_module_has_no_wording():
+    import grader.late as late
+    assert not hasattr(LateResult, "explanation")
+    assert not any(name.startswith("_fmt") or name == "_relative" for name in vars(late))

@@ -4,15 +4,21 @@ import errno
 import io
 import json
 import os
+from datetime import datetime, timedelta
 
 import pytest
 from matplotlib.image import imread
 
 from grader import report
-from grader.report import atomic, gradescope, tables
-from grader.report.text import late_arithmetic, md, num, summary_table
+from grader.check import format_result
+from grader.late import assess
+from grader.report import atomic, gradescope, tables, view
+from grader.report.lateness import arithmetic as late_arithmetic
+from grader.report.tables import summary_table
+from grader.report.text import md, num
 from grader.results import CheckResult, SubmissionResult
 from grader.rubric import from_mapping
+from tests import report_cases
 
 WEIRD = '<b>&"x'
 RUBRIC = from_mapping({
@@ -21,12 +27,12 @@ RUBRIC = from_mapping({
                "extra_credit": {"points": 5},
                "plot": {"points": 10, "values_atol": 1e-6, "last_value_tolerance": 0.03}},
     "deadline": "2025-10-31 23:59:00 America/New_York"}, source="test-rubric")
-DEADLINE = "2025-10-31T23:59:00-04:00"
+DEADLINE = datetime.fromisoformat("2025-10-31T23:59:00-04:00")
 
 
-def late_dict(late=False, minutes=0.0, ext=False, mult=1.0, deadline=DEADLINE, why="on time"):
-    return {"late": late, "minutes_late": minutes, "deadline": deadline,
-            "extension_applied": ext, "multiplier": mult, "explanation": why}
+def late_result(after=timedelta(hours=-1), **kwargs):
+    """The real verdict for work handed in ``after`` the deadline (on time by default)."""
+    return assess(DEADLINE + after, deadline=DEADLINE, **kwargs)
 
 
 def checks(data, net, loss, acc, plot, extra, msg="ok"):
@@ -41,20 +47,21 @@ def checks(data, net, loss, acc, plot, extra, msg="ok"):
 def make_results(seconds=12.3):
     alice = SubmissionResult(
         "alice", checks(5, 15, 10, 60, 10, 5), final=84.0, seconds=seconds, accuracy=0.7,
-        late=late_dict(True, 192.0, mult=0.8, why="submitted ...: late, grade x 0.8"),
+        late=late_result(timedelta(hours=3, minutes=12)),
         submitted_at="2025-11-01T03:11:00-04:00", time_source="timestamp.txt",
         history=[0.3, 0.5, 0.7], notes=["two notebooks found; graded hw.ipynb"])
     bob = SubmissionResult(
         "bob", checks(5, 15, 0, 20.5, 10, 0), final=50.5, seconds=3.0, accuracy=0.6,
-        late=late_dict(ext=True, deadline="2025-11-03T23:59:00-05:00", why="extended"),
+        late=late_result(timedelta(days=1, hours=11, minutes=1),
+                         extension=datetime.fromisoformat("2025-11-03T23:59:00-05:00")),
         submitted_at="2025-11-02T10:00:00-05:00", time_source="manifest",
         history=[0.2, float("nan"), 0.61])
     carol = SubmissionResult(
         "carol", [CheckResult("net", 0, 15, "not checked: notebook timed out")],
-        late=late_dict(), final=0.0, status="not graded", notes=["not run: timed out"])
+        late=late_result(), final=0.0, status="not graded", notes=["not run: timed out"])
     weird = SubmissionResult(
         WEIRD, checks(5, 15, 10, 60, 10, 0, msg="<script>alert(1)</script>"),
-        late=late_dict(), final=100.0, seconds=1.0, accuracy=0.9, history=[0.5, 0.9])
+        late=late_result(), final=100.0, seconds=1.0, accuracy=0.9, history=[0.5, 0.9])
     return [weird, carol, bob, alice]          # deliberately unsorted
 
 
@@ -143,14 +150,14 @@ def test_html_and_markdown_escape_student_strings(out):
     assert names == []
     page = next(p for k, p in written.items() if k.startswith("feedback/_b") and
                 k.endswith(".html")).read_text("utf-8")
-    assert "&lt;b&gt;&amp;&quot;x" in page and WEIRD not in page
+    assert "&lt;b&gt;&amp;&#34;x" in page and WEIRD not in page
     assert "&lt;script&gt;" in page and "<script>" not in page
     mdtext = next(p for k, p in written.items() if k.startswith("feedback/_b") and
                   k.endswith(".md")).read_text("utf-8")
     assert r"\<b\>\&" in mdtext and "<script>" not in mdtext
     assert md("a|b\nc") == r"a\|b c"
     cls = (folder / "class_report.html").read_text("utf-8")
-    assert "&lt;b&gt;&amp;&quot;x" in cls and WEIRD not in cls
+    assert "&lt;b&gt;&amp;&#34;x" in cls and WEIRD not in cls
 
 
 def test_pngs_are_valid_images(out):
@@ -158,7 +165,7 @@ def test_pngs_are_valid_images(out):
     pngs = [k for k in written if k.endswith(".png")]
     assert sorted(pngs) == sorted(["feedback/alice.png", "feedback/bob.png",
                                    next(k for k in pngs if k.startswith("feedback/_b")),
-                                   *report.plots.CHARTS])
+                                   *report.class_report.CHARTS])
     for key in pngs:
         img = imread(written[key])
         assert img.ndim == 3 and img.shape[0] > 100 and img.shape[1] > 100
@@ -169,12 +176,12 @@ def test_pngs_are_valid_images(out):
 def test_class_report_and_return_value(out):
     folder, written = out
     for key in ("grades.csv", "grades.json", "class_report.html", "feedback/carol.md",
-                "feedback/carol.html", *report.plots.CHARTS):
+                "feedback/carol.html", *report.class_report.CHARTS):
         assert written[key] == folder / key and written[key].is_file()
     page = (folder / "class_report.html").read_text("utf-8")
     assert page.count("data:image/png;base64,") == 4
     assert "manifest row" in page and "kernels run with rlimits" in page
-    assert "href='feedback/alice.html'" in page
+    assert 'href="feedback/alice.html"' in page
 
 
 def test_gradescope_results(tmp_path):
@@ -209,10 +216,10 @@ def test_summary_table():
 
 
 def test_late_arithmetic_uses_the_stored_numbers():
-    r = SubmissionResult("x", [CheckResult("net", 15, 15, "ok")], late=late_dict(), final=15.0)
+    r = SubmissionResult("x", [CheckResult("net", 15, 15, "ok")], late=late_result(), final=15.0)
     assert late_arithmetic(r) == "on time: no penalty; raw 15 = 15"
     odd = SubmissionResult("y", [CheckResult("net", 15, 15, "ok")], final=7.0,
-                           late=late_dict(True, 0.5, mult=0.5))
+                           late=late_result(timedelta(seconds=30), multiplier=0.5))
     assert late_arithmetic(odd) == ("raw 15 x 0.5 (late: 30 s after the deadline "
                                     "2025-10-31 23:59 -04:00) = 7")   # not recomputed
 
@@ -257,14 +264,14 @@ def test_atomic_write_unwritable_folder(tmp_path):
 def hostile_results():
     huge = "x" * 1_000_000
     overflow = SubmissionResult(
-        "overflow", checks(5, 15, 10, 60, 10, 0), late=late_dict(), final=100.0,
+        "overflow", checks(5, 15, 10, 60, 10, 0), late=late_result(), final=100.0,
         seconds=2.0, accuracy=0.7, history=[1.7e308, -1.7e308])
     nonfinite = SubmissionResult(
-        "nonfinite", checks(5, 15, 10, 60, 10, 0, msg=huge), late=late_dict(),
+        "nonfinite", checks(5, 15, 10, 60, 10, 0, msg=huge), late=late_result(),
         final=float("nan"), seconds=float("inf"), accuracy=float("nan"),
         history=[float("nan"), float("inf"), -float("inf"), 0.5, 42.0], notes=[huge])
     honest = SubmissionResult(
-        "honest", checks(5, 15, 10, 60, 10, 5), late=late_dict(), final=105.0,
+        "honest", checks(5, 15, 10, 60, 10, 5), late=late_result(), final=105.0,
         seconds=3.0, accuracy=0.71, history=[0.3, 0.5, 0.71])
     return [overflow, nonfinite, honest]
 
@@ -284,7 +291,7 @@ def test_overflowing_and_nonfinite_histories_do_not_stop_the_batch(tmp_path):
         for ext in ("md", "html"):
             assert (fb / f"{sid}.{ext}").is_file() and f"feedback/{sid}.{ext}" in written
     assert (tmp_path / "class_report.html").is_file()
-    assert all((tmp_path / n).is_file() for n in report.plots.CHARTS)
+    assert all((tmp_path / n).is_file() for n in report.class_report.CHARTS)
     bad = (fb / "overflow.md").read_text("utf-8")
     assert "2 of 2 recorded accuracies are not numbers between 0 and 1" in bad
     assert "none of the recorded accuracies could be plotted" in bad
@@ -321,7 +328,7 @@ def test_a_failing_feedback_page_becomes_a_note_and_a_plain_page(tmp_path, monke
 def test_a_failing_class_chart_is_left_out_with_a_note(tmp_path, monkeypatch):
     def broken(*a, **k):
         raise ValueError("Axis limits cannot be NaN or Inf")
-    monkeypatch.setattr(report.plots, "accuracy_chart", broken)
+    monkeypatch.setattr(report.class_report, "accuracy_chart", broken)
     (tmp_path / "class_accuracy.png").write_bytes(b"stale")
     written = report.write_all(hostile_results(), tmp_path, rubric=RUBRIC)
     page = (tmp_path / "class_report.html").read_text("utf-8")
@@ -331,6 +338,78 @@ def test_a_failing_class_chart_is_left_out_with_a_note(tmp_path, monkeypatch):
 
 
 def test_class_stats_survive_overflowing_grades():
-    r = SubmissionResult("a", [CheckResult("net", 1, 1, "ok")], late=late_dict(), final=1e308)
+    r = SubmissionResult("a", [CheckResult("net", 1, 1, "ok")], late=late_result(), final=1e308)
     page = report.class_page.class_report_html([r, r], {}, rates=[])
     assert "mean and median not computable" in page
+
+
+# --- one view-model, templates, and grades files unchanged by the move to them --------
+
+def test_grades_files_are_byte_identical_to_the_golden_ones():
+    """tests/fixtures/reports/ was written by the f-string reports (late as a dict)."""
+    results = report_cases.golden_results()
+    golden = report_cases.__file__.replace("report_cases.py", "fixtures/reports/")
+    with open(golden + "grades.csv", "rb") as f:
+        assert tables.csv_text(results, report_cases.RUBRIC).encode("utf-8") == f.read()
+    with open(golden + "grades.json", "rb") as f:
+        assert tables.json_text(results, rubric=report_cases.RUBRIC,
+                                problems=report_cases.PROBLEMS,
+                                protections=report_cases.PROTECTIONS).encode("utf-8") == f.read()
+
+
+def test_one_wording_of_totals_and_late_in_every_output():
+    alice = next(r for r in make_results() if r.student_id == "alice")
+    fb = view.build(alice, threshold=0.66)
+    assert fb.total == "105 of 100 (incl. 5 extra credit)"
+    assert fb.late == late_arithmetic(alice) and fb.late.endswith("= 84")
+    assert fb.submission_time.startswith("submitted 2025-11-01 03:11 -04:00, 3 h 12 min after")
+    assert fb.accuracy_line == "Test accuracy measured by the grader: 0.7 (threshold 0.66)"
+    assert [r.label for r in fb.rows][-1] == "extra_credit"
+    outputs = {"gradescope": gradescope.results_json(alice)["output"],
+               "check": format_result(alice),
+               "markdown": report.feedback.markdown(fb),
+               "html": report.feedback.html_page(fb)}
+    for name, text in outputs.items():
+        assert "105 of 100 (incl. 5 extra credit)" in text, name
+        assert text.count("incl.") == text.count("(incl. 5 extra credit)"), name   # one way
+    for name in ("gradescope", "markdown", "html"):
+        assert fb.late in outputs[name] and fb.submission_time in outputs[name], name
+    assert "[PASS] extra_credit" in outputs["check"] and "  total 105 of 100" in outputs["check"]
+
+
+def test_bonus_checks_are_labelled_and_unknown_late_is_worded():
+    r = SubmissionResult("x", [CheckResult("net", 15, 15, "ok"),
+                               CheckResult("bonus", 2, 5, "half", extra_credit=True)],
+                         late=assess(None, deadline=DEADLINE), final=17.0, status="not graded")
+    fb = view.build(r)
+    assert [row.label for row in fb.rows] == ["net", "bonus (extra credit)"]
+    assert fb.submission_time == ("not late: the submission time is unknown (deadline "
+                                  "2025-10-31 23:59 -04:00), grade x 1")
+    assert fb.no_curve == "No accuracy curve: the notebook was not graded."
+    assert fb.accuracy_line == "" and "[FAIL] bonus (extra credit) 2/5" in format_result(r)
+    never = SubmissionResult("y", [], late=None, final=0.0)
+    assert view.build(never).late == "on time: no penalty; raw 0 = 0"
+    assert tables.student_dict(never)["late"] is None
+
+
+def test_feedback_pages_keep_every_piece_of_information(out):
+    folder, _ = out
+    alice_md = (folder / "feedback" / "alice.md").read_text("utf-8")
+    alice_html = (folder / "feedback" / "alice.html").read_text("utf-8")
+    for text in (alice_md, alice_html):
+        assert "Feedback for alice" in text and "Status: graded" in text
+        assert "Total:" in text and "105 of 100 (incl. 5 extra credit)" in text
+        assert "Final grade: 84" in text and "Submission time: submitted" in text
+        assert "two notebooks found; graded hw.ipynb" in text and "Notes" in text
+        assert "one point per 2000 steps" in text and "0.7 (threshold 0.66)" in text
+        assert text.count("extra credit done") == 1 and text.count("ok acc") == 1
+    assert alice_md.count("| passed |") == 6 and alice_html.count('class="pass"') == 6
+
+
+def test_templates_ship_with_the_package():
+    import importlib.resources
+    names = {p.name for p in importlib.resources.files("grader.report").joinpath(
+        "templates").iterdir()}
+    assert {"feedback.md.j2", "feedback.html.j2", "class_report.html.j2"} <= names
+    with open(report_cases.__file__.replace("tests/report_cases.py", "pyproject.toml")) as f:
+        assert '"report/templates/*.j2"' in f.read()

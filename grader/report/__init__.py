@@ -3,14 +3,19 @@
 ``write_all`` writes, under out_dir: ``grades.csv`` (LMS import), ``grades.json``,
 ``feedback/<id>.md|.html|.png`` per student, ``class_report.html`` and its PNGs.
 Per-submission Gradescope output is ``gradescope.write_results_json``.
+
+What a student is told is one view-model (``view.Feedback``) rendered by each
+output; the wording of points lives in ``text`` and of lateness in ``lateness``.
 """
 from __future__ import annotations
 
 from pathlib import Path
 
-from . import feedback, gradescope, plots, tables
+from . import class_report, feedback, gradescope, tables
 from .atomic import ReportWriteError, write_bytes, write_text
-from .text import clip, file_names, late_arithmetic, printable, summary_table
+from .lateness import arithmetic as late_arithmetic
+from .tables import summary_table
+from .text import clip, file_names, printable
 
 __all__ = ["write_all", "summary_table", "late_arithmetic", "ReportWriteError",
            "write_text", "write_bytes", "gradescope", "threshold_of"]
@@ -46,9 +51,9 @@ def write_all(results, out_dir, *, rubric, problems=(), protections: str = "") -
         "grades.json": tables.write_json(results, out / "grades.json", rubric=rubric,
                                          problems=problems, protections=protections),
     })
-    written.update(plots.write_class_report(results, out, rubric=rubric, threshold=threshold,
-                                            problems=problems, protections=protections,
-                                            stems=stems))
+    written.update(class_report.write_class_report(
+        results, out, rubric=rubric, threshold=threshold, problems=problems,
+        protections=protections, stems=stems))
     return written
 
 

@@ -1,35 +1,40 @@
 """Gradescope autograder output (``/autograder/results/results.json``).
 
 The top-level ``score`` is the final grade (late penalty applied), so
-Gradescope does not add up the tests itself; each check is one test.
+Gradescope does not add up the tests itself; each check is one test.  The
+text comes from the same view-model as the feedback pages (``view.Feedback``).
 """
 from __future__ import annotations
 
 import json
 import math
 
-from . import atomic
-from .text import clip, late_arithmetic, num
+from . import atomic, view
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
-def _summary(result) -> str:
-    lines = [f"Status: {result.status}",
-             f"Checks: {num(result.score)} of {num(result.possible)}"
-             + (f" (incl. {num(result.extra)} extra credit)" if result.extra else ""),
-             f"Late policy: {late_arithmetic(result)}"]
-    explanation = (result.late or {}).get("explanation")
-    if explanation:
-        lines.append(f"Submission time: {explanation}")
-    lines.append(f"Final grade: {num(result.final)}")
-    lines += [f"Note: {clip(n)}" for n in result.notes]
+def _summary(fb) -> str:
+    lines = [f"Status: {fb.status}", f"Checks: {fb.total}", f"Late policy: {fb.late}"]
+    if fb.submission_time:
+        lines.append(f"Submission time: {fb.submission_time}")
+    lines.append(f"Final grade: {fb.final}")
+    if fb.accuracy_line:
+        lines.append(fb.accuracy_line)
+    lines += [f"Note: {n}" for n in fb.notes]
     return "\n".join(lines)
 
 
 def _number(value) -> float:
     value = float(value)
     return round(value, 4) if math.isfinite(value) else 0.0
+
+
+def _test(number: int, row, visibility: str) -> dict:
+    return {"name": row.label, "score": _number(row.score), "max_score": _number(row.possible),
+            "status": "passed" if row.passed else "failed", "output": row.message,
+            "visibility": visibility, "number": str(number),
+            "tags": ["extra credit"] if row.extra_credit else []}
 
 
 def results_json(result, *, visibility: str = "visible",
@@ -39,18 +44,13 @@ def results_json(result, *, visibility: str = "visible",
         if v not in VISIBILITIES:
             raise ValueError(f"unknown Gradescope visibility {v!r} "
                              f"(expected one of {', '.join(VISIBILITIES)})")
-    tests = [{"name": c.name + (" (extra credit)" if c.extra_credit
-                                and "extra" not in c.name else ""),
-              "score": _number(c.score), "max_score": _number(c.possible),
-              "status": "passed" if c.passed else "failed", "output": clip(c.message),
-              "visibility": visibility, "number": str(i),
-              "tags": ["extra credit"] if c.extra_credit else []}
-             for i, c in enumerate(result.checks, start=1)]
+    fb = view.build(result)
+    seconds = result.seconds or 0
     return {"score": _number(result.final),
-            "execution_time": int(round(result.seconds or 0))
-            if math.isfinite(result.seconds or 0) else 0,
-            "output": _summary(result), "visibility": visibility,
-            "stdout_visibility": stdout_visibility, "tests": tests}
+            "execution_time": int(round(seconds)) if math.isfinite(seconds) else 0,
+            "output": _summary(fb), "visibility": visibility,
+            "stdout_visibility": stdout_visibility,
+            "tests": [_test(i, row, visibility) for i, row in enumerate(fb.rows, start=1)]}
 
 
 def write_results_json(result, path, **kwargs):

@@ -13,8 +13,8 @@ import json
 import math
 from pathlib import Path
 
-from . import atomic
-from .text import late_flag, num
+from . import atomic, lateness
+from .text import num, printable
 
 TAIL = ("raw_total", "extra_credit", "possible", "late", "minutes_late", "extension_applied",
         "multiplier", "final", "status", "submitted_at", "time_source")
@@ -42,12 +42,11 @@ def csv_text(results, rubric=None) -> str:
     out.writerow(["student_id", *(_column(n) for n in checks), *TAIL])
     for r in sorted(results, key=lambda r: r.student_id):
         points = {c.name: num(c.score) for c in r.checks}
-        late = r.late or {}
         out.writerow([r.student_id, *(points.get(n, "") for n in checks),
-                      num(r.score), num(r.extra), num(r.possible), late_flag(r),
-                      num(late.get("minutes_late", 0)),
-                      "yes" if late.get("extension_applied") else "no",
-                      num(late.get("multiplier", 1.0)), num(r.final), r.status,
+                      num(r.score), num(r.extra), num(r.possible), lateness.flag(r),
+                      num(lateness.minutes_late(r)),
+                      "yes" if lateness.extended(r) else "no",
+                      num(lateness.multiplier(r)), num(r.final), r.status,
                       r.submitted_at or "", r.time_source or ""])
     return buf.getvalue()
 
@@ -61,8 +60,17 @@ def grades_dict(results, *, rubric=None, problems=(), protections: str = "") -> 
     data = {"rubric": rubric.to_dict() if rubric is not None else None,
             "problems": [str(p) for p in problems],
             "protections": str(protections or ""),
-            "students": [r.to_dict() for r in sorted(results, key=lambda r: r.student_id)]}
+            "students": [student_dict(r)
+                         for r in sorted(results, key=lambda r: r.student_id)]}
     return _finite(data)
+
+
+def student_dict(result) -> dict:
+    """One student in grades.json: ``to_dict()`` plus the late verdict in words."""
+    d = result.to_dict()
+    if d.get("late") is not None:
+        d["late"]["explanation"] = lateness.explanation(result.late)
+    return d
 
 
 def json_text(results, **kwargs) -> str:
@@ -86,3 +94,18 @@ def _finite(value):
     if hasattr(value, "tolist") and not isinstance(value, (str, bytes)):
         return _finite(value.tolist())              # numpy scalars and arrays
     return value
+
+
+def summary_table(results) -> str:
+    """Fixed-width end-of-run summary: student, raw, late, final, status."""
+    head = ("student", "raw", "late", "final", "status")
+    rows = [(printable(r.student_id), num(r.score), lateness.short(r), num(r.final), r.status)
+            for r in sorted(results, key=lambda r: r.student_id)]
+    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(head)]
+    right = {1, 3}
+
+    def line(cells):
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
+    out = [line(head), line(["-" * w for w in widths])] + [line(row) for row in rows]
+    return "\n".join(out) + "\n"

@@ -25,7 +25,12 @@ def num(value) -> str:
 
 def duration(minutes) -> str:
     """Minutes in words: '45 s', '3 h 12 min', '2 d 1 h 0 min'."""
-    seconds = max(float(minutes or 0) * 60, 0.0)
+    return span(float(minutes or 0) * 60)
+
+
+def span(seconds) -> str:
+    """A duration in seconds in words (negative counts as 0): '45 s', '3 h 12 min'."""
+    seconds = max(float(seconds), 0.0)
     if seconds < 60:
         return f"{seconds:.0f} s"
     days, rest = divmod(int(seconds // 60), 24 * 60)
@@ -34,61 +39,33 @@ def duration(minutes) -> str:
     return " ".join(parts + [f"{mins} min"])
 
 
-def when(iso) -> str:
-    """An ISO time as '2025-10-31 23:59 -04:00' (unparseable text is returned as is)."""
-    try:
-        moment = datetime.fromisoformat(str(iso))
-    except ValueError:
-        return str(iso)
+def clock(moment: datetime) -> str:
+    """A datetime as '2025-10-31 23:59 -04:00' (minutes; the offset when it has one)."""
     offset = moment.strftime("%z")
     return f"{moment:%Y-%m-%d %H:%M}" + (f" {offset[:3]}:{offset[3:5]}" if offset else "")
 
 
+# --- the wording of points: every report says totals and extra credit this way -------
+
+def extra_words(extra) -> str:
+    """' (incl. 5 extra credit)', or nothing when no extra credit was earned."""
+    return f" (incl. {num(extra)} extra credit)" if extra else ""
+
+
+def total_words(result) -> str:
+    """'105 of 100 (incl. 5 extra credit)'."""
+    return f"{num(result.score)} of {num(result.possible)}{extra_words(result.extra)}"
+
+
 def raw_words(result) -> str:
     """'raw 105 (incl. 5 extra credit)'."""
-    extra = f" (incl. {num(result.extra)} extra credit)" if result.extra else ""
-    return f"raw {num(result.score)}{extra}"
+    return f"raw {num(result.score)}{extra_words(result.extra)}"
 
 
-def late_arithmetic(result) -> str:
-    """The late-penalty arithmetic in one sentence, using the result's own numbers."""
-    late = result.late or {}
-    mult = late.get("multiplier", 1.0)
-    ext = bool(late.get("extension_applied"))
-    deadline = late.get("deadline")
-    prefix = f"extension to {when(deadline)} applied; " if ext and deadline else ""
-    which = "extended deadline" if ext else "deadline"
-    if late.get("late"):
-        after = f"{duration(late.get('minutes_late'))} after the {which}"
-        after += f" {when(deadline)}" if deadline else ""
-        return (f"{prefix}{raw_words(result)} x {num(mult)} (late: {after}) "
-                f"= {num(result.final)}")
-    factor = "" if mult == 1 else f" x {num(mult)}"
-    return f"{prefix}on time: no penalty; {raw_words(result)}{factor} = {num(result.final)}"
-
-
-def late_flag(result) -> str:
-    """'yes' / 'no' for the late column."""
-    return "yes" if (result.late or {}).get("late") else "no"
-
-
-def summary_table(results) -> str:
-    """Fixed-width end-of-run summary: student, raw, late, final, status."""
-    head = ("student", "raw", "late", "final", "status")
-    rows = []
-    for r in sorted(results, key=lambda r: r.student_id):
-        late = r.late or {}
-        flag = f"yes x{num(late.get('multiplier'))}" if late.get("late") else "no"
-        if late.get("extension_applied"):
-            flag += " (ext)"
-        rows.append((printable(r.student_id), num(r.score), flag, num(r.final), r.status))
-    widths = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(head)]
-    right = {1, 3}
-    def line(cells):
-        return "  ".join(c.rjust(w) if i in right else c.ljust(w)
-                         for i, (c, w) in enumerate(zip(cells, widths))).rstrip()
-    out = [line(head), line(["-" * w for w in widths])] + [line(row) for row in rows]
-    return "\n".join(out) + "\n"
+def check_label(check) -> str:
+    """A check's name for people: 'bonus (extra credit)'; 'extra_credit' stays as is."""
+    tag = " (extra credit)" if check.extra_credit and "extra" not in check.name else ""
+    return clip(check.name, 200) + tag
 
 
 MAX_TEXT = 2000

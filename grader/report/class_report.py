@@ -1,4 +1,4 @@
-"""The class report: ``class_report.html`` (self-contained) plus its PNGs.
+"""The class report: ``class_report.html`` (self-contained) plus its chart PNGs.
 
 Charts: final-grade histogram, pass rate per check, accuracy reached vs the
 threshold (one marked point per student), grading time per notebook.  Each

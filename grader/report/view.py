@@ -1,0 +1,105 @@
+"""The feedback view-model: one ``Feedback`` per student, built from a SubmissionResult.
+
+Every way a student's result is shown (the Markdown and HTML feedback pages,
+Gradescope's results.json, ``grader check``) reads this one object, so points,
+totals, extra credit and the late arithmetic are worded in one place
+(``text`` and ``lateness``).  Values are plain text, clipped but not escaped:
+each renderer escapes for its own format (Jinja autoescape for HTML, ``md``
+for Markdown).  No I/O here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import lateness
+from .charts import STEPS_PER_RECORD, fraction
+from .text import MAX_TEXT, check_label, clip, num, total_words
+
+CURVE_CAPTION = (f"Test accuracy recorded by your notebook (one point per {STEPS_PER_RECORD} "
+                 "steps), re-plotted by the grader:")
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    """One rubric item: numbers for machines, words for people (clipped, unescaped)."""
+    key: str              # the check's name as graded
+    label: str            # its name for people: 'bonus (extra credit)'
+    score: float
+    possible: float
+    points: str           # '20.5'
+    out_of: str           # '60'
+    passed: bool
+    extra_credit: bool
+    message: str
+
+    @property
+    def result(self) -> str:
+        return "passed" if self.passed else "not passed"
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """What a student is told about one submission."""
+    student_id: str
+    status: str
+    notebook: str
+    rows: tuple
+    total: str            # '105 of 100 (incl. 5 extra credit)'
+    late: str             # the late arithmetic, ending '= <final>'
+    is_late: bool
+    submission_time: str  # the late verdict in words ('' when never assessed)
+    final: str
+    notes: tuple
+    accuracy: str         # the grader's own test accuracy, '' when not measured
+    threshold: str
+    graded: bool
+    recorded: bool        # the notebook recorded accuracies (plottable or not)
+    curve_caption: str = CURVE_CAPTION
+
+    @property
+    def accuracy_line(self) -> str:
+        """'Test accuracy measured by the grader: 0.7 (threshold 0.66)', or ''."""
+        if not self.accuracy:
+            return ""
+        limit = f" (threshold {self.threshold})" if self.threshold else ""
+        return f"Test accuracy measured by the grader: {self.accuracy}{limit}"
+
+    @property
+    def no_curve(self) -> str:
+        """Why there is no accuracy curve."""
+        if not self.graded:
+            return "No accuracy curve: the notebook was not graded."
+        if self.recorded:
+            return "No accuracy curve: none of the recorded accuracies could be plotted."
+        return "No accuracy curve: the notebook recorded no accuracies."
+
+
+def row(check) -> CheckRow:
+    return CheckRow(key=clip(check.name, 200), label=check_label(check), score=check.score,
+                    possible=check.possible, points=num(check.score),
+                    out_of=num(check.possible), passed=bool(check.passed),
+                    extra_credit=bool(check.extra_credit), message=clip(check.message))
+
+
+def threshold_used(result, default=None):
+    """The accuracy threshold the trained_accuracy check applied, else ``default``."""
+    used = next((c.details.get("threshold") for c in result.checks
+                 if c.name == "trained_accuracy" and c.details.get("threshold") is not None),
+                None)
+    return used if used is not None else default
+
+
+def build(result, *, threshold=None, extra_notes=()) -> Feedback:
+    """The view of one result; ``extra_notes``: what the report itself has to add."""
+    accuracy = fraction(result.accuracy)
+    limit = fraction(threshold_used(result, threshold))
+    return Feedback(
+        student_id=clip(result.student_id, MAX_TEXT), status=clip(result.status, 200),
+        notebook=clip(result.notebook or "", 500),
+        rows=tuple(row(c) for c in result.checks), total=total_words(result),
+        late=lateness.arithmetic(result), is_late=lateness.is_late(result),
+        submission_time=clip(lateness.explanation(result.late)), final=num(result.final),
+        notes=tuple(clip(n) for n in [*(result.notes or []), *extra_notes]),
+        accuracy=num(accuracy) if accuracy is not None else "",
+        threshold=num(limit) if limit is not None else "",
+        graded=result.status == "graded", recorded=bool(result.history))
