@@ -5,7 +5,7 @@ import pytest
 
 from grader.checks import functions as fn
 from grader.checks.training import check_data_prep
-from grader.pipeline import PIPELINE
+from grader.pipeline import CHECKS
 from grader.probes import params_of
 from grader.run.protocol import FINITE_DIFFERENCES, result_key
 from tests.pure_layer import bundle, context, names, reference_fd, right, spec
@@ -27,7 +27,7 @@ def run(check, b, ctx, **settings):
 
 
 def test_the_pipeline_runs_these_checks():
-    checks = dict(PIPELINE)
+    checks = {name: c.function for name, c in CHECKS.items()}
     assert checks["net"] is fn.check_net and checks["loss"] is fn.check_loss
     assert checks["loss_grad"] is fn.check_loss_grad
     assert checks["fraction_correct"] is fn.check_fraction_correct
@@ -214,7 +214,7 @@ def test_loss_grad_of_the_students_own_loss_gets_the_self_consistent_points(ctx)
 def test_self_consistent_points_never_exceed_the_checks_points(ctx):
     b = bundle(loss_grad=scaled(ctx.grads, 2), fd=scaled_fd(2))
     assert run(fn.check_loss_grad, b, ctx, points=5, self_consistent_points=7).score == 5
-    assert run(fn.check_loss_grad, b, ctx, self_consistent_points=None).score == 0
+    assert run(fn.check_loss_grad, b, ctx, self_consistent_points=0).score == 0
 
 
 def test_loss_grad_neither_reference_nor_own_loss(ctx):

@@ -1,7 +1,6 @@
 """End-to-end: real fixture notebooks through real kernels, exact points."""
 import csv
 import hashlib
-import os
 import shutil
 from pathlib import Path
 

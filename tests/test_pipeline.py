@@ -9,7 +9,6 @@ import pytest
 from grader import pipeline
 from grader.probes import params_of
 from grader.results import CheckResult
-from grader.rubric import CHECK_NAMES
 from grader.submissions import Submission
 from tests.pure_layer import bundle, context, right, rubric, rubric_with, spec
 
@@ -26,8 +25,15 @@ def submission(sid="ada", after_deadline=None, notes=()):
     return Submission(sid, None, when, "test", tuple(notes))
 
 
-def test_pipeline_order_is_the_rubric_check_names():
-    assert tuple(name for name, _ in pipeline.PIPELINE) == CHECK_NAMES
+CHECK_NAMES = tuple(pipeline.CHECKS)
+
+
+def test_the_check_names_come_from_the_pipeline_table():
+    assert tuple(c.name for c in pipeline.PIPELINE) == CHECK_NAMES == (
+        "data_prep", "net", "loss", "loss_grad", "fraction_correct", "trained_accuracy",
+        "plot", "extra_credit")
+    assert pipeline.QUICK_CHECKS == ("data_prep", "net", "loss", "loss_grad",
+                                     "fraction_correct", "extra_credit")
 
 
 def test_a_right_bundle_scores_every_function_point_and_the_extra_credit(ctx):
@@ -38,7 +44,7 @@ def test_a_right_bundle_scores_every_function_point_and_the_extra_credit(ctx):
     assert res.score == 5 + 15 + 10 + 15 + 10 + 5          # raw total, extra credit included
     assert res.possible == 55 and res.extra == 5
     assert res.final == 60 and res.status == "graded"
-    assert res.late["late"] is False and res.late["multiplier"] == 1.0
+    assert res.late.late is False and res.late.multiplier == 1.0
     assert res.notes == ["from a zip", "kernel restarted"]
     assert res.seconds == 1.5 and res.accuracy is None and res.history == []
     assert [c["name"] for c in res.to_dict()["checks"]] == list(FUNCTION_CHECKS)
@@ -62,49 +68,53 @@ def test_every_check_reports_and_accuracy_and_history_come_from_the_bundle(ctx):
 def test_the_late_multiplier_applies_to_the_raw_total_with_extra_credit(ctx, after, late):
     res = pipeline.score(submission(after_deadline=after), bundle(), ctx, rubric(),
                          only=FUNCTION_CHECKS)
-    assert res.score == 60 and res.late["late"] is late
+    assert res.score == 60 and res.late.late is late
     assert res.final == (60 * 0.8 if late else 60)
-    assert res.late["multiplier"] == (0.8 if late else 1.0)
+    assert res.late.multiplier == (0.8 if late else 1.0)
 
 
 def test_an_extension_replaces_the_deadline(ctx):
     sub = submission("late_with_extension", after_deadline=timedelta(days=2))
     res = pipeline.score(sub, bundle(), ctx, rubric(), only=FUNCTION_CHECKS)
-    assert res.late["late"] is False and res.late["extension_applied"] and res.final == 60
+    assert res.late.late is False and res.late.extension_applied and res.final == 60
 
 
 def test_totals_are_rounded(ctx, monkeypatch):
     def third(name):
         return lambda *_: CheckResult(name, 10 / 3, 15, "", extra_credit=name == "extra_credit")
-    monkeypatch.setattr(pipeline, "PIPELINE", (("net", third("net")),
-                                               ("extra_credit", third("extra_credit"))))
+    monkeypatch.setattr(pipeline, "PIPELINE", (
+        pipeline.CHECKS["net"]._replace(function=third("net")),
+        pipeline.CHECKS["extra_credit"]._replace(function=third("extra_credit"))))
     res = pipeline.score(submission(after_deadline=timedelta(days=1)), bundle(), ctx, rubric())
     assert res.score == round(20 / 3, 4)
     assert res.final == round(20 / 3 * 0.8, 2)
     assert res.possible == 15 and res.extra == round(10 / 3, 4)
 
 
-def test_a_check_that_raises_gets_its_own_could_not_check_result(ctx, monkeypatch):
+def test_a_check_that_raises_is_a_check_error_and_the_batch_goes_on(ctx, monkeypatch):
     def boom(*_):
         raise RuntimeError("malformed artifact")
-    checks = dict(pipeline.PIPELINE)
-    monkeypatch.setattr(pipeline, "PIPELINE", (("net", boom), ("loss", checks["loss"]),
-                                               ("extra_credit", boom)))
+    checks = pipeline.CHECKS
+    monkeypatch.setattr(pipeline, "PIPELINE", (checks["net"]._replace(function=boom),
+                                               checks["loss"],
+                                               checks["extra_credit"]._replace(function=boom)))
     res = pipeline.score(submission(), bundle(), ctx, rubric())
     net, loss, extra = res.checks
     assert net.score == 0 and net.possible == 15 and not net.extra_credit
-    assert net.message == "could not check (RuntimeError: malformed artifact)"
+    assert net.message == "could not check: the grader failed (RuntimeError: malformed artifact)"
+    assert "RuntimeError: malformed artifact" in net.details["traceback"]
     assert loss.score == 10 and loss.passed                  # the batch goes on
     assert extra.extra_credit and extra.score == 0 and "could not check" in extra.message
-    assert res.status == "graded" and res.score == 10 and res.possible == 25
+    assert res.status == "check error" and res.score == 10 and res.possible == 25
 
 
-def test_a_malformed_probe_record_is_one_checks_problem(ctx):
+def test_a_malformed_probe_record_is_the_students_problem_not_a_check_error(ctx):
     b = bundle()
-    b.probe["train_images_shape"] = 4761             # not a list: data_prep cannot slice it
+    b.probe["train_images_shape"] = 4761             # not a list of sizes (written by the kernel)
     res = pipeline.run_checks(b, ctx, rubric(), only=("data_prep", "net"))
     prep, net = res
-    assert prep.score == 0 and prep.message.startswith("could not check (TypeError: ")
+    assert prep.score == 0 and "train_images" in prep.message, prep.message
+    assert "traceback" not in prep.details
     assert net.score == 15
 
 

@@ -22,6 +22,8 @@ def check_data_prep(bundle, ctx, spec, names) -> CheckResult:
                            ("test_labels", p.test_labels_rows, None)):
         shape = meta.get(f"{role}_shape")
         rows = bundle.arrays.get(rows_key(role))
+        if not isinstance(shape, list) or not all(type(n) is int for n in shape):
+            shape = None                     # written by the kernel: not trusted to be sizes
         if shape is None or rows is None:
             problems.append(f"`{names[role]}` not found")
             continue
