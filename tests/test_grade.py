@@ -21,7 +21,9 @@ EXPECTED = {
     "fails_transposed_w1": None,     # per item below: whether its own training curve stays
                                      # finite (plot 0 or 15) varies between machines
     "fails_gradient": 90,            # gradient 0; its training still reaches the goal
-    "fails_accuracy_printed_not_reached": 75,   # everything but trained accuracy
+    "fails_accuracy_printed_not_reached": 60,   # everything but trained accuracy and the
+                                     # plot: its printed accuracies are invented, so the last
+                                     # one is not the grader's accuracy of its params (issue 10)
     "fails_plot_line_only": 90,
     "no_extra_credit": 100,
     "raises_mid_notebook": 90,       # plot cell raises; later cells still earn points
