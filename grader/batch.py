@@ -19,7 +19,7 @@ from reference import data as ref_data
 from . import __version__, heldback, probes
 from .checks.context import Context
 from .errors import InputError, data_errors
-from .run import artifacts, sandbox
+from .run import artifacts, sandbox, uids
 from .run.execute import Job
 from .run.executor import LocalPoolExecutor
 
@@ -51,7 +51,7 @@ def prepare_batch(rubric, data_override=None):
 
 def make_jobs(subs, rubric, data_file, digest, probe_path, work_dir, seed):
     settings = execution_settings(rubric, seed)
-    extra = {"uid_pool": sandbox.reserve_pool()}
+    extra = {"uid_pool": uids.reserve_pool()}
     jobs = {}
     for sub in subs:
         if sub.notebook is None:

@@ -7,6 +7,7 @@ written against the old classes still catches them.
 """
 from __future__ import annotations
 
+import re
 from contextlib import contextmanager
 
 
@@ -22,12 +23,16 @@ class RubricError(GraderError, ValueError):
     """An unusable rubric; the message names the file and the key."""
 
 
+class SubmissionsError(GraderError, ValueError):
+    """A submissions folder, metadata file or manifest that cannot be used."""
+
+
 class DataError(GraderError, ValueError):
     """A data file the grader cannot use (wraps ``reference.data.DataFileError``)."""
 
 
 # where the others live (each beside the code that raises it):
-# submissions.SubmissionsError, assign.AssignError, report.atomic.ReportWriteError
+# assign.AssignError, report.atomic.ReportWriteError
 
 
 @contextmanager
@@ -39,3 +44,17 @@ def data_errors():
         yield
     except DataFileError as exc:
         raise DataError(str(exc)) from None
+
+
+def printable(value) -> str:
+    """Printable one-line text: undecodable bytes and control characters escaped."""
+    text = str(value)
+    try:
+        text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", lambda m: f"\\x{ord(m[0]):02x}", text)
+
+
+def one_line(err: BaseException) -> str:
+    return printable(" ".join(str(err).split()))

@@ -12,7 +12,7 @@ from pathlib import Path
 from .check import run
 from .errors import InputError
 from .report.gradescope import write_results_json
-from .submissions import parse_time
+from .times import parse_time
 
 
 def _created_at(submission: Path):

@@ -14,7 +14,7 @@ import yaml
 
 from . import late as late_policies
 from .errors import RubricError
-from .submissions import parse_time
+from .times import parse_time
 
 # The course rubric ships inside the package (package data), so a normal,
 # non-editable install finds it; it is the only copy.

@@ -1,7 +1,7 @@
 """Hand-built bundles for the pure layer (checks and pipeline) - no kernel.
 
 A "student" here is a set of outputs laid out exactly as the probe cell
-(``grader/run/kernel_side.py``) stores them, under the keys declared in
+(``grader/run/kernel_probe.py``) stores them, under the keys declared in
 ``grader/run/protocol.py``.  The right answers come from the grader's own
 ``Context`` (the reference model on the probe inputs); wrong students are
 derived from them.

@@ -9,7 +9,8 @@ from grader import rubric as rubric_mod
 from grader.assign import AssignError
 from grader.report.atomic import ReportWriteError
 from grader.run.artifacts import Bundle
-from grader.submissions import Submission, SubmissionsError
+from grader.errors import SubmissionsError
+from grader.submissions import Submission
 from tests.conftest import TEST_RUBRIC
 
 

@@ -99,7 +99,7 @@ def test_bad_inputs_are_one_line_errors(tmp_path, capsys, easy_data):
 
 
 def _sandbox_processes_gone(wait=15.0) -> bool:
-    from grader.run.sandbox import UID_RANGE
+    from grader.run.uids import UID_RANGE
     deadline = time.time() + wait
     while time.time() < deadline:
         alive = []

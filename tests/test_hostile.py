@@ -24,7 +24,7 @@ import pytest
 from grader import __version__, cli
 from grader import rubric as rubric_mod
 from grader.batch import execution_settings
-from grader.run import artifacts, sandbox
+from grader.run import artifacts, sandbox, uids
 from grader.submissions import sanitise_id
 from tests.conftest import FIXTURES, ROOT, TEST_RUBRIC
 from tests.fixtures.make_hostile import write_corpus
@@ -217,12 +217,12 @@ def test_nothing_outside_the_sandboxes_changed(batch):
     # sandbox uids own nothing new in shared scratch folders, and no process of
     # theirs outlived its run (its working folder is gone); a concurrent grading
     # run elsewhere on the machine has live processes and is left out
-    uids = sandbox.UID_RANGE
+    pool = uids.UID_RANGE
     procs = {pid: _uid(pid) for pid in filter(str.isdigit, os.listdir("/proc"))}
-    busy = {u for u in procs.values() if u in uids}
-    left = {path for path, uid in _scratch_entries().items() if uid in set(uids) - busy}
+    busy = {u for u in procs.values() if u in pool}
+    left = {path for path, uid in _scratch_entries().items() if uid in set(pool) - busy}
     assert not left - batch["scratch before"], left
-    orphans = [pid for pid, u in procs.items() if u in uids and _cwd_gone(pid)]
+    orphans = [pid for pid, u in procs.items() if u in pool and _cwd_gone(pid)]
     assert not orphans, orphans
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from grader import cli
-from grader.run import artifacts, sandbox
+from grader.run import artifacts, uids
 from tests.conftest import TEST_RUBRIC
 
 
@@ -188,7 +188,7 @@ def test_crafted_probe_output_is_refused_quickly(tmp_path):
         meta, arrays, problem = got[0]
         assert (meta, arrays) == ({}, {}) and problem.startswith("probe output"), (what, problem)
     if os.geteuid() == 0:                        # a file of another uid than the kernel's
-        assert "not written by the sandbox" in read(good, nonce, uid=sandbox.UID_BASE)[2]
+        assert "not written by the sandbox" in read(good, nonce, uid=uids.UID_BASE)[2]
 
 
 def test_forged_counts_cannot_make_the_grader_loop():

@@ -16,14 +16,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from grader.submissions import (
-    Discovery,
-    SubmissionsError,
-    discover,
-    parse_time,
-    read_manifest,
-    sanitise_id,
-)
+from grader.errors import SubmissionsError
+from grader.submissions import Discovery, discover, sanitise_id
+from grader.times import parse_time, read_manifest
 
 LA = ZoneInfo("America/Los_Angeles")
 T0 = datetime(2025, 10, 20, 12, 0, tzinfo=timezone.utc)

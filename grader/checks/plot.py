@@ -1,6 +1,6 @@
 """The plot check: a displayed figure shows the recorded accuracies as visible points.
 
-The kernel records every figure as data (``grader.run.kernel_side._snapshot``),
+The kernel records every figure as data (``grader.run.kernel_capture._snapshot``),
 but whatever the kernel writes is untrusted.  So a curve only counts when:
 
 1. its figure was displayed: the grader itself received an image for the cell

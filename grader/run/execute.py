@@ -12,7 +12,6 @@ without following links, with size caps (``artifacts.read_probe_output``).
 """
 from __future__ import annotations
 
-import json
 import math
 import os
 import resource
@@ -25,20 +24,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-import zmq
-import zmq.asyncio
-from jupyter_client import AsyncKernelManager
 from jupyter_client.kernelspec import KernelSpecManager
-from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from . import cgroups, sandbox
+from . import cgroups, sandbox, uids
 from .artifacts import Bundle, read_probe_output
+from .client import OUTPUT_BUDGET, BoundedClient, CappedKernelManager
 from .confine import IO
 from .notebook import PROBE_BUDGET, probe_source, read_notebook, setup_source
 
-OUTPUT_BUDGET = 2 * 1024 * 1024      # bytes of cell output kept in memory per notebook
-MAX_MESSAGE_BYTES = 16 * 1024 * 1024  # a bigger message from the kernel is dropped unread
 NB_NAME = "submission.ipynb"          # the notebook's name in the sandbox
 
 
@@ -58,41 +52,6 @@ class Job:
     extra: dict = field(default_factory=dict)
 
 
-class _BoundedClient(NotebookClient):
-    """NotebookClient that keeps at most OUTPUT_BUDGET bytes of outputs."""
-    kept = 0
-    dropped = 0
-
-    def output(self, outs, msg, display_id, cell_index):
-        content = msg.get("content", {})
-        if msg["msg_type"] == "stream":
-            size = len(content.get("text", ""))
-        else:
-            size = len(json.dumps(content, default=str))
-        if self.kept + size > OUTPUT_BUDGET and msg["msg_type"] != "error":
-            self.dropped += size
-            return None
-        self.kept += size
-        return super().output(outs, msg, display_id, cell_index)
-
-
-class _Manager(AsyncKernelManager):
-    """Its clients refuse any single message over MAX_MESSAGE_BYTES (the
-    transport drops it before it is read into the grader's memory)."""
-
-    def client(self, **kwargs):
-        ctx = zmq.asyncio.Context()
-        ctx.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_BYTES)
-        self.contexts = [*getattr(self, "contexts", []), ctx]
-        return super().client(context=ctx, **kwargs)
-
-    def close_contexts(self):
-        """The zmq contexts its clients used (a client given a context leaves it open)."""
-        for ctx in getattr(self, "contexts", []):
-            ctx.destroy(linger=0)
-        self.contexts = []
-
-
 def execute(job: Job) -> Bundle:
     """Execute ``job.notebook``; never raises for anything the student did."""
     started = time.monotonic()
@@ -100,14 +59,14 @@ def execute(job: Job) -> Bundle:
     if nb is None:
         return Bundle(key=job.key, status="invalid", reason=problem)
     protections = sandbox.detect_protections()
-    sandbox.become_subreaper()
-    lease = sandbox.UidLease((job.extra or {}).get("uid_pool"))
+    uids.become_subreaper()
+    lease = uids.UidLease((job.extra or {}).get("uid_pool"))
     private = Path(tempfile.mkdtemp(prefix="gg-", dir=job.work_dir))
     os.chmod(private, 0o711)
     try:
         bundle = _run(job, nb, private, lease.uid, protections)
     finally:
-        sandbox.reap_orphans()
+        uids.reap_orphans()
         lease.release()
         shutil.rmtree(private, ignore_errors=True)
     bundle.seconds = round(time.monotonic() - started, 3)
@@ -162,29 +121,40 @@ class _NoKernel(Exception):
     """The sandboxed kernel never became usable: the grader's fault, not the student's."""
 
 
-def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
-    raw = nbformat.writes(nb).encode()
-    # the notebook the kernel runs: set-up cell, the student's cells, probe
+def _run_notebook(nb):
+    """The notebook the kernel runs: set-up cell, the student's cells, probe cell."""
     run_nb = nbformat.from_dict(nb)
     run_nb.cells = [nbformat.v4.new_code_cell(setup_source())] + \
         run_nb.cells + [nbformat.v4.new_code_cell("")]
-    box = sandbox.make_sandbox(private, raw, NB_NAME,
+    return run_nb
+
+
+def _manager(private, box, job, uid, protections):
+    """(kernel manager, socket folder or None) for a kernel in ``box``."""
+    kdirs = sandbox.write_kernelspec(private, box, job.limits, uid, protections,
+                                     NB_NAME, job.data_name)
+    km = CappedKernelManager(kernel_name="gg-sandbox",
+                  kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kdirs)]))
+    if not protections.confined:
+        return km, None
+    km.transport = "ipc"                  # no network inside: unix sockets
+    ipc = Path(tempfile.mkdtemp(prefix="ipc-", dir="/tmp"))
+    if uid is not None:
+        os.chown(ipc, uid, uid)
+    km.ip = str(ipc / "k")
+    return km, ipc
+
+
+def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
+    run_nb = _run_notebook(nb)
+    box = sandbox.make_sandbox(private, nbformat.writes(nb).encode(), NB_NAME,
                                Path(job.data_file) if job.data_file else None,
                                job.data_name, uid)
     ipc = pid = km = None
     started = False
     try:
-        kdirs = sandbox.write_kernelspec(private, box, job.limits, uid, protections,
-                                         NB_NAME, job.data_name)
-        km = _Manager(kernel_name="gg-sandbox",
-                      kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kdirs)]))
-        if protections.confined:          # no network inside: unix sockets
-            km.transport = "ipc"
-            ipc = Path(tempfile.mkdtemp(prefix="ipc-", dir="/tmp"))
-            if uid is not None:
-                os.chown(ipc, uid, uid)
-            km.ip = str(ipc / "k")
-        client = _BoundedClient(run_nb, km=km, timeout=job.timeouts["cell_seconds"],
+        km, ipc = _manager(private, box, job, uid, protections)
+        client = BoundedClient(run_nb, km=km, timeout=job.timeouts["cell_seconds"],
                                 startup_timeout=job.timeouts["startup_seconds"],
                                 allow_errors=True, interrupt_on_timeout=False,
                                 record_timing=True, shutdown_kernel="immediate",
@@ -204,9 +174,7 @@ def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
             t1 = time.monotonic()
             _probe(client, job, box, uid, bundle, protections.confined)
             bundle.stats["probe_s"] = round(time.monotonic() - t1, 3)
-        if client.dropped:
-            bundle.notes.append(f"{client.dropped / 2**20:.0f} MB of cell output was not kept "
-                                f"(limit {OUTPUT_BUDGET // 2**20} MB per notebook)")
+        _note_dropped(client, bundle)
     except _Restart:
         raise
     except Exception as exc:   # kernel failed to start, died in set-up, ...
@@ -215,18 +183,28 @@ def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
             raise _NoKernel(f"the grader could not start a sandboxed kernel ({why})") from None
         bundle.notes.append(f"kernel problem: {why}")
     finally:
-        peak = cgroups.peak_mb(box.cgroups)
-        if peak is not None:
-            bundle.stats["kernel_peak_mb"] = max(round(peak, 1),
-                                                     bundle.stats.get("kernel_peak_mb", 0))
-        sandbox.kill_tree(pid, uid, box.cgroups)
-        if km is not None:
-            km.close_contexts()
-        if not protections.confined:
-            sandbox.sweep_files(uid)
-        for folder in (ipc, box.path, box.io):
-            if folder is not None:
-                shutil.rmtree(folder, ignore_errors=True)
+        _clean_up(box, bundle, pid, uid, km, ipc, protections)
+
+
+def _note_dropped(client, bundle):
+    if client.dropped:
+        bundle.notes.append(f"{client.dropped / 2**20:.0f} MB of cell output was not kept "
+                            f"(limit {OUTPUT_BUDGET // 2**20} MB per notebook)")
+
+
+def _clean_up(box, bundle, pid, uid, km, ipc, protections):
+    """Record the kernel's peak memory, kill everything it started, remove its folders."""
+    peak = cgroups.peak_mb(box.cgroups)
+    if peak is not None:
+        bundle.stats["kernel_peak_mb"] = max(round(peak, 1), bundle.stats.get("kernel_peak_mb", 0))
+    uids.kill_tree(pid, uid, box.cgroups)
+    if km is not None:
+        km.close_contexts()
+    if not protections.confined:
+        uids.sweep_files(uid)
+    for folder in (ipc, box.path, box.io):
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _exec(client, index, timeout, source=None):

@@ -2,7 +2,7 @@
 
 ``read_notebook`` never reads past the size cap and turns every kind of
 broken file into one line of reason; ``setup_source``/``probe_source`` are
-the grader's first and last cells (see kernel_side.py).
+the grader's first and last cells (kernel_capture.py, kernel_probe.py).
 """
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ from pathlib import Path
 
 import nbformat
 
-# the probe protocol's names first, then the kernel-side code that uses them
-KERNEL_SIDE = (Path(__file__).parent / "protocol.py").read_text() + "\n" + \
-    (Path(__file__).parent / "kernel_side.py").read_text()
+# the source shipped into the kernel: the probe protocol's names first, then the
+# figure capture and the probe that use them (one private module: see setup_source)
+KERNEL_SIDE = "\n".join((Path(__file__).parent / name).read_text()
+                         for name in ("protocol.py", "kernel_capture.py", "kernel_probe.py"))
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 MAX_CELLS = 20_000                    # far above any real notebook; time limits bound the rest
 PROBE_BUDGET = 90                     # seconds for all probe calls together
@@ -75,7 +76,12 @@ def _usable(nb):
 
 
 def setup_source() -> str:
-    """The first cell: the grader's helpers in a private module (see kernel_side)."""
+    """The first cell: the grader's kernel-side code in a private module
+    ``_galaxy_grader`` whose builtins are a copy taken before any student cell ran;
+    the probe cell runs a fresh copy of the source with those same builtins.  So a
+    student who shadows or rebinds ``open``, ``print``, ``dict``, ``len`` ... (even
+    in ``builtins``) does not break the probes, and no grader name lands in the
+    student's namespace."""
     return f"""def __gg_setup(src):
     import builtins, sys, types
     mod = types.ModuleType("_galaxy_grader")

@@ -1,9 +1,9 @@
 """The probe protocol, declared once: each role, what the probe cell calls in the
 student's kernel, on which probe inputs, and the key its result comes back under.
 
-Standard library only and no imports: this file is shipped into the kernel ahead
-of ``kernel_side.py`` (``notebook.KERNEL_SIDE``), and the grader's probe-input
-maker (``grader.probes``) and checks read the same names.  What a probe can and
+Standard library only and no imports: this file is shipped into the kernel ahead of
+``kernel_capture.py`` and ``kernel_probe.py`` (``notebook.KERNEL_SIDE``), and the
+grader's probe-input maker (``grader.probes``) and checks read the same names.  What a probe can and
 cannot prove: docs/security.md.
 """
 

@@ -1,0 +1,184 @@
+"""The probe, shipped into the student's kernel (never imported by the grader).
+
+``probe(in_path, out_path, names, nonce)`` calls the student's functions on
+grader-chosen inputs, as the probe protocol (protocol.py, shipped ahead of this
+file) declares, and saves what they return (``.npz`` + ``.json``).  Nothing
+here is trusted by the grader: whatever the kernel writes is checked against
+reference answers computed outside it.
+"""
+import json
+import signal
+
+try:    # the probe protocol's names: shipped ahead of this file into the kernel
+    PARAMS  # noqa: F821
+except NameError:       # imported on its own (a tool, a test)
+    from grader.run.protocol import (DATA_ROWS, FINITE_DIFFERENCES, FUNCTIONS,  # noqa: F401
+                                     NAMESPACE, PARAMS, PER_IMAGE, WHOLE_SET, result_key, rows_key)
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _guarded(seconds, fn):
+    def on_alarm(*_):
+        raise _Timeout(f"took longer than {seconds:.3g} s")
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        return fn()
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+def _compiled(fn):
+    """``fn`` through ``jax.jit`` (one compile instead of one per operation of an
+    eager call); a function that does not trace runs as it is, so the value is
+    the student's either way."""
+    try:
+        import jax
+        jitted = jax.jit(fn)
+    except Exception:
+        return fn
+
+    def run(*args):
+        try:
+            return jitted(*args)
+        except _Timeout:
+            raise
+        except Exception:
+            return fn(*args)
+    return run
+
+
+def probe(in_path, out_path, names, nonce, capture=None, seconds=20, budget=90):
+    """Run ``_probe``; if it fails as a whole, leave a note of why for the grader."""
+    try:
+        _probe(in_path, out_path, names, nonce, capture, seconds, budget)
+    except BaseException as exc:
+        why = f"the probe itself failed: {type(exc).__name__}: {exc}"[:400]
+        with open(out_path + ".json", "w") as fh:
+            fh.write(json.dumps({"nonce": nonce, "errors": {"probe": why}, "found": {}}))
+        with open(out_path + ".npz", "wb") as fh:
+            fh.write(b"PK\x05\x06" + b"\0" * 18)          # an empty zip archive
+
+
+class _Caller:
+    """Calls one student function at a time and keeps what it returns (as float64
+    arrays) or why not.  Each call is stopped after ``seconds``; after one call of
+    a role timed out, that role's other calls are skipped; after ``budget``
+    seconds in all, every call left is skipped: a hanging function costs little."""
+
+    def __init__(self, meta, seconds, budget):
+        import time
+        self.out, self.meta, self.seconds, self.budget = {}, meta, seconds, budget
+        self.clock = time.monotonic
+        self.end, self.hung = self.clock() + budget, set()
+
+    def __call__(self, key, fn):
+        import numpy as np
+        role, errors = key.split("/")[0], self.meta["errors"]
+        if role in self.hung or self.clock() > self.end:
+            errors[key] = ("skipped: an earlier call timed out" if role in self.hung
+                           else f"skipped: probes ran out of time ({self.budget} s)")
+            return
+        try:
+            val = _guarded(min(self.seconds, max(self.end - self.clock(), 0.1)), fn)
+            if isinstance(val, (list, tuple)):
+                for i, v in enumerate(val[:16]):
+                    self.out[f"{key}/{i}"] = np.asarray(v, dtype=np.float64)
+                self.meta["found"][key] = min(len(val), 16)
+            else:
+                self.out[key] = np.asarray(val, dtype=np.float64)
+                self.meta["found"][key] = "array"
+        except _Timeout as exc:
+            self.hung.add(role)
+            errors[key] = f"stopped: {exc}"
+        except BaseException as exc:  # student code may raise anything
+            errors[key] = f"{type(exc).__name__}: {exc}"[:400]
+
+
+def _probe(in_path, out_path, names, nonce, capture, seconds, budget):
+    """Call the student's functions on the grader's inputs; save what they return."""
+    import numpy as np
+    from IPython import get_ipython
+    ns = get_ipython().user_ns
+    with open(in_path, "rb") as fh:      # our own open: the student may have replaced theirs
+        inp = dict(np.load(fh))
+    meta = {"nonce": nonce, "errors": {}, "found": {}, "figures": []}
+    call = _Caller(meta, seconds, budget)
+
+    def fn(role):
+        obj = ns.get(names[role])
+        if obj is None:
+            meta["errors"].setdefault(role, f"name {names[role]!r} is not defined")
+        return _compiled(obj) if callable(obj) else obj
+
+    _probe_data(ns, names, inp, call, meta)
+    _probe_functions({r: fn(r) for r in FUNCTIONS}, inp, call)
+    _probe_figures(capture, meta)
+    with open(out_path + ".npz", "wb") as fh:
+        np.savez(fh, **call.out)
+    with open(out_path + ".json", "w") as fh:
+        json.dump(meta, fh)
+
+
+def _probe_functions(f, inp, call):
+    """Per-image calls, finite differences of the loss, whole-set calls (protocol.py)."""
+    import numpy as np
+    try:
+        import jax.numpy as jnp
+        conv = jnp.asarray
+    except Exception:
+        conv = np.asarray
+    P = [conv(inp[k]) for k in PARAMS]
+    X, Y = inp["images"], inp["labels"]
+    for i in range(len(X)):
+        xy = {"x": conv(X[i]), "y": conv(Y[i])}
+        for role, args in PER_IMAGE.items():
+            if f[role] is not None:
+                call(result_key(role, i), lambda: f[role](P, *[xy[a] for a in args]))
+    D = [inp[f"dir{k}"] for k in range(sum(1 for key in inp if key.startswith("dir")))]
+    h = float(inp["fd_step"][0])
+    if f["loss"] is not None:
+        for j in range(len(D) // 4):
+            Dj = [D[4 * j + k] for k in range(4)]
+            for sign, tag in zip((1, -1), FINITE_DIFFERENCES):
+                Pj = [conv(np.asarray(p) + sign * h * d) for p, d in zip(P, Dj)]
+                call(result_key(tag, j), lambda: f["loss"](Pj, conv(X[0]), conv(Y[0])))
+    for role, (a, b) in WHOLE_SET.items():
+        if f[role] is not None:
+            call(role, lambda: f[role](P, conv(inp[a]), conv(inp[b])))
+
+
+def _probe_figures(capture, meta):
+    if capture is not None and hasattr(capture, "capture_all"):
+        try:
+            capture.capture_all()
+            meta["figures"] = list(capture.figures.values())
+        except Exception as exc:
+            meta["errors"]["figures"] = f"{type(exc).__name__}: {exc}"[:400]
+
+
+def _probe_data(ns, names, inp, call, meta):
+    import numpy as np
+    for role in NAMESPACE:
+        obj = ns.get(names[role])
+        if obj is None:
+            meta["errors"][role] = f"name {names[role]!r} is not defined"
+        else:
+            call(role, lambda: list(obj) if role == "params" else np.asarray(obj, dtype=float))
+    for role, row_input in DATA_ROWS.items():
+        obj = ns.get(names[role])
+        if obj is None:
+            meta["errors"][role] = f"name {names[role]!r} is not defined"
+            continue
+        rows = inp[row_input]
+        try:
+            arr = np.asarray(obj)
+            meta[f"{role}_shape"] = [int(s) for s in arr.shape]
+            ok = arr.ndim >= 1 and len(arr) > int(rows.max())
+            call(rows_key(role), lambda: arr[rows] if ok else np.zeros(0))
+        except BaseException as exc:
+            meta["errors"][role] = f"{type(exc).__name__}: {exc}"[:400]
