@@ -1,6 +1,6 @@
 """Grading wall time: `grader grade` vs sequential `jupyter nbconvert --execute`.
 
-    python benchmarks/grade_speed.py --n 20 --repeats 3 [--data F]
+    python -m benchmarks.grade_speed --n 20 --repeats 3 [--data F]
 
 Same machine, same run, same notebooks and data.  For each repeat it times
 (a) executing every notebook one after another with nbconvert in a folder
@@ -23,10 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from benchmarks.make_submissions import write  # noqa: E402
-from reference import data  # noqa: E402
+from benchmarks.make_submissions import write
+from reference import data
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -76,7 +74,7 @@ def spread(xs):
 def nbgrader(python, n, data_file) -> float:
     """Seconds of nbgrader's autograde step alone (course set-up and export not counted)."""
     env = {**os.environ, "PATH": f"{Path(python).parent}:{os.environ['PATH']}"}
-    done = subprocess.run([python, str(ROOT / "benchmarks" / "nbgrader_baseline.py"),
+    done = subprocess.run([python, "-m", "benchmarks.nbgrader_baseline",
                            "--n", str(n), "--data", str(data_file)], check=True,
                           cwd=ROOT, env=env, capture_output=True, text=True).stdout
     return float(re.search(r"notebooks in ([0-9.]+) s", done).group(1))

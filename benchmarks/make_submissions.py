@@ -1,6 +1,6 @@
 """Write N realistic submissions: solution variants in different coding styles.
 
-    python benchmarks/make_submissions.py --n 20 --out /tmp/subs20
+    python -m benchmarks.make_submissions --n 20 --out /tmp/subs20
 
 Styles cycle through: compiled training (lax.scan), a plain Python training
 loop (slow, like most students write it), a vmapped-gradient variant, a
@@ -11,9 +11,7 @@ from pathlib import Path
 
 import nbformat
 
-import sys  # noqa: E402
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from tests.fixtures import make_fixtures as fx  # noqa: E402
+from tests.fixtures import make_fixtures as fx
 
 PY_LOOP = '''X, Y = jnp.asarray(train_images), jnp.asarray(train_labels)
 rng = np.random.default_rng(0)

@@ -3,7 +3,7 @@
 Run with a Python that has nbgrader (never a project dependency):
 
     python3 -m venv /tmp/nbg-venv && /tmp/nbg-venv/bin/pip install nbgrader jax jaxlib matplotlib
-    /tmp/nbg-venv/bin/python benchmarks/nbgrader_baseline.py --n 20 --data dataG.pkl.gz
+    /tmp/nbg-venv/bin/python -m benchmarks.nbgrader_baseline --n 20 --data dataG.pkl.gz
 
 Builds an nbgrader course (source -> generate_assignment), fills each
 student's copy with the same code as benchmarks/make_submissions.py, and
@@ -12,16 +12,14 @@ times `nbgrader autograde` over all of them.  Prints wall seconds.
 import argparse
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.make_submissions import STYLES  # noqa: E402
-from tests.fixtures import make_fixtures as fx  # noqa: E402
+from benchmarks.make_submissions import STYLES
+from tests.fixtures import make_fixtures as fx
 
 TESTS = {
     "data_prep": (5, "assert train_images.shape[1] == 4761 and test_images.max() <= 1.0\n"

@@ -11,7 +11,7 @@ are mapped to three coarse classes that exist in both:
 
 Prints the balanced accuracy (mean recall over the three classes; chance 1/3).
 
-    python benchmarks/sim_to_real.py [--seed 0] [--data-seed 0] [--records 100]
+    python -m benchmarks.sim_to_real [--seed 0] [--data-seed 0] [--records 100]
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The whole benchmark suite, one command: reference training speed, then grading speed.
 
-    python benchmarks/suite.py [--n 20] [--repeats 3] [--data F] [--nbgrader-python P]
+    python -m benchmarks.suite [--n 20] [--repeats 3] [--data F] [--nbgrader-python P]
 
 Runs ``train_speed.py`` (issue 2: compiled SGD against the course's plain loop)
 and ``grade_speed.py`` (issue 6: ``grader grade`` against sequential
@@ -23,15 +23,15 @@ def main():
     ap.add_argument("--nbgrader-python", help="a Python with nbgrader installed")
     a = ap.parse_args()
     data = ["--data", a.data] if a.data else []
-    runs = [[str(HERE / "train_speed.py"), "--repeats", str(a.repeats), *data],
-            [str(HERE / "grade_speed.py"), "--n", str(a.n), "--repeats", str(a.repeats), *data,
+    runs = [["-m", "benchmarks.train_speed", "--repeats", str(a.repeats), *data],
+            ["-m", "benchmarks.grade_speed", "--n", str(a.n), "--repeats", str(a.repeats), *data,
              *(["--nbgrader-python", a.nbgrader_python] if a.nbgrader_python else [])]]
     for cmd in runs:
-        print(f"$ python {' '.join(Path(c).name if c.endswith('.py') else c for c in cmd)}",
+        print(f"$ python {' '.join(cmd)}",
               flush=True)
         rc = subprocess.run([sys.executable, *cmd], cwd=HERE.parent).returncode
         if rc:
-            sys.exit(f"benchmarks/suite.py: {Path(cmd[0]).name} failed (exit {rc})")
+            sys.exit(f"benchmarks.suite: {cmd[1]} failed (exit {rc})")
 
 
 if __name__ == "__main__":

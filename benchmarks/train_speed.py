@@ -1,7 +1,7 @@
 """Single-image SGD steps/s: the reference's compiled chunks vs the course's plain loop.
 
 Same machine, same process, same data; median over repeats.  Run:
-    python benchmarks/train_speed.py [--repeats 5]
+    python -m benchmarks.train_speed [--repeats 5]
 """
 import argparse
 import resource
