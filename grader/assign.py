@@ -19,6 +19,7 @@ from nbformat import NotebookNode
 
 from .errors import GraderError
 from .report.atomic import write_text
+from .run.notebook import read_notebook
 
 __all__ = ["AssignError", "strip_solutions", "render", "main", "check_in_sync"]
 
@@ -124,26 +125,13 @@ def render(nb: NotebookNode) -> str:
 
 
 def _read_notebook(path: Path) -> NotebookNode:
-    """Read a notebook file, turning every failure into a one-line AssignError."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AssignError(f"{path}: solution notebook not found") from None
-    except (OSError, UnicodeError) as exc:
-        raise AssignError(f"{path}: cannot read file ({exc})") from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise AssignError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
-    if not isinstance(data, dict) or "nbformat" not in data or "cells" not in data:
-        raise AssignError(f"{path}: valid JSON but not a Jupyter notebook "
-                          "(no 'nbformat' and 'cells' keys)")
-    try:
-        nb = nbformat.reads(text, as_version=4)
-        nbformat.validate(nb)
-    except Exception as exc:  # nbformat raises many different types here
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-        raise AssignError(f"{path}: not a valid notebook ({first})") from None
+    """Read the solution notebook (the grader's one notebook reader); every failure
+    is a one-line AssignError naming the file."""
+    if not path.exists():
+        raise AssignError(f"{path}: solution notebook not found")
+    nb, why = read_notebook(path)
+    if nb is None:
+        raise AssignError(f"{path}: {why}")
     return nb
 
 

@@ -140,9 +140,9 @@ def test_no_markers_error():
 
 @pytest.mark.parametrize("content, fragment", [
     (None, "not found"),
-    ("{not json", "not valid JSON"),
-    ('{"hello": [1, 2]}', "not a Jupyter notebook"),
-    ("[1, 2, 3]", "not a Jupyter notebook"),
+    ("{not json", "invalid JSON"),
+    ('{"hello": [1, 2]}', "not a readable Jupyter notebook"),
+    ("[1, 2, 3]", "not a readable Jupyter notebook"),
 ])
 def test_main_bad_solution_file(tmp_path, content, fragment):
     path = tmp_path / "broken_solution.ipynb"
