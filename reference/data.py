@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
 import pickle
-import tempfile
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from .atomic import atomic_write
 
 IMAGE_SHAPE = (69, 69, 1)
 COURSE_FILE_NAME = "dataG.pkl.gz"
@@ -148,19 +148,9 @@ def load_prepared(path):
 
 
 def write_course_file(path, train_images, train_labels, test_images, test_labels):
-    """Write the 4-tuple in the course layout, atomically (a uniquely named temporary
-    file beside ``path``, flushed, then renamed over it): readers never see a partial
-    file, and concurrent writers of the same path each write a whole one."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb",
-                                                       compresslevel=6, mtime=0) as fh:
+    """Write the 4-tuple in the course layout, atomically (``reference.atomic``),
+    with reproducible bytes (no time stamp in the gzip header)."""
+    def write(raw):
+        with gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=6, mtime=0) as fh:
             pickle.dump((train_images, train_labels, test_images, test_labels), fh, protocol=4)
-            fh.flush()
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, write)

@@ -1,15 +1,16 @@
-"""Crash-safe file writes: temp file in the same folder, fsync, ``os.replace``.
+"""The grader's file writes, through the project's one atomic write (``reference.atomic``).
 
 A reader never sees a half-written report: the old file stays in place until
-the new one is complete on disk.  Failures raise ``ReportWriteError`` (an
-``OSError``) with a one-line message naming the path, and leave no temp file.
+the new one is complete on disk.  Failures raise ``ReportWriteError`` (a
+``GraderError`` and an ``OSError``) with a one-line message naming the path.
 """
 from __future__ import annotations
 
 import errno
 import os
-import tempfile
 from pathlib import Path
+
+from reference.atomic import atomic_write
 
 from ..errors import GraderError
 
@@ -51,46 +52,16 @@ def ensure_dir(folder) -> Path:
 
 
 def write_bytes(path, data: bytes) -> Path:
-    """Atomically replace path's contents with data; returns the path."""
+    """Atomically replace path's contents with data (``reference.atomic``); a failure
+    is a one-line ReportWriteError naming the path."""
     path = Path(path)
-    folder = ensure_dir(path.parent)
+    ensure_dir(path.parent)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        return atomic_write(path, lambda handle: handle.write(data))
     except OSError as exc:
         raise ReportWriteError(path, exc) from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, 0o644)             # mkstemp makes 0600; reports are for sharing
-        os.replace(tmp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise ReportWriteError(path, exc) from None
-        raise
-    _sync_dir(folder)
-    return path
 
 
 def write_text(path, text: str) -> Path:
     """Atomically write text as UTF-8 (newlines written exactly as given)."""
     return write_bytes(path, text.encode("utf-8"))
-
-
-def _sync_dir(folder: Path) -> None:
-    """Best effort: make the rename itself durable (not possible everywhere)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
