@@ -70,6 +70,15 @@ def assess_late(submission, rubric):
                                 policy=rubric.late.policy, multiplier=rubric.late.multiplier)
 
 
+def _download_notes(bundle, rubric) -> list:
+    cells = [c for c in (bundle.cells if bundle is not None else [])
+             if isinstance(c, dict) and c.get("download")]
+    return [f"cell {c.get('index')} tries to download: the grader provides "
+            f"`{rubric.data.name_in_notebook}` beside the notebook, and downloads are not "
+            f"possible while grading (no network); the rest of the notebook still ran"
+            for c in cells[:3]]
+
+
 def _status(bundle, checks) -> str:
     """graded | not graded (not run) | check error (a check crashed: a grader bug)."""
     if bundle is None or bundle.status != "executed":
@@ -84,7 +93,8 @@ def score(submission, bundle, ctx, rubric, *, only=None) -> SubmissionResult:
     raw = round(sum(c.score for c in checks), 4)
     acc = next((c.details.get("accuracy") for c in checks if c.name == "trained_accuracy"), None)
     hist = bundle.arrays.get("history") if bundle is not None else None
-    notes = list(submission.notes) + (list(bundle.notes) if bundle else [])
+    notes = list(submission.notes) + (list(bundle.notes) if bundle else []) + \
+        _download_notes(bundle, rubric)
     if bundle is not None and bundle.status != "executed":
         notes.append(f"not run: {bundle.reason}")
     return SubmissionResult(

@@ -145,6 +145,22 @@ def test_loss_missing_the_one_minus_y_term_gets_the_hint(ctx):
     assert res.message.endswith(" It looks like the (1 - y) log(1 - a) term is missing.")
 
 
+def test_loss_averaged_over_the_classes_gets_the_hint(ctx):
+    res = run(fn.check_loss, bundle(loss=[v / 5 for v in ctx.loss]), ctx)
+    assert res.score == 0
+    assert res.message.endswith(" It is the mean over the 5 classes; the course's loss is "
+                                "their sum (use jnp.sum).")
+
+
+def test_net_with_a_softmax_gets_the_hint(ctx):
+    z = [np.log(r / (1 - r)) for r in ctx.net]
+    soft = [np.exp(v - v.max()) / np.exp(v - v.max()).sum() for v in z]
+    res = run(fn.check_net, bundle(net=soft), ctx)
+    assert res.score == 0
+    assert res.message.endswith(" It looks like a softmax over the classes; the course network "
+                                "puts a sigmoid on each output.")
+
+
 def test_loss_otherwise_wrong_has_no_hint(ctx):
     res = run(fn.check_loss, bundle(loss=[2 * v for v in ctx.loss]), ctx)
     assert res.score == 0
@@ -308,12 +324,23 @@ def test_fraction_correct_as_a_percentage_gets_the_hint(ctx):
     assert res.message.endswith(" It looks like a percentage; return a fraction.")
 
 
-def test_fraction_correct_per_image_vector_is_not_a_fraction(ctx):
-    per_image = np.zeros(10)
-    per_image[:round(10 * ctx.fraction_correct)] = 1.0    # its mean would be right
+def test_fraction_correct_one_value_per_image_counts_with_a_note(ctx):
+    n = len(ctx.probes.inputs["fc_images"])
+    per_image = np.zeros(n)
+    per_image[:round(n * ctx.fraction_correct)] = 1.0    # its mean is the right fraction
     res = run(fn.check_fraction_correct, bundle(fraction_correct=per_image), ctx)
+    assert res.score == res.possible, res.message
+    assert "one right/wrong value per image; the grader took their mean" in res.message
+    wrong = np.zeros(n)                                   # every image wrong: mean 0
+    res = run(fn.check_fraction_correct, bundle(fraction_correct=wrong), ctx)
+    assert res.score == 0 and "gave 0 on a batch" in res.message
+
+
+def test_fraction_correct_of_another_shape_is_not_a_fraction(ctx):
+    res = run(fn.check_fraction_correct, bundle(fraction_correct=np.ones((2, 3))), ctx)
     assert res.score == 0
-    assert res.message == "`fractionCorrect` must return one number (a fraction)"
+    assert res.message == ("`fractionCorrect` must return one number (a fraction), or one "
+                           "right/wrong value per image; it returned shape (2, 3)")
 
 
 def test_fraction_correct_missing(ctx):
@@ -399,7 +426,8 @@ def test_data_prep_wrong_shapes(ctx):
     res = run(check_data_prep, bundle(data=data(train_images=unflat, test_labels=ints)), ctx)
     assert res.score == 0
     assert res.message == ("`train_images` has shape (40, 69, 69, 1), expected (N, 4761); "
-                           "`test_labels` has shape (10,), expected (N, 5)")
+                           "`test_labels` has shape (10,), expected (N, 5) (class numbers: the "
+                           "course keeps the labels one-hot, as in the data file)")
 
 
 def test_data_prep_missing(ctx):

@@ -181,7 +181,7 @@ def test_wheel_is_the_ta_tool_and_its_release_has_no_solution(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"grader/data/rubric.yaml", "grader/release/selfcheck.py", "grader/release/README.md",
             "reference/solution.ipynb",   # the TA's tool holds the answer key; students get
-            "grader/examples/submissions/full_marks.ipynb"} <= names   # the release instead
+            "grader/examples/submissions/full_marks/galaxy_classifier.ipynb"} <= names   # the release instead
     python = fresh_venv(tmp_path / "venv")
     site = run_in(python, ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                   tmp_path).stdout.strip()

@@ -48,9 +48,14 @@ def check_net(bundle, ctx, spec, names) -> CheckResult:
         return CheckResult("net", spec.points, spec.points,
                            f"`{names['net']}` matches the reference on {len(outs)} probe images")
     worst = max(float(np.max(np.abs(o - r))) for o, r in zip(outs, ctx.net))
+    z = [np.log(r / (1 - r)) for r in ctx.net]             # the reference's pre-activations
+    softmax = [np.exp(zz - zz.max()) / np.exp(zz - zz.max()).sum() for zz in z]
+    hint = (" It looks like a softmax over the classes; the course network puts a sigmoid "
+            "on each output." if all(ctx.close(o, m) for o, m in zip(outs, softmax)) else
+            "; check the layer order, tanh, and that W1 is d x 4761")
     return CheckResult("net", 0.0, spec.points,
                        f"`{names['net']}` outputs differ from sigmoid(W2 tanh(W1 v + b1) + b2) by up to "
-                       f"{worst:.3g}; check the layer order, tanh, and that W1 is d x 4761",
+                       f"{worst:.3g}" + (hint if hint.startswith(";") else "." + hint),
                        details={"max_abs_diff": worst})
 
 
@@ -73,10 +78,15 @@ def check_loss(bundle, ctx, spec, names) -> CheckResult:
 
 
 def _loss_hint(ctx, got):
+    """Name a known wrong variant of the loss when the student's values match it."""
     Y = ctx.probes.inputs["labels"]
     first_term = [float(np.sum(-y * np.log(a))) for y, a in zip(Y, ctx.net)]
     if all(ctx.close(g, f) for g, f in zip(got, first_term)):
         return " It looks like the (1 - y) log(1 - a) term is missing."
+    n_classes = len(Y[0])
+    if all(ctx.close(g, r / n_classes) for g, r in zip(got, ctx.loss)):
+        return (f" It is the mean over the {n_classes} classes; the course's loss is their "
+                f"sum (use jnp.sum).")
     return ""
 
 
@@ -146,14 +156,20 @@ def check_fraction_correct(bundle, ctx, spec, names) -> CheckResult:
     if v is None:
         return _missing("fraction_correct", spec, bundle, "fraction_correct",
                         names["fraction_correct"])
-    if np.asarray(v).size != 1:
-        return CheckResult("fraction_correct", 0.0, spec.points,
-                           f"`{names['fraction_correct']}` must return one number (a fraction)")
-    got = float(np.asarray(v).reshape(()))
     n = len(ctx.probes.inputs["fc_images"])
+    v, per_image = np.asarray(v, np.float64), ""
+    if v.shape == (n,) and np.all((v == 0) | (v == 1)):    # one right/wrong per image
+        v, per_image = v.mean(), (" (it returns one right/wrong value per image; the grader "
+                                  "took their mean: return jnp.mean(...) for the fraction)")
+    if v.size != 1:
+        return CheckResult("fraction_correct", 0.0, spec.points,
+                           f"`{names['fraction_correct']}` must return one number (a fraction), "
+                           f"or one right/wrong value per image; it returned shape {v.shape}")
+    got = float(v.reshape(()))
     if abs(got - ctx.fraction_correct) <= 0.5 / n:
         return CheckResult("fraction_correct", spec.points, spec.points,
-                           f"`{names['fraction_correct']}` is right on a batch of {n} images")
+                           f"`{names['fraction_correct']}` is right on a batch of {n} images"
+                           + per_image)
     hint = " It looks like a percentage; return a fraction." \
         if abs(got - 100 * ctx.fraction_correct) <= 50 / n else ""
     return CheckResult("fraction_correct", 0.0, spec.points,

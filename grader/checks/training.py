@@ -28,7 +28,10 @@ def check_data_prep(bundle, ctx, spec, names) -> CheckResult:
             problems.append(f"`{names[role]}` not found")
             continue
         if tuple(shape[1:]) != truth.shape[1:]:
-            problems.append(f"`{names[role]}` has shape {tuple(shape)}, expected (N, {truth.shape[1]})")
+            hint = (" (class numbers: the course keeps the labels one-hot, as in the data file)"
+                    if role.endswith("labels") and len(shape) == 1 else "")
+            problems.append(f"`{names[role]}` has shape {tuple(shape)}, expected "
+                            f"(N, {truth.shape[1]}){hint}")
             continue
         if rows.shape != truth.shape or not np.allclose(rows, truth, atol=1e-6):
             hint = ""
@@ -47,11 +50,14 @@ def check_data_prep(bundle, ctx, spec, names) -> CheckResult:
 def student_params(bundle):
     """The student's trained params as 4 arrays of consistent shapes, or (None, why)."""
     ps = bundle.get_list("params")
+    name = str(bundle.probe.get("params_name") or "params")[:60]
+    kind = str(bundle.probe.get("params_kind") or "")[:300]
     if ps is None:
         err = bundle.probe.get("errors", {}).get("params", "")
-        return None, f"no trained `params` found{f' ({err})' if err else ''}"
+        return None, (f"no trained `{name}` found" + (f" ({err})" if err else "")
+                      + (f"; found {kind}" if kind else ""))
     if len(ps) != 4:
-        return None, f"`params` has {len(ps)} entries; expected [W1, b1, W2, b2]"
+        return None, f"`{name}` is {kind or f'{len(ps)} entries'}; expected W1, b1, W2, b2"
     W1, b1, W2, b2 = ps
     n_in, n_out = model.N_PIXELS, model.N_CLASSES
     if W1.ndim != 2 or W1.shape[1] != n_in:
@@ -98,6 +104,16 @@ class TrainedAccuracySettings(Settings):
     hidden_width: int = model.HIDDEN      # the course network's d
 
 
+def _found_elsewhere(bundle, names) -> str:
+    """A note when the trained parameters were not under the contract name."""
+    found = bundle.probe.get("params_name")
+    if not isinstance(found, str) or found == names.get("params", "params"):
+        return ""
+    kind = str(bundle.probe.get("params_kind") or "")[:200]
+    return (f"; no `{names.get('params', 'params')}` in the notebook: the trained parameters "
+            f"were taken from `{found[:60]}`" + (f" ({kind})" if kind else ""))
+
+
 def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
     """Points from accuracy on held-back galaxies the kernel never saw; a test
     accuracy far above it means the network was fitted to the test set."""
@@ -114,7 +130,8 @@ def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
     last = _last_recorded(bundle)
     thr, floor, gap = spec.threshold, spec.floor, spec.max_gap
     seen = (f"held-back galaxies {hidden:.3f}, test set {test:.3f} (recomputed by the grader)"
-            + (f", last recorded in the notebook {last:.3f}" if last is not None else ""))
+            + (f", last recorded in the notebook {last:.3f}" if last is not None else "")
+            + _found_elsewhere(bundle, names))
     details = {"accuracy": hidden, "hidden": hidden, "test": test, "last_recorded": last,
                "threshold": thr, "hidden_source": ctx.hidden_source}
     if gap is not None and test - hidden > gap:

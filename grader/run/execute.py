@@ -13,6 +13,7 @@ without following links, with size caps (``artifacts.read_probe_output``).
 from __future__ import annotations
 
 import math
+import re
 import os
 import resource
 import secrets
@@ -34,6 +35,9 @@ from .confine import IO
 from .notebook import PROBE_BUDGET, probe_source, read_notebook, setup_source
 
 NB_NAME = "submission.ipynb"          # the notebook's name in the sandbox
+# a cell that fetches something from the network (the lecture downloads the data file)
+DOWNLOAD = re.compile(r"urlretrieve|urlopen|requests\.get|^\s*!\s*(wget|curl)\b|wget\.download|"
+                      r"gdown", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -250,6 +254,8 @@ def _cells(client, nb, job, bundle, skipped, deadline):
         rec["images"] = sum(1 for out in cell.get("outputs", [])
                             if "image/png" in (out.get("data") or {}))
         _note_error(cell, rec)
+        if rec["status"] == "error" and DOWNLOAD.search(cell.source):
+            rec["download"] = True
 
 
 def _note_error(cell, rec):

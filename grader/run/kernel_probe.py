@@ -13,7 +13,9 @@ try:    # the probe protocol's names: shipped ahead of this file into the kernel
     PARAMS  # noqa: F821
 except NameError:       # imported on its own (a tool, a test)
     from grader.run.protocol import (DATA_ROWS, FINITE_DIFFERENCES, FUNCTIONS,  # noqa: F401
-                                     NAMESPACE, PARAMS, PER_IMAGE, WHOLE_SET, result_key, rows_key)
+                                     GRADIENTS, NAMESPACE, PARAMS, PER_IMAGE, WHOLE_SET,
+                                     result_key, rows_key)
+    from grader.run.kernel_params import Layout, describe, network_shaped, slots  # noqa: F401
 
 
 class _Timeout(Exception):
@@ -115,8 +117,9 @@ def _probe(in_path, out_path, names, nonce, capture, seconds, budget):
             meta["errors"].setdefault(role, f"name {names[role]!r} is not defined")
         return _compiled(obj) if callable(obj) else obj
 
+    layout = _student_params(ns, names, inp, call, meta, seconds)
     _probe_data(ns, names, inp, call, meta)
-    _probe_functions({r: fn(r) for r in FUNCTIONS}, inp, call)
+    _probe_functions({r: fn(r) for r in FUNCTIONS}, inp, call, layout)
     _probe_figures(capture, meta)
     with open(out_path + ".npz", "wb") as fh:
         np.savez(fh, **call.out)
@@ -124,32 +127,63 @@ def _probe(in_path, out_path, names, nonce, capture, seconds, budget):
         json.dump(meta, fh)
 
 
-def _probe_functions(f, inp, call):
-    """Per-image calls, finite differences of the loss, whole-set calls (protocol.py)."""
+def _student_params(ns, names, inp, call, meta, seconds):
+    """Find the trained parameters (the contract name, else the one variable holding
+    four arrays of the network's shapes), hand them over in PARAMS order, and return
+    the Layout of the student's structure for the probe calls."""
+    import numpy as np
+    n_in, n_out = int(inp["W1"].shape[1]), int(inp["b2"].shape[0])
+    name = names["params"]
+
+    def find():
+        if ns.get(name) is not None:
+            return ns[name], name
+        found = [(k, v) for k, v in list(ns.items()) if not k.startswith("_")
+                 and not callable(v) and network_shaped(slots(v) or [], n_in, n_out)]
+        return (found[0][1], found[0][0]) if len(found) == 1 else (None, None)
+    try:
+        template, where = _guarded(seconds, find)
+    except BaseException as exc:
+        template, where = None, None
+        meta["errors"]["params"] = f"{type(exc).__name__}: {exc}"[:400]
+    layout = Layout(template, n_in, n_out)
+    if template is None:
+        meta["errors"].setdefault("params", f"name {name!r} is not defined")
+        return layout
+    meta["params_name"], meta["params_kind"] = where, describe(template)
+    call("params", lambda: [np.asarray(v) for v in (layout.flat(template) or [])])
+    return layout
+
+
+def _probe_functions(f, inp, call, layout):
+    """Per-image calls, finite differences of the loss, whole-set calls (protocol.py),
+    with the parameters in the student's own structure; gradients read back from it."""
     import numpy as np
     try:
         import jax.numpy as jnp
         conv = jnp.asarray
     except Exception:
         conv = np.asarray
-    P = [conv(inp[k]) for k in PARAMS]
+    plain = [conv(inp[k]) for k in PARAMS]
+    P = layout.build(plain)
+    flat = {role: layout.flat if role in GRADIENTS else (lambda v: v) for role in FUNCTIONS}
     X, Y = inp["images"], inp["labels"]
     for i in range(len(X)):
         xy = {"x": conv(X[i]), "y": conv(Y[i])}
         for role, args in PER_IMAGE.items():
             if f[role] is not None:
-                call(result_key(role, i), lambda: f[role](P, *[xy[a] for a in args]))
+                call(result_key(role, i), lambda: flat[role](f[role](P, *[xy[a] for a in args])))
     D = [inp[f"dir{k}"] for k in range(sum(1 for key in inp if key.startswith("dir")))]
     h = float(inp["fd_step"][0])
     if f["loss"] is not None:
         for j in range(len(D) // 4):
             Dj = [D[4 * j + k] for k in range(4)]
             for sign, tag in zip((1, -1), FINITE_DIFFERENCES):
-                Pj = [conv(np.asarray(p) + sign * h * d) for p, d in zip(P, Dj)]
+                Pj = layout.build([conv(np.asarray(p) + sign * h * d) for p, d in zip(plain, Dj)])
                 call(result_key(tag, j), lambda: f["loss"](Pj, conv(X[0]), conv(Y[0])))
     for role, (a, b) in WHOLE_SET.items():
         if f[role] is not None:
-            call(role, lambda: f[role](P, conv(inp[a]), conv(inp[b])))
+            call(role, lambda: flat[role](f[role](P, conv(inp[a]), conv(inp[b]))))
 
 
 def _probe_figures(capture, meta):
@@ -164,6 +198,8 @@ def _probe_figures(capture, meta):
 def _probe_data(ns, names, inp, call, meta):
     import numpy as np
     for role in NAMESPACE:
+        if role == "params":                 # found by _student_params
+            continue
         obj = ns.get(names[role])
         if obj is None:
             meta["errors"][role] = f"name {names[role]!r} is not defined"

@@ -15,7 +15,8 @@ import nbformat
 # the source shipped into the kernel: the probe protocol's names first, then the
 # figure capture and the probe that use them (one private module: see setup_source)
 KERNEL_SIDE = "\n".join((Path(__file__).parent / name).read_text()
-                         for name in ("protocol.py", "kernel_capture.py", "kernel_probe.py"))
+                         for name in ("protocol.py", "kernel_params.py", "kernel_capture.py",
+                                      "kernel_probe.py"))
 MAX_NOTEBOOK_BYTES = 20 * 1024 * 1024
 MAX_CELLS = 20_000                    # far above any real notebook; time limits bound the rest
 PROBE_BUDGET = 90                     # seconds for all probe calls together

@@ -16,6 +16,7 @@ FINITE_DIFFERENCES = ("fd_plus", "fd_minus")
 WHOLE_SET = {"fraction_correct": ("fc_images", "fc_labels"),
              "batch_grad": ("batch_images", "batch_labels")}
 FUNCTIONS = tuple(PER_IMAGE) + tuple(WHOLE_SET)
+GRADIENTS = ("loss_grad", "batch_grad")  # return parameters' shapes (in the student's structure)
 NAMESPACE = ("params", "history")      # values read from the notebook, not called
 # data arrays -> the inputs-file row indices read from them
 DATA_ROWS = {"train_images": "rows_train", "train_labels": "rows_train",

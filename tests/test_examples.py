@@ -1,0 +1,21 @@
+"""The README's first command: the shipped examples grade to what their names promise,
+with the course rubric on the built-in synthetic data, whenever the repository was
+copied (their nbgrader time stamps are in the files)."""
+import csv
+
+import pytest
+
+from grader import cli
+from tests.fixtures.make_examples import DIR, EXAMPLES
+
+
+@pytest.mark.slow
+def test_every_example_grades_to_its_promise(tmp_path):
+    out = tmp_path / "grading-output"
+    assert cli.main(["grade", str(DIR), "--out", str(out), "--no-progress"]) == 0
+    rows = {r["student_id"]: r for r in csv.DictReader(open(out / "grades.csv"))}
+    assert set(rows) == set(EXAMPLES)
+    for sid, (_, _, promise) in EXAMPLES.items():
+        for column, points in promise.items():
+            assert float(rows[sid][column]) == points, (sid, column, rows[sid])
+        assert rows[sid]["time_source"] == "timestamp.txt", rows[sid]
