@@ -17,16 +17,10 @@ from grader.report.lateness import arithmetic as late_arithmetic
 from grader.report.tables import summary_table
 from grader.report.text import md, num
 from grader.results import CheckResult, SubmissionResult
-from grader.rubric import from_mapping
 from tests import report_cases
 
 WEIRD = '<b>&"x'
-RUBRIC = from_mapping({
-    "checks": {"data_prep": {"points": 5}, "net": {"points": 15}, "loss": {"points": 10},
-               "trained_accuracy": {"points": 60, "threshold": 0.66},
-               "extra_credit": {"points": 5},
-               "plot": {"points": 10, "values_atol": 1e-6, "last_value_tolerance": 0.03}},
-    "deadline": "2025-10-31 23:59:00 America/New_York"}, source="test-rubric")
+RUBRIC = report_cases.RUBRIC
 DEADLINE = datetime.fromisoformat("2025-10-31T23:59:00-04:00")
 
 
