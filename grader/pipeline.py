@@ -14,6 +14,7 @@ from typing import Callable, NamedTuple
 from . import late as late_policies
 from .checks import Settings
 from .checks import functions as fn
+from .checks import history as hs
 from .checks import plot
 from .checks import training as tr
 from .results import CheckResult, SubmissionResult
@@ -92,9 +93,11 @@ def score(submission, bundle, ctx, rubric, *, only=None) -> SubmissionResult:
     late = assess_late(submission, rubric)
     raw = round(sum(c.score for c in checks), 4)
     acc = next((c.details.get("accuracy") for c in checks if c.name == "trained_accuracy"), None)
-    hist = bundle.arrays.get("history") if bundle is not None else None
+    test = next((c.details.get("test") for c in checks if c.name == "trained_accuracy"), None)
+    found = hs.recorded(bundle, asdict(rubric.names), prefer=test) \
+        if bundle is not None and bundle.status == "executed" else None
     notes = list(submission.notes) + (list(bundle.notes) if bundle else []) + \
-        _download_notes(bundle, rubric)
+        _download_notes(bundle, rubric) + ([found.note] if found and found.note else [])
     if bundle is not None and bundle.status != "executed":
         notes.append(f"not run: {bundle.reason}")
     return SubmissionResult(
@@ -105,4 +108,6 @@ def score(submission, bundle, ctx, rubric, *, only=None) -> SubmissionResult:
         submitted_at=submission.submitted_at.isoformat() if submission.submitted_at else "",
         time_source=submission.time_source, notes=notes,
         seconds=bundle.seconds if bundle else 0.0, accuracy=acc,
-        history=[float(v) for v in hist.reshape(-1)[:1000]] if hist is not None else [])
+        history=[float(v) for v in found.values[:1000]] if found else [],
+        history_steps=[float(v) for v in found.steps[:1000]]
+        if found and found.steps is not None else [])

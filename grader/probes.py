@@ -24,6 +24,8 @@ class ProbeSet:
     inputs: dict          # arrays handed to the kernel
     test_x: np.ndarray    # prepared test images, for the grader's own accuracy
     test_y: np.ndarray
+    train_x: np.ndarray   # the kernel's training images, prepared (diagnoses only)
+    train_y: np.ndarray
     train_rows: np.ndarray   # prepared training rows at inputs["rows_train"]
     test_rows: np.ndarray
     train_labels_rows: np.ndarray
@@ -55,7 +57,7 @@ def make(prepared, *, seed: int, n_images: int, batch_size: int) -> ProbeSet:
               "fc_images": vx[fc], "fc_labels": vy[fc],
               "batch_images": tx[batch], "batch_labels": ty[batch],
               "rows_train": rows_train, "rows_test": rows_test}
-    return ProbeSet(inputs=inputs, test_x=vx, test_y=vy, train_rows=tx[rows_train],
+    return ProbeSet(inputs=inputs, test_x=vx, test_y=vy, train_x=tx, train_y=ty, train_rows=tx[rows_train],
                     test_rows=vx[rows_test], train_labels_rows=ty[rows_train],
                     test_labels_rows=vy[rows_test])
 

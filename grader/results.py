@@ -39,6 +39,7 @@ class SubmissionResult:
     seconds: float = 0.0
     accuracy: float | None = None    # test accuracy the grader computed itself
     history: list = field(default_factory=list)
+    history_steps: list = field(default_factory=list)   # training step of each record; [] unknown
 
     @property
     def score(self) -> float:        # raw total, extra credit included

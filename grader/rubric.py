@@ -43,6 +43,7 @@ class Names:
     fraction_correct: str = "fractionCorrect"
     params: str = "params"
     history: str = "accuracies"
+    steps: str = "steps"                # the training step of each record, when kept
     batch_grad: str = "batch_loss_grad"
 
 

@@ -143,6 +143,7 @@ def test_loss_missing_the_one_minus_y_term_gets_the_hint(ctx):
     assert res.score == 0
     assert f"(e.g. {first[0]:.5g} instead of {ctx.loss[0]:.5g})" in res.message
     assert res.message.endswith(" It looks like the (1 - y) log(1 - a) term is missing.")
+    assert res.details["diagnosis"] == "loss_missing_term"
 
 
 def test_loss_averaged_over_the_classes_gets_the_hint(ctx):
@@ -150,6 +151,7 @@ def test_loss_averaged_over_the_classes_gets_the_hint(ctx):
     assert res.score == 0
     assert res.message.endswith(" It is the mean over the 5 classes; the course's loss is "
                                 "their sum (use jnp.sum).")
+    assert res.details["diagnosis"] == "loss_mean_over_classes"
 
 
 def test_net_with_a_softmax_gets_the_hint(ctx):
@@ -159,6 +161,7 @@ def test_net_with_a_softmax_gets_the_hint(ctx):
     assert res.score == 0
     assert res.message.endswith(" It looks like a softmax over the classes; the course network "
                                 "puts a sigmoid on each output.")
+    assert res.details["diagnosis"] == "softmax"
 
 
 def test_loss_otherwise_wrong_has_no_hint(ctx):
@@ -322,6 +325,7 @@ def test_fraction_correct_as_a_percentage_gets_the_hint(ctx):
     res = run(fn.check_fraction_correct, bundle(fraction_correct=100 * ctx.fraction_correct), ctx)
     assert res.score == 0
     assert res.message.endswith(" It looks like a percentage; return a fraction.")
+    assert res.details["diagnosis"] == "percentage"
 
 
 def test_fraction_correct_one_value_per_image_counts_with_a_note(ctx):
@@ -400,15 +404,18 @@ def test_data_prep_divided_by_255(ctx):
     shape, rows = right()["data"]["train_images"]
     res = run(check_data_prep, bundle(data=data(train_images=(shape, rows * 256 / 255))), ctx)
     assert res.score == 0
-    assert res.message == ("`train_images` rows do not match the data file "
-                           "(divided by 255; the course divides by 256)")
+    assert res.message == ("`train_images` rows do not match the data file. The images look "
+                           "divided by 255; the course divides by 256.")
+    assert res.details == {"diagnosis": "divided_by_255"}
 
 
 def test_data_prep_not_divided(ctx):
     shape, rows = right()["data"]["test_images"]
     res = run(check_data_prep, bundle(data=data(test_images=(shape, rows * 256))), ctx)
     assert res.score == 0
-    assert res.message == "`test_images` rows do not match the data file (not divided by 256)"
+    assert res.message == ("`test_images` rows do not match the data file. The images look not "
+                           "divided by 256 at all.")
+    assert res.details == {"diagnosis": "not_scaled"}
 
 
 def test_data_prep_other_rows(ctx):
@@ -416,6 +423,7 @@ def test_data_prep_other_rows(ctx):
     res = run(check_data_prep, bundle(data=data(train_images=(shape, rows[::-1]))), ctx)
     assert res.score == 0
     assert res.message == "`train_images` rows do not match the data file"
+    assert "diagnosis" not in res.details
 
 
 def test_data_prep_wrong_shapes(ctx):
@@ -426,8 +434,9 @@ def test_data_prep_wrong_shapes(ctx):
     res = run(check_data_prep, bundle(data=data(train_images=unflat, test_labels=ints)), ctx)
     assert res.score == 0
     assert res.message == ("`train_images` has shape (40, 69, 69, 1), expected (N, 4761); "
-                           "`test_labels` has shape (10,), expected (N, 5) (class numbers: the "
-                           "course keeps the labels one-hot, as in the data file)")
+                           "`test_labels` has shape (10,), expected (N, 5). The labels look like "
+                           "class numbers; the course keeps them one-hot, as in the data file.")
+    assert res.details == {"diagnosis": "labels_not_one_hot"}
 
 
 def test_data_prep_missing(ctx):

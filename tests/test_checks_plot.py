@@ -5,6 +5,7 @@ import jax
 import numpy as np
 import pytest
 
+from grader.checks.history import recorded
 from grader.checks.plot import check_plot, displayed
 from grader.checks.training import accuracy_of
 from grader.pipeline import CHECKS
@@ -24,7 +25,9 @@ def setup():
     y = np.eye(5, dtype=np.float32)[rng.integers(0, 5, 60)]
     params = [np.asarray(p) for p in model.init_params(jax.random.PRNGKey(0))]
     acc = accuracy_of(params, x, y)
-    ctx = SimpleNamespace(probes=SimpleNamespace(test_x=x, test_y=y))
+    tx = rng.random((80, model.N_PIXELS)).astype(np.float32)
+    ty = np.eye(5, dtype=np.float32)[rng.integers(0, 5, 80)]
+    ctx = SimpleNamespace(probes=SimpleNamespace(test_x=x, test_y=y, train_x=tx, train_y=ty))
     history = list(np.linspace(0.1, acc, N))       # ends at the true final accuracy
     return ctx, params, acc, history
 
@@ -131,7 +134,7 @@ def test_plotted_values_must_be_the_recorded_accuracies(setup):
     shorter = run(bundle(params, hist, [figure(series(hist[:-1]))]), setup)
     assert shorter.score == 0 and "not the recorded" in shorter.message
     nohist = run(bundle(params, None, [figure(series(hist))]), setup)
-    assert nohist.score == 0 and "no recorded `accuracies`" in nohist.message
+    assert nohist.score == 15 and "the recorded accuracy series" in nohist.message  # the plot stands in
 
 
 def test_within_values_atol_counts(setup):
@@ -191,3 +194,58 @@ def test_tolerances_come_from_the_settings(setup):
     assert res.score == 0 and "plotted values are not the recorded" in res.message
     loose = PlotSettings(points=15, values_atol=0.05)
     assert run(bundle(params, hist, [figure(series(off))]), setup, loose).score == 15
+
+
+def _with_candidates(b, **named):
+    """The bundle as the probe leaves it when `accuracies` is missing: the notebook's
+    other series of fractions, by name."""
+    b.probe["history_candidates"] = list(named)
+    for i, v in enumerate(named.values()):
+        b.arrays[f"history_candidates/{i}"] = np.asarray(v, dtype=np.float64)
+    return b
+
+
+def test_plotted_series_stands_in_for_a_history_with_another_name(setup):
+    _, params, _, hist = setup
+    b = _with_candidates(bundle(params, None, [figure(series(hist))]), fracs=hist,
+                         loss_values=[0.5, 0.4])
+    res = run(b, setup)
+    assert res.score == 15, res.message
+    assert "matching the recorded `fracs`" in res.message
+    found = recorded(b, NAMES)
+    assert found.name == "fracs" and "plotted in cell 1" in found.note
+    assert list(found.steps) == [2000.0 * (i + 1) for i in range(N)]
+
+
+def test_plotted_series_without_a_variable_is_named_as_the_plot(setup):
+    _, params, _, hist = setup
+    found = recorded(bundle(params, None, [figure(series(hist))]), NAMES)
+    assert found.name == "" and "the series plotted in cell 1 (20 values)" in found.note
+
+
+def test_of_two_plotted_series_the_test_accuracy_is_taken(setup):
+    _, params, acc, hist = setup
+    train_curve = list(np.linspace(0.2, 0.99, N))
+    b = bundle(params, None, [figure(series(train_curve), series(hist))])
+    assert list(recorded(b, NAMES, prefer=acc).values) == pytest.approx(hist)
+    assert run(b, setup).score == 15
+
+
+def test_record_numbers_on_the_x_axis_are_not_steps(setup):
+    _, params, _, hist = setup
+    s = series(hist)
+    s["x"] = [float(i) for i in range(N)]                  # plt.plot(accuracies)
+    assert recorded(bundle(params, hist, [figure(s)]), NAMES).steps is None
+    b = bundle(params, hist, [figure(s)])
+    b.arrays["steps"] = np.arange(0, 1000 * N, 1000.0)     # the notebook's own steps
+    assert list(recorded(b, NAMES).steps) == list(np.arange(0, 1000 * N, 1000.0))
+
+
+def test_history_measured_on_the_training_set_is_named(setup):
+    ctx, params, acc, _ = setup
+    on_train = accuracy_of(params, ctx.probes.train_x, ctx.probes.train_y)
+    assert abs(on_train - acc) > 0.5 / len(ctx.probes.test_y)
+    hist = list(np.linspace(0.1, on_train, N))
+    res = run(bundle(params, hist, [figure(series(hist))]), setup)
+    assert res.score == 0 and res.details["diagnosis"] == "accuracy_on_training_set"
+    assert f"training set ({on_train:.3f}" in res.message

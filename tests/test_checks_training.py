@@ -45,7 +45,8 @@ def test_accuracy_points_come_from_held_back_galaxies_and_test_fitting_scores_ze
     assert ok.score == 30 and "flag" not in ok.details, ok.message
     assert ok.details["accuracy"] == ok.details["hidden"] and "test set" in ok.message
     assert bad.score == 0 and bad.details["flag"], bad.message
-    assert "fitted to the test data" in bad.message and "held-back galaxies" in bad.message
+    assert "trained on the test data" in bad.message and "held-back galaxies" in bad.message
+    assert bad.details["diagnosis"] == "trained_on_test_data"
 
 
 def test_a_network_of_another_width_gets_no_accuracy_points():

@@ -273,9 +273,17 @@ def hostile_results():
 def test_plottable_history_keeps_only_fractions():
     steps, values, note = report.charts.plottable_history([0.2, float("nan"), 1.7e308, 0.4,
                                                            -0.1, "a", 10 ** 400])
-    assert (steps, values) == ([2000, 8000], [0.2, 0.4])
+    assert (steps, values) == ([1, 4], [0.2, 0.4])           # record numbers: no steps
     assert note.startswith("5 of 7 recorded accuracies are not numbers between 0 and 1")
-    assert report.charts.plottable_history([0.1, 0.2]) == ([2000, 4000], [0.1, 0.2], "")
+    assert report.charts.plottable_history([0.1, 0.2]) == ([1, 2], [0.1, 0.2], "")
+
+
+def test_plottable_history_uses_the_notebooks_own_steps():
+    assert report.charts.plottable_history([0.1, 0.2, 0.3], [0, 1000, 2000]) == \
+        ([0, 1000, 2000], [0.1, 0.2, 0.3], "")
+    # steps that do not fit the history (or are not numbers) fall back to record numbers
+    assert report.charts.plottable_history([0.1, 0.2], [1000]) == ([1, 2], [0.1, 0.2], "")
+    assert report.charts.plottable_history([0.1, 0.2], ["x", 2]) == ([1, 2], [0.1, 0.2], "")
 
 
 def test_overflowing_and_nonfinite_histories_do_not_stop_the_batch(tmp_path):
@@ -341,7 +349,8 @@ def test_class_stats_survive_overflowing_grades():
 
 def test_grades_files_are_byte_identical_to_the_golden_ones():
     """tests/fixtures/reports/ was written by the f-string reports (late as a dict); since
-    then only grades.json's echo of the rubric changed (each check lists its own settings)."""
+    then only grades.json changed: its echo of the rubric (each check lists its own
+    settings) and each student's `history_steps`."""
     results = report_cases.golden_results()
     golden = report_cases.__file__.replace("report_cases.py", "fixtures/reports/")
     with open(golden + "grades.csv", "rb") as f:
@@ -396,7 +405,7 @@ def test_feedback_pages_keep_every_piece_of_information(out):
         assert "Total:" in text and "105 of 100 (incl. 5 extra credit)" in text
         assert "Final grade: 84" in text and "Submission time: submitted" in text
         assert "two notebooks found; graded hw.ipynb" in text and "Notes" in text
-        assert "one point per 2000 steps" in text and "0.7 (threshold 0.66)" in text
+        assert "against record number" in text and "0.7 (threshold 0.66)" in text
         assert text.count("extra credit done") == 1 and text.count("ok acc") == 1
     assert alice_md.count("| passed |") == 6 and alice_html.count('class="pass"') == 6
 

@@ -7,6 +7,7 @@ import numpy as np
 
 from ..results import CheckResult
 from . import Settings
+from .diagnoses import named, other_gradient
 from ..run.protocol import FINITE_DIFFERENCES, result_key
 
 
@@ -39,24 +40,23 @@ def check_net(bundle, ctx, spec, names) -> CheckResult:
     if not all(np.all((o > 0) & (o < 1)) for o in outs):
         z = [np.log(r / (1 - r)) for r in ctx.net]
         typo = [1 / (1 - np.exp(-zz)) for zz in z]
-        hint = (" This is the lecture's typo 1/(1 - exp(-x)); the sigmoid is 1/(1 + exp(-x))."
-                if all(ctx.close(o, t) for o, t in zip(outs, typo)) else "")
+        hint, seen = named("sigmoid_typo") if all(ctx.close(o, t) for o, t in zip(outs, typo)) \
+            else ("", {})
         return CheckResult("net", 0.0, spec.points,
-                           f"`{names['net']}` outputs are not all between 0 and 1, so the output layer is not "
-                           "a sigmoid." + hint)
+                           f"`{names['net']}` outputs are not all between 0 and 1, so the output "
+                           "layer is not a sigmoid." + (" " + hint if hint else ""), details=seen)
     if all(ctx.close(o, r) for o, r in zip(outs, ctx.net)):
         return CheckResult("net", spec.points, spec.points,
                            f"`{names['net']}` matches the reference on {len(outs)} probe images")
     worst = max(float(np.max(np.abs(o - r))) for o, r in zip(outs, ctx.net))
     z = [np.log(r / (1 - r)) for r in ctx.net]             # the reference's pre-activations
     softmax = [np.exp(zz - zz.max()) / np.exp(zz - zz.max()).sum() for zz in z]
-    hint = (" It looks like a softmax over the classes; the course network puts a sigmoid "
-            "on each output." if all(ctx.close(o, m) for o, m in zip(outs, softmax)) else
-            "; check the layer order, tanh, and that W1 is d x 4761")
+    hint, seen = named("softmax") if all(ctx.close(o, m) for o, m in zip(outs, softmax)) else \
+        ("check the layer order, tanh, and that W1 is d x 4761.", {})
     return CheckResult("net", 0.0, spec.points,
                        f"`{names['net']}` outputs differ from sigmoid(W2 tanh(W1 v + b1) + b2) by up to "
-                       f"{worst:.3g}" + (hint if hint.startswith(";") else "." + hint),
-                       details={"max_abs_diff": worst})
+                       f"{worst:.3g}. {hint[0].upper()}{hint[1:]}",
+                       details={"max_abs_diff": worst, **seen})
 
 
 def check_loss(bundle, ctx, spec, names) -> CheckResult:
@@ -71,10 +71,11 @@ def check_loss(bundle, ctx, spec, names) -> CheckResult:
     if all(ctx.close(g, r) for g, r in zip(got, ctx.loss)):
         return CheckResult("loss", spec.points, spec.points,
                            f"`{names['loss']}` matches the cross-entropy on {len(got)} probe images")
-    hint = _loss_hint(ctx, got)
+    hint, seen = _loss_hint(ctx, got)
     return CheckResult("loss", 0.0, spec.points,
                        f"`{names['loss']}` differs from sum -y log(a) - (1 - y) log(1 - a) "
-                       f"(e.g. {got[0]:.5g} instead of {ctx.loss[0]:.5g}).{hint}")
+                       f"(e.g. {got[0]:.5g} instead of {ctx.loss[0]:.5g})." +
+                       (" " + hint if hint else ""), details=seen)
 
 
 def _loss_hint(ctx, got):
@@ -82,12 +83,11 @@ def _loss_hint(ctx, got):
     Y = ctx.probes.inputs["labels"]
     first_term = [float(np.sum(-y * np.log(a))) for y, a in zip(Y, ctx.net)]
     if all(ctx.close(g, f) for g, f in zip(got, first_term)):
-        return " It looks like the (1 - y) log(1 - a) term is missing."
+        return named("loss_missing_term")
     n_classes = len(Y[0])
     if all(ctx.close(g, r / n_classes) for g, r in zip(got, ctx.loss)):
-        return (f" It is the mean over the {n_classes} classes; the course's loss is their "
-                f"sum (use jnp.sum).")
-    return ""
+        return named("loss_mean_over_classes", n=n_classes)
+    return "", {}
 
 
 @dataclass(frozen=True)
@@ -95,14 +95,28 @@ class LossGradSettings(Settings):
     self_consistent_points: float = 0.0   # for the gradient of the student's own (wrong) loss
 
 
+def _student_grads(bundle, ctx) -> list:
+    return [bundle.get_list(result_key("loss_grad", i)) for i in range(len(ctx.grads))]
+
+
+def gradient_is_reference(bundle, ctx) -> bool:
+    """The student's loss_grad equals the reference gradient on every probe image."""
+    return all(g is not None and len(g) == 4 and all(ctx.close(a, b) for a, b in zip(g, r))
+               for g, r in zip(_student_grads(bundle, ctx), ctx.grads))
+
+
 def check_loss_grad(bundle, ctx, spec, names) -> CheckResult:
-    grads = [bundle.get_list(result_key("loss_grad", i)) for i in range(len(ctx.grads))]
+    grads = _student_grads(bundle, ctx)
+    single = bundle.arrays.get(result_key("loss_grad", 0))
+    if grads[0] is None and single is not None and np.shape(single) == ctx.probes.inputs["images"][0].shape:
+        hint, seen = named("grad_wrt_image")
+        return CheckResult("loss_grad", 0.0, spec.points, f"`{names['loss_grad']}` returned one "
+                           f"array of shape {np.shape(single)}. {hint}", details=seen)
     if any(g is None for g in grads):
         return _missing("loss_grad", spec, bundle,
                         _failed(bundle, "loss_grad", len(grads), lambda k: bundle.get_list(k) is None),
                         names["loss_grad"])
-    if all(len(g) == 4 and all(ctx.close(a, b) for a, b in zip(g, r))
-           for g, r in zip(grads, ctx.grads)):
+    if gradient_is_reference(bundle, ctx):
         return CheckResult("loss_grad", spec.points, spec.points,
                            f"`{names['loss_grad']}` equals the gradient of the reference loss")
     consistent, detail = _self_consistent(bundle, ctx, grads[0])
@@ -117,6 +131,12 @@ def check_loss_grad(bundle, ctx, spec, names) -> CheckResult:
                            f"`{names['loss_grad']}` is not the reference gradient, and your `{names['loss']}` does not "
                            "change with the parameters, so no gradient of it can be checked",
                            details=detail)
+    other = other_gradient(ctx, grads[0])
+    if other:
+        hint, seen = named("grad_of_other_function", what=other, loss=names["loss"])
+        return CheckResult("loss_grad", 0.0, spec.points,
+                           f"`{names['loss_grad']}` is not the gradient of the course loss. {hint}",
+                           details={**detail, **seen})
     return CheckResult("loss_grad", 0.0, spec.points,
                        f"`{names['loss_grad']}` is neither the reference gradient nor the gradient of your "
                        f"`{names['loss']}` (finite differences disagree); use jax.grad(loss)", details=detail)
@@ -170,11 +190,11 @@ def check_fraction_correct(bundle, ctx, spec, names) -> CheckResult:
         return CheckResult("fraction_correct", spec.points, spec.points,
                            f"`{names['fraction_correct']}` is right on a batch of {n} images"
                            + per_image)
-    hint = " It looks like a percentage; return a fraction." \
-        if abs(got - 100 * ctx.fraction_correct) <= 50 / n else ""
+    hint, seen = named("percentage") if abs(got - 100 * ctx.fraction_correct) <= 50 / n \
+        else ("", {})
     return CheckResult("fraction_correct", 0.0, spec.points,
                        f"`{names['fraction_correct']}` gave {got:.4g} on a batch where the right value is "
-                       f"{ctx.fraction_correct:.4g}.{hint}")
+                       f"{ctx.fraction_correct:.4g}." + (" " + hint if hint else ""), details=seen)
 
 
 def check_extra_credit(bundle, ctx, spec, names) -> CheckResult:

@@ -11,15 +11,28 @@ from reference import model
 
 from ..results import CheckResult
 from . import Settings
+from . import history as hs
+from . import learning_rate
+from .diagnoses import named
+from .functions import gradient_is_reference
 from ..run.protocol import rows_key
+
+
+def _rows_mistake(role, rows, truth) -> str:
+    """The known preparation mistake these rows show, or ""."""
+    if not role.endswith("images") or rows.shape != truth.shape:
+        return ""
+    if np.allclose(rows, truth * 256 / 255, atol=1e-5):
+        return "divided_by_255"
+    return "not_scaled" if rows.max() > 1 else ""
 
 
 def check_data_prep(bundle, ctx, spec, names) -> CheckResult:
     p, meta = ctx.probes, bundle.probe
-    problems = []
-    for role, truth, n in (("train_images", p.train_rows, None), ("test_images", p.test_rows, None),
-                           ("train_labels", p.train_labels_rows, None),
-                           ("test_labels", p.test_labels_rows, None)):
+    problems, mistake = [], ""
+    for role, truth in (("train_images", p.train_rows), ("test_images", p.test_rows),
+                        ("train_labels", p.train_labels_rows),
+                        ("test_labels", p.test_labels_rows)):
         shape = meta.get(f"{role}_shape")
         rows = bundle.arrays.get(rows_key(role))
         if not isinstance(shape, list) or not all(type(n) is int for n in shape):
@@ -28,47 +41,46 @@ def check_data_prep(bundle, ctx, spec, names) -> CheckResult:
             problems.append(f"`{names[role]}` not found")
             continue
         if tuple(shape[1:]) != truth.shape[1:]:
-            hint = (" (class numbers: the course keeps the labels one-hot, as in the data file)"
-                    if role.endswith("labels") and len(shape) == 1 else "")
+            if role.endswith("labels") and len(shape) == 1:
+                mistake = mistake or "labels_not_one_hot"
             problems.append(f"`{names[role]}` has shape {tuple(shape)}, expected "
-                            f"(N, {truth.shape[1]}){hint}")
+                            f"(N, {truth.shape[1]})")
             continue
         if rows.shape != truth.shape or not np.allclose(rows, truth, atol=1e-6):
-            hint = ""
-            if role.endswith("images") and rows.shape == truth.shape:
-                if np.allclose(rows, truth * 256 / 255, atol=1e-5):
-                    hint = " (divided by 255; the course divides by 256)"
-                elif rows.max() > 1:
-                    hint = " (not divided by 256)"
-            problems.append(f"`{names[role]}` rows do not match the data file{hint}")
+            mistake = mistake or _rows_mistake(role, rows, truth)
+            problems.append(f"`{names[role]}` rows do not match the data file")
     if problems:
-        return CheckResult("data_prep", 0.0, spec.points, "; ".join(problems))
+        hint, seen = named(mistake) if mistake else ("", {})
+        return CheckResult("data_prep", 0.0, spec.points,
+                           "; ".join(problems) + (". " + hint if hint else ""), details=seen)
     return CheckResult("data_prep", spec.points, spec.points,
                        "images flattened to 4761-vectors and divided by 256; labels one-hot")
 
 
 def student_params(bundle):
-    """The student's trained params as 4 arrays of consistent shapes, or (None, why)."""
+    """(the student's trained params as 4 arrays of consistent shapes, "", {}), or
+    (None, why, the details naming a known mistake or {})."""
     ps = bundle.get_list("params")
     name = str(bundle.probe.get("params_name") or "params")[:60]
     kind = str(bundle.probe.get("params_kind") or "")[:300]
     if ps is None:
         err = bundle.probe.get("errors", {}).get("params", "")
         return None, (f"no trained `{name}` found" + (f" ({err})" if err else "")
-                      + (f"; found {kind}" if kind else ""))
+                      + (f"; found {kind}" if kind else "")), {}
     if len(ps) != 4:
-        return None, f"`{name}` is {kind or f'{len(ps)} entries'}; expected W1, b1, W2, b2"
+        return None, f"`{name}` is {kind or f'{len(ps)} entries'}; expected W1, b1, W2, b2", {}
     W1, b1, W2, b2 = ps
     n_in, n_out = model.N_PIXELS, model.N_CLASSES
     if W1.ndim != 2 or W1.shape[1] != n_in:
+        hint, seen = named("w1_transposed") if W1.shape[:1] == (n_in,) else ("", {})
         return None, f"W1 has shape {W1.shape}; expected (d, {n_in})" + \
-            (" - it looks transposed" if W1.shape[:1] == (n_in,) else "")
+            (". " + hint if hint else ""), seen
     d = W1.shape[0]
     if b1.shape != (d,) or W2.shape != (n_out, d) or b2.shape != (n_out,):
-        return None, f"params shapes {[a.shape for a in ps]} do not fit together"
+        return None, f"params shapes {[a.shape for a in ps]} do not fit together", {}
     if not all(np.all(np.isfinite(a)) for a in ps):
-        return None, "params contain NaN or infinite values"
-    return [jnp.asarray(a, jnp.float32) for a in ps], ""
+        return None, "params contain NaN or infinite values", {}
+    return [jnp.asarray(a, jnp.float32) for a in ps], "", {}
 
 
 _fraction_correct = jax.jit(model.fractionCorrect)
@@ -83,17 +95,10 @@ def recomputed_accuracy(bundle, ctx):
 
     The one place that recomputes it: the accuracy and plot checks both use it.
     """
-    params, why = student_params(bundle)
+    params, why, _ = student_params(bundle)
     if params is None:
         return None, why
     return accuracy_of(params, ctx.probes.test_x, ctx.probes.test_y), ""
-
-
-def _last_recorded(bundle):
-    hist = bundle.arrays.get("history")
-    if hist is None or hist.size == 0 or not np.isfinite(hist.reshape(-1)[-1]):
-        return None
-    return float(hist.reshape(-1)[-1])
 
 
 @dataclass(frozen=True)
@@ -102,6 +107,8 @@ class TrainedAccuracySettings(Settings):
     floor: float = 0.0                    # partial credit rises linearly from here
     max_gap: float | None = None          # test minus held-back accuracy that zeroes the points
     hidden_width: int = model.HIDDEN      # the course network's d
+    learning_rate: float = 1e-3           # the course's SGD step (the 10x diagnosis)
+    steps_per_record: int = 2000          # the course's record spacing, when the notebook's is unknown
 
 
 def _found_elsewhere(bundle, names) -> str:
@@ -117,9 +124,9 @@ def _found_elsewhere(bundle, names) -> str:
 def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
     """Points from accuracy on held-back galaxies the kernel never saw; a test
     accuracy far above it means the network was fitted to the test set."""
-    params, why = student_params(bundle)
+    params, why, seen = student_params(bundle)
     if params is None:
-        return CheckResult("trained_accuracy", 0.0, spec.points, why)
+        return CheckResult("trained_accuracy", 0.0, spec.points, why, details=seen)
     width = spec.hidden_width
     if params[0].shape[0] != width:
         return CheckResult("trained_accuracy", 0.0, spec.points,
@@ -127,7 +134,8 @@ def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
                            f"network has d = {width}")
     test, _ = recomputed_accuracy(bundle, ctx)
     hidden = accuracy_of(params, *ctx.hidden) if ctx.hidden is not None else test
-    last = _last_recorded(bundle)
+    history = hs.recorded(bundle, names, prefer=test)
+    last = float(history.values[-1]) if history is not None else None
     thr, floor, gap = spec.threshold, spec.floor, spec.max_gap
     seen = (f"held-back galaxies {hidden:.3f}, test set {test:.3f} (recomputed by the grader)"
             + (f", last recorded in the notebook {last:.3f}" if last is not None else "")
@@ -135,16 +143,21 @@ def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
     details = {"accuracy": hidden, "hidden": hidden, "test": test, "last_recorded": last,
                "threshold": thr, "hidden_source": ctx.hidden_source}
     if gap is not None and test - hidden > gap:
+        hint, mistake = named("trained_on_test_data")
         return CheckResult("trained_accuracy", 0.0, spec.points,
                            f"accuracy on the test set is {test - hidden:.3f} above the accuracy "
-                           f"on galaxies the notebook never saw (allowed: {gap:.2f}): the "
-                           f"network looks fitted to the test data; {seen}",
-                           details={**details, "flag": True})
+                           f"on galaxies the notebook never saw (allowed: {gap:.2f}); {seen}. "
+                           + hint, details={**details, **mistake, "flag": True})
     if hidden >= thr:
         score, msg = spec.points, f"accuracy reaches the goal {thr:.2f}: {seen}"
     else:
         frac = max(0.0, (hidden - floor) / (thr - floor)) if thr > floor else 0.0
         score = round(spec.points * frac, 2)
+        key = learning_rate.diagnose(ctx, history, spec.learning_rate, spec.steps_per_record) \
+            if history is not None and gradient_is_reference(bundle, ctx) else ""
+        hint, mistake = named(key, lr=spec.learning_rate) if key else \
+            ("Train longer or check the update step.", {})
         msg = (f"accuracy is below the goal {thr:.2f} (partial credit from {floor:.2f} up): "
-               f"{seen}; train longer or check the update step")
+               f"{seen}. {hint}")
+        details.update(mistake)
     return CheckResult("trained_accuracy", score, spec.points, msg, details=details)

@@ -12,7 +12,6 @@ import math
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-STEPS_PER_RECORD = 2000
 DPI = 100
 
 
@@ -58,31 +57,39 @@ def fraction(value) -> float | None:
     return value if math.isfinite(value) and 0.0 <= value <= 1.0 else None
 
 
-def plottable_history(history) -> tuple[list, list, str]:
-    """(steps, accuracies, note): the recorded accuracies that can be drawn.
+def plottable_history(history, steps=()) -> tuple[list, list, str]:
+    """(x, accuracies, note): the recorded accuracies that can be drawn, each at the
+    notebook's own training step when those are known (one finite step per record),
+    else at its record number (1, 2, 3, ...).
 
     The one place a student's history is validated before any chart: only finite
-    values in [0, 1] are kept (each at its own step); the note says what was left out.
+    values in [0, 1] are kept; the note says what was left out.
     """
     try:
         items = list(history or [])
     except TypeError:
         items = []
-    steps, values = [], []
-    for i, v in enumerate(items):
+    try:
+        at = [float(s) for s in (steps or [])]
+    except (TypeError, ValueError, OverflowError):
+        at = []
+    if len(at) != len(items) or not all(math.isfinite(s) for s in at):
+        at = [float(i + 1) for i in range(len(items))]
+    xs, values = [], []
+    for x, v in zip(at, items):
         v = fraction(v)
         if v is not None:
-            steps.append((i + 1) * STEPS_PER_RECORD)
+            xs.append(x)
             values.append(v)
     dropped = len(items) - len(values)
     note = ""
     if dropped:
         note = (f"{dropped} of {len(items)} recorded accuracies are not numbers between 0 "
                 f"and 1 (e.g. NaN, infinite, negative or percentages) and are not plotted")
-    return steps, values, note
+    return xs, values, note
 
 
-def accuracy_curve_png(steps, values, threshold=None, title="") -> bytes:
+def accuracy_curve_png(steps, values, threshold=None, title="", xlabel="training step") -> bytes:
     """The student's recorded test accuracies (from ``plottable_history``) re-plotted,
     points marked, threshold drawn."""
     fig, ax = new_figure()
@@ -91,7 +98,7 @@ def accuracy_curve_png(steps, values, threshold=None, title="") -> bytes:
     if threshold is not None:
         ax.axhline(threshold, color="tab:red", linestyle="--", label=f"threshold {threshold:g}")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_xlabel("training step")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("test accuracy")
     if title:
         ax.set_title(str(title)[:80].replace("$", r"\$"))   # no mathtext from ids

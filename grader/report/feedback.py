@@ -32,13 +32,13 @@ def html_page(fb, *, png: bytes | None = None) -> str:
 
 def curve(r, threshold=None) -> tuple[bytes | None, list]:
     """(the re-plotted accuracy curve as PNG, or None; notes on what could not be drawn)."""
-    steps, values, note = plottable_history(r.history)
+    steps, values, note = plottable_history(r.history, r.history_steps)
     notes = [note] if note else []
     if not values:
         return None, notes
     try:
-        return accuracy_curve_png(steps, values, threshold,
-                                  f"Test accuracy: {r.student_id}"), notes
+        return accuracy_curve_png(steps, values, threshold, f"Test accuracy: {r.student_id}",
+                                  "training step" if r.history_steps else "record"), notes
     except Exception as exc:              # matplotlib on odd values: no curve, say so
         return None, notes + [f"the accuracy curve could not be drawn ({type(exc).__name__})"]
 

@@ -12,11 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from . import lateness
-from .charts import STEPS_PER_RECORD, fraction
+from .charts import fraction
 from .text import MAX_TEXT, check_label, clip, num, total_words
 
-CURVE_CAPTION = (f"Test accuracy recorded by your notebook (one point per {STEPS_PER_RECORD} "
-                 "steps), re-plotted by the grader:")
+CURVE_CAPTION = ("Test accuracy recorded by your notebook, re-plotted by the grader at the "
+                 "training step of each record:")
+CURVE_CAPTION_RECORDS = ("Test accuracy recorded by your notebook, re-plotted by the grader "
+                         "against record number (the notebook's training steps were not found):")
 
 
 @dataclass(frozen=True)
@@ -102,4 +104,5 @@ def build(result, *, threshold=None, extra_notes=()) -> Feedback:
         notes=tuple(clip(n) for n in [*(result.notes or []), *extra_notes]),
         accuracy=num(accuracy) if accuracy is not None else "",
         threshold=num(limit) if limit is not None else "",
-        graded=result.status == "graded", recorded=bool(result.history))
+        graded=result.status == "graded", recorded=bool(result.history),
+        curve_caption=CURVE_CAPTION if result.history_steps else CURVE_CAPTION_RECORDS)

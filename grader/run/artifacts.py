@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-BUNDLE_FORMAT = 2                 # 2: cell records carry images and ordinal
+BUNDLE_FORMAT = 3                 # 2: cell records carry images and ordinal; 3: history candidates, steps
 MAX_ARRAYS_BYTES = 200 * 1024 * 1024
 
 

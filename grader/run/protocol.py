@@ -17,7 +17,10 @@ WHOLE_SET = {"fraction_correct": ("fc_images", "fc_labels"),
              "batch_grad": ("batch_images", "batch_labels")}
 FUNCTIONS = tuple(PER_IMAGE) + tuple(WHOLE_SET)
 GRADIENTS = ("loss_grad", "batch_grad")  # return parameters' shapes (in the student's structure)
-NAMESPACE = ("params", "history")      # values read from the notebook, not called
+NAMESPACE = ("params", "history", "steps")   # values read from the notebook, not called
+# without the contract's history name: the notebook's other series of fractions, by name
+HISTORY_CANDIDATES = "history_candidates"
+MAX_CANDIDATES = 20
 # data arrays -> the inputs-file row indices read from them
 DATA_ROWS = {"train_images": "rows_train", "train_labels": "rows_train",
              "test_images": "rows_test", "test_labels": "rows_test"}

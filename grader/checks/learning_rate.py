@@ -1,0 +1,69 @@
+"""A learning rate off by 10x, read from the shape of the accuracy history.
+
+When the trained accuracy misses the goal, the grader trains the course network
+itself (``reference.train``, fixed PRNG seed) on the kernel's own training images,
+with the student's record schedule, at the course learning rate and at 10x less
+and 10x more, and compares the student's history with the three test-accuracy
+curves by two features: the mean accuracy (how fast it rises) and the mean jump
+between records (how unstable it is).  It names a variant only when the history is
+clearly nearer to it than to the course rate's curve.  Curves are kept per process,
+so a batch trains each schedule once.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from reference import train
+
+MAX_STEPS = 400_000          # longer schedules are not re-trained for a diagnosis
+CLEARLY = 0.5                # variant distance / course distance at most this
+_CURVES: dict = {}
+_MAX_CURVES = 24
+
+
+def schedule(steps, n_records, default_every) -> tuple[int, int, bool] | None:
+    """(steps between records, records after training steps, whether the first
+    record is before any step) from the notebook's steps; the course's spacing when
+    they are unknown; None when they are not evenly spaced."""
+    if steps is None:
+        return default_every, n_records, False
+    s = np.asarray(steps, dtype=np.float64)
+    first_at_zero = bool(s[0] == 0)
+    gaps = np.diff(s)
+    every = float(gaps[0]) if gaps.size else float(s[0])
+    if every < 1 or every != int(every) or not np.all(gaps == every) or \
+            s[0] not in (0, every):
+        return None
+    return int(every), n_records - first_at_zero, first_at_zero
+
+
+def _curve(ctx, lr, every, n):
+    key = (id(ctx.probes.train_x), lr, every, n)
+    if key not in _CURVES:
+        if len(_CURVES) >= _MAX_CURVES:
+            _CURVES.pop(next(iter(_CURVES)))
+        p = ctx.probes
+        res = train.train_sgd(p.train_x, p.train_y, p.test_x, p.test_y, seed=0, lr=lr,
+                              n_records=n, record_every=every,
+                              d=int(p.inputs["W1"].shape[0]))
+        _CURVES[key] = np.asarray(res.accuracy, dtype=np.float64)
+    return _CURVES[key]
+
+
+def _features(curve) -> np.ndarray:
+    jumps = np.abs(np.diff(curve)).mean() if curve.size > 1 else 0.0
+    return np.array([curve.mean(), jumps])
+
+
+def diagnose(ctx, history, lr, default_every) -> str:
+    """"learning_rate_small", "learning_rate_large" or ""."""
+    plan = schedule(history.steps, history.values.size, default_every)
+    if plan is None or plan[1] < 2 or plan[0] * plan[1] > MAX_STEPS:
+        return ""
+    every, n, from_zero = plan
+    own = _features(history.values[1:] if from_zero else history.values)
+    dist = {k: float(np.linalg.norm(own - _features(_curve(ctx, rate, every, n))))
+            for k, rate in (("", lr), ("learning_rate_small", lr / 10),
+                            ("learning_rate_large", lr * 10))}
+    best = min(dist, key=dist.get)
+    return best if best and dist[best] <= CLEARLY * dist[""] else ""
