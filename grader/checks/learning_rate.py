@@ -1,6 +1,7 @@
 """A learning rate off by 10x, read from the shape of the accuracy history.
 
-When the trained accuracy misses the goal, the grader trains the course network
+When the trained accuracy misses the goal (or, for a rate 10x too large, whose
+unstable history shows even when the goal is reached), the grader trains the course network
 itself (``reference.train``, fixed PRNG seed) on the kernel's own training images,
 with the student's record schedule, at the course learning rate and at 10x less
 and 10x more, and compares the student's history with the three test-accuracy
@@ -16,7 +17,10 @@ import numpy as np
 from reference import train
 
 MAX_STEPS = 400_000          # longer schedules are not re-trained for a diagnosis
-CLEARLY = 0.5                # variant distance / course distance at most this
+CLEARLY = 0.7                # variant distance / course distance at most this
+SEEDS = (0, 1, 2)            # reference runs per rate; their features are averaged
+UNSTABLE = 0.05              # mean jump between records below which a passing history is
+                             # not compared at all (an honest run is far smoother)
 _CURVES: dict = {}
 _MAX_CURVES = 24
 
@@ -37,33 +41,47 @@ def schedule(steps, n_records, default_every) -> tuple[int, int, bool] | None:
     return int(every), n_records - first_at_zero, first_at_zero
 
 
-def _curve(ctx, lr, every, n):
-    key = (id(ctx.probes.train_x), lr, every, n)
+def _curve(ctx, lr, every, n, seed):
+    key = (id(ctx.probes.train_x), lr, every, n, seed)
     if key not in _CURVES:
         if len(_CURVES) >= _MAX_CURVES:
             _CURVES.pop(next(iter(_CURVES)))
         p = ctx.probes
-        res = train.train_sgd(p.train_x, p.train_y, p.test_x, p.test_y, seed=0, lr=lr,
+        res = train.train_sgd(p.train_x, p.train_y, p.test_x, p.test_y, seed=seed, lr=lr,
                               n_records=n, record_every=every,
                               d=int(p.inputs["W1"].shape[0]))
         _CURVES[key] = np.asarray(res.accuracy, dtype=np.float64)
     return _CURVES[key]
 
 
+def _jumps(curve) -> float:
+    return float(np.abs(np.diff(curve)).mean()) if curve.size > 1 else 0.0
+
+
 def _features(curve) -> np.ndarray:
-    jumps = np.abs(np.diff(curve)).mean() if curve.size > 1 else 0.0
-    return np.array([curve.mean(), jumps])
+    """(mean accuracy, log of the mean jump between records): how fast it rises and
+    how unstable it is, on scales where 10x in the rate moves each by about as much."""
+    return np.array([curve.mean(), np.log(max(_jumps(curve), 1e-3))])
 
 
-def diagnose(ctx, history, lr, default_every) -> str:
-    """"learning_rate_small", "learning_rate_large" or ""."""
+SMALL, LARGE = "learning_rate_small", "learning_rate_large"
+
+
+def unstable(history) -> bool:
+    """Whether a history jumps enough between records to be worth comparing."""
+    return _jumps(history.values) >= UNSTABLE
+
+
+def diagnose(ctx, history, lr, default_every, variants=(SMALL, LARGE)) -> str:
+    """One of ``variants`` ("learning_rate_small", "learning_rate_large") or ""."""
     plan = schedule(history.steps, history.values.size, default_every)
     if plan is None or plan[1] < 2 or plan[0] * plan[1] > MAX_STEPS:
         return ""
     every, n, from_zero = plan
     own = _features(history.values[1:] if from_zero else history.values)
-    dist = {k: float(np.linalg.norm(own - _features(_curve(ctx, rate, every, n))))
-            for k, rate in (("", lr), ("learning_rate_small", lr / 10),
-                            ("learning_rate_large", lr * 10))}
+    rates = {"": lr, SMALL: lr / 10, LARGE: lr * 10}
+    dist = {k: float(np.linalg.norm(own - np.mean(
+                [_features(_curve(ctx, rate, every, n, s)) for s in SEEDS], axis=0)))
+            for k, rate in rates.items() if k in ("", *variants)}
     best = min(dist, key=dist.get)
     return best if best and dist[best] <= CLEARLY * dist[""] else ""

@@ -27,7 +27,8 @@ def _rows_mistake(role, rows, truth) -> str:
     return "not_scaled" if rows.max() > 1 else ""
 
 
-def check_data_prep(bundle, ctx, spec, names) -> CheckResult:
+def _data_problems(bundle, ctx, names) -> tuple[list, str]:
+    """(what does not match the data file, the known mistake it shows or "")."""
     p, meta = ctx.probes, bundle.probe
     problems, mistake = [], ""
     for role, truth in (("train_images", p.train_rows), ("test_images", p.test_rows),
@@ -38,17 +39,26 @@ def check_data_prep(bundle, ctx, spec, names) -> CheckResult:
         if not isinstance(shape, list) or not all(type(n) is int for n in shape):
             shape = None                     # written by the kernel: not trusted to be sizes
         if shape is None or rows is None:
-            problems.append(f"`{names[role]}` not found")
+            problems.append(f"`{names.get(role, role)}` not found")
             continue
         if tuple(shape[1:]) != truth.shape[1:]:
             if role.endswith("labels") and len(shape) == 1:
                 mistake = mistake or "labels_not_one_hot"
-            problems.append(f"`{names[role]}` has shape {tuple(shape)}, expected "
+            problems.append(f"`{names.get(role, role)}` has shape {tuple(shape)}, expected "
                             f"(N, {truth.shape[1]})")
             continue
         if rows.shape != truth.shape or not np.allclose(rows, truth, atol=1e-6):
             mistake = mistake or _rows_mistake(role, rows, truth)
-            problems.append(f"`{names[role]}` rows do not match the data file")
+            problems.append(f"`{names.get(role, role)}` rows do not match the data file")
+    return problems, mistake
+
+
+def data_is_right(bundle, ctx, names) -> bool:
+    return not _data_problems(bundle, ctx, names)[0]
+
+
+def check_data_prep(bundle, ctx, spec, names) -> CheckResult:
+    problems, mistake = _data_problems(bundle, ctx, names)
     if problems:
         hint, seen = named(mistake) if mistake else ("", {})
         return CheckResult("data_prep", 0.0, spec.points,
@@ -148,13 +158,21 @@ def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
                            f"accuracy on the test set is {test - hidden:.3f} above the accuracy "
                            f"on galaxies the notebook never saw (allowed: {gap:.2f}); {seen}. "
                            + hint, details={**details, **mistake, "flag": True})
+    correct_gradient = history is not None and gradient_is_reference(bundle, ctx) and \
+        data_is_right(bundle, ctx, names)     # then the step size is what is left to blame
     if hidden >= thr:
         score, msg = spec.points, f"accuracy reaches the goal {thr:.2f}: {seen}"
+        key = learning_rate.diagnose(ctx, history, spec.learning_rate, spec.steps_per_record,
+                                     (learning_rate.LARGE,)) \
+            if correct_gradient and learning_rate.unstable(history) else ""
+        if key:
+            hint, mistake = named(key, lr=spec.learning_rate)
+            msg, details = f"{msg}. {hint}", {**details, **mistake}
     else:
         frac = max(0.0, (hidden - floor) / (thr - floor)) if thr > floor else 0.0
         score = round(spec.points * frac, 2)
         key = learning_rate.diagnose(ctx, history, spec.learning_rate, spec.steps_per_record) \
-            if history is not None and gradient_is_reference(bundle, ctx) else ""
+            if correct_gradient else ""
         hint, mistake = named(key, lr=spec.learning_rate) if key else \
             ("Train longer or check the update step.", {})
         msg = (f"accuracy is below the goal {thr:.2f} (partial credit from {floor:.2f} up): "
