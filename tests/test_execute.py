@@ -38,3 +38,20 @@ def test_notebook_time_limit_stops_the_rest_and_keeps_what_ran(tmp_path):
     statuses = [c["status"] for c in bundle.cells]
     assert statuses[-1] == "not run" and "ok" not in statuses[1:], statuses
     assert bundle.stats["kernel_start_s"] > 0 and bundle.stats["worker_peak_mb"] > 0
+
+
+def test_a_stopped_cell_says_what_it_would_have_defined(tmp_path):
+    """A cell stopped by the cell limit is skipped on a re-run, and the note names what
+    it would have defined, and which of those the grader looks up; so do cells the
+    notebook limit never reached."""
+    tmp_path.chmod(0o711)
+    slow = "import time\ndef batch_loss_grad(p, x, y):\n    return p\nwhile True:\n    time.sleep(1)"
+    job = _job(tmp_path, ["a = 1", slow, "import time\ntime.sleep(30)", "accuracies = [0.5]"],
+               notebook_seconds=60)
+    job.timeouts["cell_seconds"] = 3
+    bundle = execute(job)
+    said = " ".join(bundle.notes)
+    assert "cell 1: stopped at the 3 s time limit; the notebook was re-run without it; it " \
+           "would have defined `time`, `batch_loss_grad`, so the grader found nothing for " \
+           "`batch_loss_grad` for the extra credit" in said, bundle.notes
+    assert "cell 2: stopped" in said

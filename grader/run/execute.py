@@ -32,6 +32,7 @@ from . import cgroups, sandbox, uids
 from .artifacts import Bundle, read_probe_output
 from .client import OUTPUT_BUDGET, BoundedClient, CappedKernelManager
 from .confine import IO
+from .lost_names import lost_note
 from .notebook import PROBE_BUDGET, probe_source, read_notebook, setup_source
 
 NB_NAME = "submission.ipynb"          # the notebook's name in the sandbox
@@ -116,7 +117,9 @@ def _run(job, nb, private, uid, protections) -> Bundle:
             return Bundle(key=job.key, status="error", reason=str(exc))
         except _Restart as r:
             skipped[r.index] = {"status": r.status, "error": r.error}
-            notes.append(f"cell {r.index}: {r.error}; the notebook was re-run without it")
+            source = nb.cells[r.index].get("source", "") if r.index < len(nb.cells) else ""
+            notes.append(f"cell {r.index}: {r.error}; the notebook was re-run without it"
+                         + lost_note(str(source), job.names))
     bundle.notes = notes + ["too many cells hung or crashed: gave up"]
     return bundle
 
@@ -226,7 +229,7 @@ def _exec(client, index, timeout, source=None):
 
 def _cells(client, nb, job, bundle, skipped, deadline):
     """Run every student code cell within the limits; record what each showed."""
-    ordinal = 0
+    ordinal, not_run = 0, []
     for i, cell in enumerate(nb.cells[1:-1]):
         if cell.cell_type != "code":
             continue
@@ -238,6 +241,7 @@ def _cells(client, nb, job, bundle, skipped, deadline):
             continue
         if left <= 0:
             rec.update(status="not run", error="notebook time limit reached")
+            not_run.append((i, cell.source))
             continue
         if cell.source.strip():           # nbclient sends no empty cell to the kernel
             rec["ordinal"] = ordinal
@@ -256,6 +260,11 @@ def _cells(client, nb, job, bundle, skipped, deadline):
         _note_error(cell, rec)
         if rec["status"] == "error" and DOWNLOAD.search(cell.source):
             rec["download"] = True
+    if not_run:
+        bundle.notes.append(
+            f"the notebook's {job.timeouts['notebook_seconds']:g} s time limit was reached: "
+            f"cells {', '.join(str(i) for i, _ in not_run)} did not run"
+            + lost_note("\n".join(src for _, src in not_run), job.names))
 
 
 def _note_error(cell, rec):
