@@ -26,8 +26,9 @@ def tiny_arrays(n_train=40, n_test=10, k=5, seed=0):
     return (*split(n_train), *split(n_test))
 
 
-def easy_arrays(n_train=2000, n_test=400, seed=0):
-    """Learnable galaxy-like blobs: the class sets the blob's shape and place."""
+def blob_arrays(n_train=2000, n_test=400, seed=0, *, brightness=180.0, noise=8.0, flip=0.0):
+    """Galaxy-like blobs: the class sets the blob's shape and place; ``noise`` is the
+    sky's standard deviation and ``flip`` the share of labels drawn at random."""
     rng = np.random.default_rng(seed)
     yy, xx = np.mgrid[0:69, 0:69]
     shapes = [(34, 34, 8, 8), (34, 34, 3, 3), (20, 34, 4, 10), (34, 20, 12, 2), (48, 48, 5, 5)]
@@ -37,30 +38,48 @@ def easy_arrays(n_train=2000, n_test=400, seed=0):
         img = np.empty((n, 69, 69, 1), np.uint8)
         for i, c in enumerate(k):
             cy, cx, sy, sx = shapes[c]
-            blob = 180 * np.exp(-((yy - cy) ** 2 / (2 * sy ** 2) + (xx - cx) ** 2 / (2 * sx ** 2)))
-            img[i, :, :, 0] = np.clip(blob + rng.normal(10, 8, (69, 69)), 0, 255)
+            blob = brightness * np.exp(-((yy - cy) ** 2 / (2 * sy ** 2) +
+                                         (xx - cx) ** 2 / (2 * sx ** 2)))
+            img[i, :, :, 0] = np.clip(blob + rng.normal(10, noise, (69, 69)), 0, 255)
+        if flip:
+            k = np.where(rng.random(n) < flip, rng.integers(0, 5, n), k)
         return img, np.eye(5, dtype=np.float32)[k]
     return (*split(n_train), *split(n_test))
+
+
+def easy_arrays(n_train=2000, n_test=400, seed=0):
+    """Bright blobs, right labels: every honest recipe reaches about 1.0."""
+    return blob_arrays(n_train, n_test, seed)
 
 
 def medium_arrays(n_train=2000, n_test=400, seed=0):
     """Faint blobs in noise with a fifth of the labels drawn at random: the fixtures'
     short recipe reaches about 0.8 here, 10x less learning rate stays near 0.6, and
     memorising the test set shows (used by the mistake catalogue's notebooks)."""
-    rng = np.random.default_rng(seed)
-    yy, xx = np.mgrid[0:69, 0:69]
-    shapes = [(34, 34, 8, 8), (34, 34, 3, 3), (20, 34, 4, 10), (34, 20, 12, 2), (48, 48, 5, 5)]
+    return blob_arrays(n_train, n_test, seed, brightness=40.0, noise=20.0, flip=0.2)
 
-    def split(n):
-        k = rng.integers(0, 5, n)
-        img = np.empty((n, 69, 69, 1), np.uint8)
-        for i, c in enumerate(k):
-            cy, cx, sy, sx = shapes[c]
-            blob = 40 * np.exp(-((yy - cy) ** 2 / (2 * sy ** 2) + (xx - cx) ** 2 / (2 * sx ** 2)))
-            img[i, :, :, 0] = np.clip(blob + rng.normal(10, 20, (69, 69)), 0, 255)
-        label = np.where(rng.random(n) < 0.2, rng.integers(0, 5, n), k)
-        return img, np.eye(5, dtype=np.float32)[label]
-    return (*split(n_train), *split(n_test))
+
+def grade_batch(notebooks: dict, data, tmp_path_factory, name="batch"):
+    """Grade {student id: notebook} as one on-time batch under the test rubric:
+    (exit status, grades.csv rows, grades.json students), each by student id."""
+    import csv
+    import json
+
+    import nbformat
+
+    from grader import cli
+    subs = tmp_path_factory.mktemp(name)
+    for sid, nb in notebooks.items():
+        (subs / sid).mkdir()
+        nbformat.write(nb, subs / sid / "homework.ipynb")
+        (subs / sid / "timestamp.txt").write_text("2025-10-30 12:00:00 America/New_York")
+    out = tmp_path_factory.mktemp("out") / "grading"
+    rc = cli.main(["grade", str(subs), "--out", str(out), "--rubric", str(TEST_RUBRIC),
+                   "--data", str(data), "-j", "2", "--no-progress"])
+    rows = {r["student_id"]: r for r in csv.DictReader(open(out / "grades.csv"))}
+    students = {s["student_id"]: s
+                for s in json.loads((out / "grades.json").read_text())["students"]}
+    return rc, rows, students
 
 
 @pytest.fixture(scope="session")

@@ -2,15 +2,10 @@
 known mistake (tests/fixtures/make_mistakes.py), graded as one batch on data where the
 fixtures' short recipe passes.  Each mistake gets its own diagnosis and no other; the
 correct notebook gets none."""
-import csv
-import json
-
-import nbformat
 import pytest
 
-from grader import cli
 from grader.checks.diagnoses import MISTAKES as CATALOGUE
-from tests.conftest import TEST_RUBRIC
+from tests.conftest import grade_batch
 from tests.fixtures.make_mistakes import MISTAKES, base_notebook, mistake_notebook
 
 pytestmark = pytest.mark.slow
@@ -19,18 +14,8 @@ CORRECT = "correct"
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, medium_data):
-    subs = tmp_path_factory.mktemp("mistakes")
-    for sid in [CORRECT, *MISTAKES]:
-        (subs / sid).mkdir()
-        nb = base_notebook() if sid == CORRECT else mistake_notebook(sid)
-        nbformat.write(nb, subs / sid / "homework.ipynb")
-        (subs / sid / "timestamp.txt").write_text("2025-10-30 12:00:00 America/New_York")
-    out = tmp_path_factory.mktemp("out") / "grading"
-    rc = cli.main(["grade", str(subs), "--out", str(out), "--rubric", str(TEST_RUBRIC),
-                   "--data", str(medium_data), "-j", "2", "--no-progress"])
-    rows = {r["student_id"]: r for r in csv.DictReader(open(out / "grades.csv"))}
-    students = {s["student_id"]: s for s in json.loads((out / "grades.json").read_text())["students"]}
-    return rc, rows, students
+    notebooks = {CORRECT: base_notebook(), **{sid: mistake_notebook(sid) for sid in MISTAKES}}
+    return grade_batch(notebooks, medium_data, tmp_path_factory, "mistakes")
 
 
 def diagnoses(student) -> set:

@@ -85,6 +85,8 @@ def recorded(bundle, names, prefer=None) -> History | None:
     name = next((n for n, v in _candidates(bundle).items() if v.shape == values.shape
                  and np.allclose(v, values, rtol=0.0, atol=VALUES_ATOL)), "")
     what = f"`{name}`, the series" if name else "the series"
+    index = next((r.get("index") for r in bundle.cells if isinstance(r, dict)
+                  and r.get("ordinal") == cell and isinstance(r.get("index"), int)), cell)
     note = (f"no `{contract}` in the notebook: the accuracy history graded is {what} "
-            f"plotted in cell {cell} ({values.size} values)")
+            f"plotted in cell {index} ({values.size} values)")
     return History(values, _steps_for(values, series.get("x"), own_steps), name, note)

@@ -46,8 +46,7 @@ def _presentation_problem(best, need) -> str:
         return (f"the accuracy curve ({best['n']} points) is drawn as a bare line: plot the "
                 f"data points too so a reader can see there is data (e.g. {EXAMPLE})")
     if best["n"] < need:
-        return (f"the accuracy plot has {best['n']} points; at least {need} expected "
-                f"(one every 2000 steps)")
+        return f"the accuracy plot has {best['n']} points; at least {need} expected"
     return ""
 
 
