@@ -39,6 +39,9 @@ MISTAKES = {
     "learning_rate_large": "The accuracy history behaves like the grader's own training "
                            "with a learning rate 10x larger than the course's {lr:g}: "
                            "check the step size of the update.",
+    "update_sign": "The accuracy history stays where the grader's own training ends up when "
+                   "the update adds the gradient (params + lr * grad climbs the loss) or the "
+                   "step is far too large: the step is params - {lr:g} * grad.",
     "accuracy_on_training_set": "The recorded accuracies are the accuracy on the training "
                                 "set ({train:.3f} for your final parameters), not on the "
                                 "test set ({test:.3f}): record fractionCorrect on the "

@@ -1,14 +1,15 @@
-"""A learning rate off by 10x, read from the shape of the accuracy history.
+"""A learning rate off by 10x (or of the wrong sign), read from the shape of the
+accuracy history.
 
 When the trained accuracy misses the goal (or, for a rate 10x too large, whose
-unstable history shows even when the goal is reached), the grader trains the course network
-itself (``reference.train``, fixed PRNG seed) on the kernel's own training images,
-with the student's record schedule, at the course learning rate and at 10x less
-and 10x more, and compares the student's history with the three test-accuracy
-curves by two features: the mean accuracy (how fast it rises) and the mean jump
-between records (how unstable it is).  It names a variant only when the history is
-clearly nearer to it than to the course rate's curve.  Curves are kept per process,
-so a batch trains each schedule once.
+unstable history shows even when the goal is reached), the grader trains the course
+network itself (``reference.train``, fixed PRNG seeds) on the kernel's own training
+images, with the student's record schedule, at the course learning rate, at 10x less
+and 10x more and with the sign flipped, and compares the student's history with those
+test-accuracy curves by two features: the mean accuracy (how fast it rises) and the
+mean jump between records (how unstable it is).  It names a variant only when the
+history is clearly nearer to it than to the course rate's curve.  Curves are kept per
+process, so a batch trains each schedule once.
 """
 from __future__ import annotations
 
@@ -64,7 +65,8 @@ def _features(curve) -> np.ndarray:
     return np.array([curve.mean(), np.log(max(_jumps(curve), 1e-3))])
 
 
-SMALL, LARGE = "learning_rate_small", "learning_rate_large"
+SMALL, LARGE, SIGN = "learning_rate_small", "learning_rate_large", "update_sign"
+VARIANTS = (SMALL, LARGE, SIGN)
 
 
 def unstable(history) -> bool:
@@ -72,14 +74,15 @@ def unstable(history) -> bool:
     return _jumps(history.values) >= UNSTABLE
 
 
-def diagnose(ctx, history, lr, default_every, variants=(SMALL, LARGE)) -> str:
-    """One of ``variants`` ("learning_rate_small", "learning_rate_large") or ""."""
+def diagnose(ctx, history, lr, default_every, variants=VARIANTS) -> str:
+    """One of ``variants`` (a rate 10x too small or large, or the update's sign
+    flipped: SMALL, LARGE, SIGN) or ""."""
     plan = schedule(history.steps, history.values.size, default_every)
     if plan is None or plan[1] < 2 or plan[0] * plan[1] > MAX_STEPS:
         return ""
     every, n, from_zero = plan
     own = _features(history.values[1:] if from_zero else history.values)
-    rates = {"": lr, SMALL: lr / 10, LARGE: lr * 10}
+    rates = {"": lr, SMALL: lr / 10, LARGE: lr * 10, SIGN: -lr}
     dist = {k: float(np.linalg.norm(own - np.mean(
                 [_features(_curve(ctx, rate, every, n, s)) for s in SEEDS], axis=0)))
             for k, rate in rates.items() if k in ("", *variants)}

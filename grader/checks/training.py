@@ -89,7 +89,7 @@ def student_params(bundle):
     if b1.shape != (d,) or W2.shape != (n_out, d) or b2.shape != (n_out,):
         return None, f"params shapes {[a.shape for a in ps]} do not fit together", {}
     if not all(np.all(np.isfinite(a)) for a in ps):
-        return None, "params contain NaN or infinite values", {}
+        return None, "params contain NaN or infinite values", {"nonfinite": True}
     return [jnp.asarray(a, jnp.float32) for a in ps], "", {}
 
 
@@ -131,11 +131,25 @@ def _found_elsewhere(bundle, names) -> str:
             f"were taken from `{found[:60]}`" + (f" ({kind})" if kind else ""))
 
 
+def _step_mistake(bundle, ctx, spec, names, history, variants=learning_rate.VARIANTS) -> str:
+    """The update step's known mistake the history shows, or "": asked only when the
+    data and the gradient are right, since then the step is what is left to blame."""
+    if history is None or not data_is_right(bundle, ctx, names) or \
+            not gradient_is_reference(bundle, ctx):
+        return ""
+    return learning_rate.diagnose(ctx, history, spec.learning_rate, spec.steps_per_record,
+                                  variants)
+
+
 def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
     """Points from accuracy on held-back galaxies the kernel never saw; a test
     accuracy far above it means the network was fitted to the test set."""
     params, why, seen = student_params(bundle)
     if params is None:
+        if seen.get("nonfinite"):           # training diverged: the step may be to blame
+            key = _step_mistake(bundle, ctx, spec, names, hs.recorded(bundle, names))
+            hint, mistake = named(key, lr=spec.learning_rate) if key else ("", {})
+            why, seen = why + (f". {hint}" if hint else ""), {**seen, **mistake}
         return CheckResult("trained_accuracy", 0.0, spec.points, why, details=seen)
     width = spec.hidden_width
     if params[0].shape[0] != width:
@@ -158,21 +172,17 @@ def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
                            f"accuracy on the test set is {test - hidden:.3f} above the accuracy "
                            f"on galaxies the notebook never saw (allowed: {gap:.2f}); {seen}. "
                            + hint, details={**details, **mistake, "flag": True})
-    correct_gradient = history is not None and gradient_is_reference(bundle, ctx) and \
-        data_is_right(bundle, ctx, names)     # then the step size is what is left to blame
     if hidden >= thr:
         score, msg = spec.points, f"accuracy reaches the goal {thr:.2f}: {seen}"
-        key = learning_rate.diagnose(ctx, history, spec.learning_rate, spec.steps_per_record,
-                                     (learning_rate.LARGE,)) \
-            if correct_gradient and learning_rate.unstable(history) else ""
+        key = _step_mistake(bundle, ctx, spec, names, history, (learning_rate.LARGE,)) \
+            if history is not None and learning_rate.unstable(history) else ""
         if key:
             hint, mistake = named(key, lr=spec.learning_rate)
             msg, details = f"{msg}. {hint}", {**details, **mistake}
     else:
         frac = max(0.0, (hidden - floor) / (thr - floor)) if thr > floor else 0.0
         score = round(spec.points * frac, 2)
-        key = learning_rate.diagnose(ctx, history, spec.learning_rate, spec.steps_per_record) \
-            if correct_gradient else ""
+        key = _step_mistake(bundle, ctx, spec, names, history)
         hint, mistake = named(key, lr=spec.learning_rate) if key else \
             ("Train longer or check the update step.", {})
         msg = (f"accuracy is below the goal {thr:.2f} (partial credit from {floor:.2f} up): "
