@@ -11,7 +11,8 @@ def _grade(a):
     from .grade import main
     return main(submissions=a.submissions, out=a.out, rubric=a.rubric, data=a.data,
                 manifest=a.manifest, assignment=a.assignment, jobs=a.jobs,
-                progress=not a.no_progress, allow_unconfined=a.allow_unconfined)
+                progress=not a.no_progress, allow_unconfined=a.allow_unconfined,
+                file_times=a.file_times)
 
 
 def _check(a):
@@ -44,7 +45,12 @@ def build_parser():
     g.add_argument("--out", default="grading-output", help="output folder (default: grading-output)")
     g.add_argument("--rubric", help="rubric.yaml (default: the course's)")
     g.add_argument("--data", help="data file (default: rubric's, else built-in synthetic)")
-    g.add_argument("--manifest", help="CSV of student_id,submitted_at")
+    g.add_argument("--manifest", help="CSV of student_id,submitted_at (trusted over every "
+                   "time found in the submissions)")
+    g.add_argument("--file-times", action="store_true",
+                   help="where no manifest, platform metadata or timestamp.txt gives a "
+                        "submission time, use the notebook file's modification time "
+                        "(unreliable: copies and unzips reset it)")
     g.add_argument("--assignment", help="assignment name in an nbgrader tree")
     g.add_argument("-j", "--jobs", type=int, help="parallel kernels (default: CPU count)")
     g.add_argument("--no-progress", action="store_true")

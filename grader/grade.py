@@ -44,8 +44,19 @@ def _keep_previous(out: Path):
             shutil.move(str(out / name), str(dest / name))
 
 
+def _unknown_times(subs) -> list:
+    """The batch-level line listing notebooks whose submission time nothing gave."""
+    unknown = sorted(s.student_id for s in subs if s.notebook and s.submitted_at is None)
+    if not unknown:
+        return []
+    shown = ", ".join(unknown[:20]) + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else "")
+    return [f"submission time unknown for {len(unknown)} student(s), graded without a late "
+            f"penalty; review them (a --manifest CSV, or --file-times): {shown}"]
+
+
 def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=None,
-         assignment=None, jobs=None, cache=None, progress=True, allow_unconfined=False) -> int:
+         assignment=None, jobs=None, cache=None, progress=True, allow_unconfined=False,
+         file_times=False) -> int:
     """Grade every notebook under ``submissions``.
 
     submissions: folder in any supported layout; out: output folder (never
@@ -53,7 +64,10 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     data file overriding the rubric's; manifest: CSV of submission times;
     jobs: parallel kernels (default: CPU count); cache: bundle cache folder
     (default: <out>/cache); allow_unconfined: grade even where kernels cannot
-    be confined (every report says so).  Returns 0 when every notebook was graded.
+    be confined (every report says so); file_times: a notebook's modification
+    time stands in when nothing else gives its submission time (otherwise the
+    time is unknown: no penalty, listed for review).  Returns 0 when every
+    notebook was graded.
     """
     t0 = time.monotonic()
     submissions, out = Path(submissions), Path(out)
@@ -62,7 +76,7 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     if not sandbox.detect_protections().confined:
         print(f"warning: {protections}", file=sys.stderr)
     found = discover(submissions, manifest=Path(manifest) if manifest else None,
-                     assignment=assignment)
+                     assignment=assignment, default_tz=rub.local_zone(), file_times=file_times)
     _check_out_dir(out, submissions)
     cache = Path(cache) if cache else out / "cache"
     cache.mkdir(parents=True, exist_ok=True)
@@ -79,8 +93,8 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
         r.notebook = os.fsencode(r.notebook).decode("utf-8", "backslashreplace")
     from . import report
     _keep_previous(out)
-    report.write_all(results, out, rubric=rub, problems=list(found.problems),
-                     protections=protections)
+    problems = list(found.problems) + _unknown_times(found.submissions)
+    report.write_all(results, out, rubric=rub, problems=problems, protections=protections)
     t3 = time.monotonic()
     report.atomic.write_text(out / "timings.json", json.dumps(
         {"setup_s": round(t1 - t0, 3), "execute_s": round(t2 - t1, 3),
@@ -88,7 +102,7 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
          "workers": jobs or os.cpu_count(), **batch.execution_summary(bundles.values())},
         indent=1))
     print(report.summary_table(results))
-    for p in found.problems:
+    for p in problems:
         print(f"note: {p}")
     print(f"results written to {out}/ (grades.csv, grades.json, feedback/, class_report.html)")
     return 0 if all(r.status == "graded" for r in results) else 1

@@ -7,14 +7,14 @@ from __future__ import annotations
 import types
 import typing
 from dataclasses import asdict, dataclass, field, fields
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import yaml
 
 from . import late as late_policies
-from .errors import RubricError
-from .times import parse_time
+from .errors import RubricError, SubmissionsError
+from .times import parse_time, time_zone
 
 # The course rubric ships inside the package (package data), so a normal,
 # non-editable install finds it; it is the only copy.
@@ -93,6 +93,14 @@ class Rubric:
     deadline: datetime | None = None
     late: Late = Late()
     extensions: dict = field(default_factory=dict)  # student id -> datetime
+    timestamp_zone: str | None = None   # the zone submission times are written in
+
+    def local_zone(self):
+        """The course's zone, for times without one and abbreviations like ``EDT``:
+        ``timestamp_zone``, else the deadline's zone, else UTC."""
+        if self.timestamp_zone:
+            return time_zone(self.timestamp_zone)
+        return self.deadline.tzinfo if self.deadline is not None else timezone.utc
 
     def check(self, name):
         """The check's settings (its pipeline settings class); off when not listed."""
@@ -116,7 +124,7 @@ class Rubric:
 
 _SECTIONS = {"data": Data, "names": Names, "probes": Probes, "timeouts": Timeouts,
              "limits": Limits, "late": Late}
-_TOP = {"assignment", "checks", "deadline", "extensions", *_SECTIONS}
+_TOP = {"assignment", "checks", "deadline", "extensions", "timestamp_zone", *_SECTIONS}
 
 
 def load(path=None) -> Rubric:
@@ -154,8 +162,16 @@ def from_mapping(raw, *, source="<rubric>") -> Rubric:
     if not isinstance(ext, dict):
         raise err("extensions", "expected a mapping of student id to new deadline")
     extensions = {str(k): _time(v, f"extensions.{k}", err) for k, v in ext.items()}
+    zone = raw.get("timestamp_zone")
+    if zone is not None:
+        try:
+            time_zone(str(zone))
+        except SubmissionsError:
+            raise err("timestamp_zone", f"unknown time zone {zone!r} (expected e.g. "
+                                        f"America/New_York)") from None
     return Rubric(source=source, assignment=str(raw.get("assignment", "galaxy-classifier")),
-                  checks=checks, deadline=deadline, extensions=extensions, **sections)
+                  checks=checks, deadline=deadline, extensions=extensions,
+                  timestamp_zone=str(zone) if zone is not None else None, **sections)
 
 
 def _section(cls, value, name, err):

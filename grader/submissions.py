@@ -70,19 +70,22 @@ class _Found:
 
 
 def discover(root, *, manifest: Path | None = None, assignment: str | None = None,
-             default_tz: str = "UTC") -> Discovery:
+             default_tz="UTC", file_times: bool = False) -> Discovery:
     """Find every submission under root, detecting the layout automatically.
 
-    Times come from the layout's own file (timestamp.txt or the Gradescope
-    metadata), else the manifest CSV, else the notebook's modification time.
+    Times, most trusted first: the TA's manifest CSV, the platform's metadata
+    (Gradescope), nbgrader's ``timestamp.txt``; the notebook's modification time
+    only with ``file_times``; else unknown (never late, listed for review).
+    ``default_tz`` (a zone name or tzinfo: the course's zone) is given to times
+    without a zone and reads zone abbreviations such as ``EDT``.
     Raises SubmissionsError when root is missing or metadata is unusable.
     """
     root = Path(os.fsdecode(root))
     if not root.is_dir():
         what = "is not a folder" if root.exists() else "does not exist"
         raise SubmissionsError(f"{_show(root)}: submissions folder {what}")
-    zone = _zone(default_tz)
-    times = read_manifest(manifest, default_tz=default_tz) if manifest else {}
+    zone = _zone(default_tz) if isinstance(default_tz, str) else default_tz
+    times = read_manifest(manifest, default_tz=zone) if manifest else {}
     real = Path(os.path.realpath(root))
     layout, base = _detect(root, real, assignment)
     if layout == "gradescope":
@@ -90,7 +93,7 @@ def discover(root, *, manifest: Path | None = None, assignment: str | None = Non
     else:
         found, problems = _layout_entries(layout, base, real, assignment)
     wanted = {sanitise_id(k).lower(): v for k, v in times.items()}
-    subs = [_build(f, real, wanted, zone) for f in found]
+    subs = [_build(f, real, wanted, zone, file_times) for f in found]
     subs, dupes = _dedupe(subs, root)
     problems += dupes
     unmatched = sorted(set(wanted) - {s.student_id.lower() for s in subs})
@@ -186,7 +189,8 @@ def _gradescope(root: Path, real: Path, zone) -> tuple[list[_Found], list[str]]:
         entry = {str(k).strip(":"): v for k, v in entry.items()}
         notes, when = [], None
         try:
-            when = parse_time(entry["created_at"], zone) if entry.get("created_at") else None
+            when = parse_time(entry["created_at"], zone, local=zone) \
+                if entry.get("created_at") else None
         except ValueError as err:
             notes.append(f"ignored :created_at: in {GRADESCOPE_META}: {err}")
         people = entry.get("submitters") if isinstance(entry.get("submitters"), list) else []
@@ -210,7 +214,7 @@ def _submitter_id(person: dict, folder: str) -> str:
     return email.split("@")[0] if email.split("@")[0] else folder
 
 
-def _build(found: _Found, real: Path, manifest: dict, zone) -> Submission:
+def _build(found: _Found, real: Path, manifest: dict, zone, file_times: bool) -> Submission:
     """Settle the notebook, submission time and notes for one entry."""
     sid, notes, notebook = sanitise_id(found.raw_id), list(found.notes), None
     if not _inside(found.folder, real):
@@ -220,14 +224,24 @@ def _build(found: _Found, real: Path, manifest: dict, zone) -> Submission:
         files = found.files if found.files is not None else _walk(found.folder)
         notebook, more = _pick(files, found.folder, real)
         notes += more if files else [f"no notebook found in {_show(found.folder)}"]
-    when, source = found.time, GRADESCOPE_META
-    if when is None and found.stamp is not None:
-        when, source = _read_stamp(found.stamp, real, zone, notes), STAMP
-    if when is None and sid.lower() in manifest:
-        when, source = manifest[sid.lower()], "manifest"
-    if when is None and notebook is not None:
+    when, source = _submission_time(found, sid, real, manifest, zone, notes)
+    if when is None and file_times and notebook is not None:
         when, source = datetime.fromtimestamp(_mtime(notebook), zone), "mtime"
     return Submission(sid, notebook, when, source if when else "none", tuple(notes))
+
+
+def _submission_time(found: _Found, sid: str, real: Path, manifest: dict, zone, notes):
+    """(time, its source) in trust order: the TA's manifest, the platform's metadata,
+    the layout's timestamp.txt; (None, "none") when none of them says."""
+    if sid.lower() in manifest:
+        return manifest[sid.lower()], "manifest"
+    if found.time is not None:
+        return found.time, GRADESCOPE_META
+    if found.stamp is not None:
+        when = _read_stamp(found.stamp, real, zone, notes)
+        if when is not None:
+            return when, STAMP
+    return None, "none"
 
 
 def _pick(files: list[Path], base: Path, real: Path) -> tuple[Path | None, list[str]]:
@@ -259,7 +273,7 @@ def _read_stamp(path: Path, real: Path, zone, notes: list[str]) -> datetime | No
             raise OSError("not a regular file inside the submissions folder")
         with open(path, "rb") as handle:
             lines = handle.read(4096).decode("utf-8", "replace").strip().splitlines()
-        return parse_time(lines[0] if lines else "", zone)
+        return parse_time(lines[0] if lines else "", zone, local=zone)
     except (OSError, ValueError) as err:
         notes.append(f"ignored {STAMP}: {_one_line(err)}")
         return None

@@ -10,17 +10,17 @@ from zoneinfo import ZoneInfo
 
 from .errors import SubmissionsError, one_line as _one_line, printable as _show
 
-_TIME = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})[T ](\d{1,2}:\d{2}(?::\d{2})?)(?:\.(\d+))?\s*(.*)")
-_OFFSET = re.compile(r"(?:UTC|GMT)?([+-])(\d{1,2}):?(\d{2})?")
 
 
-def read_manifest(path, *, default_tz: str = "UTC") -> dict[str, datetime]:
+def read_manifest(path, *, default_tz="UTC") -> dict[str, datetime]:
     """Read a CSV with columns student_id and submitted_at into {id: aware time}.
 
-    Naive times are taken to be in default_tz.  Any bad row raises
-    SubmissionsError naming the file and line.
+    Naive times are taken to be in default_tz (a zone name or tzinfo: the course's
+    zone), which also reads abbreviations.  Any bad row raises SubmissionsError
+    naming the file and line.
     """
-    path, zone = Path(path), time_zone(default_tz)
+    path = Path(path)
+    zone = time_zone(default_tz) if isinstance(default_tz, str) else default_tz
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             return _manifest_rows(path, csv.DictReader(handle), zone)
@@ -45,39 +45,86 @@ def _manifest_rows(path: Path, reader: csv.DictReader, zone) -> dict[str, dateti
         if sid.lower() in {k.lower() for k in times}:
             raise SubmissionsError(f"{where}: student_id {_show(sid)!r} appears twice")
         try:
-            times[sid] = parse_time(when, zone)
+            times[sid] = parse_time(when, zone, local=zone)
         except ValueError as err:
             raise SubmissionsError(f"{where}: bad submitted_at for {_show(sid)!r}: {err}") from None
     return times
 
 
-def parse_time(value, zone=timezone.utc) -> datetime:
+def parse_time(value, zone=timezone.utc, *, local=None) -> datetime:
     """Turn a timestamp into an aware datetime; naive values get ``zone``.
 
-    Accepts datetimes, ISO 8601, nbgrader's ``2015-02-02 14:58:23.948203
-    America/Los_Angeles``, ``... UTC`` and Gradescope's ``... -0700``.
+    Reads datetimes, ISO 8601 and what nbgrader, Gradescope and LMS exports write
+    (python-dateutil parses the date and clock): ``2015-02-02 14:58:23.948203
+    America/Los_Angeles``, ``... UTC``, ``... -0700``, ``20251107T235930+0000``,
+    ``07 Nov 2025 23:59:30 UTC``.  A zone abbreviation (nbgrader writes ``%Z``:
+    ``EDT``, ``CEST``) is read as ``local`` (the course's zone) when it is that
+    zone's name at that date; otherwise ValueError says why, since abbreviations
+    are ambiguous (IST, CST) and guessing would move a deadline by hours.
     """
     if isinstance(zone, str):
         zone = time_zone(zone)
     if isinstance(value, datetime):
         return value if value.utcoffset() is not None else value.replace(tzinfo=zone)
-    match = _TIME.fullmatch(str(value).strip())
-    if not match:
-        raise ValueError(f"unrecognised time {_show(str(value)[:60])!r}")
-    day, clock, fraction, rest = match.groups()
-    y, m, d = (int(x) for x in day.split("-"))
-    hms = [int(x) for x in clock.split(":")] + [0]
-    naive = datetime(y, m, d, hms[0], hms[1], hms[2], int((fraction or "0")[:6].ljust(6, "0")))
-    rest = rest.strip()
-    if not rest:
-        return naive.replace(tzinfo=zone)
-    if rest in ("Z", "UTC", "GMT"):
-        return naive.replace(tzinfo=timezone.utc)
-    offset = _OFFSET.fullmatch(rest)
-    if offset:
-        span = timedelta(hours=int(offset[2]), minutes=int(offset[3] or 0))
-        return naive.replace(tzinfo=timezone(-span if offset[1] == "-" else span))
-    return naive.replace(tzinfo=time_zone(rest))
+    text = str(value).strip()
+    if not _CLOCK.search(text):
+        raise ValueError(f"unrecognised time {_show(text[:60])!r} (no date and clock time)")
+    head, tail = _split_zone(text)
+    when = _dateutil(head if tail else text)
+    if tail is None:
+        return when if when.utcoffset() is not None else when.replace(tzinfo=zone)
+    if when.utcoffset() is not None:
+        raise ValueError(f"time {_show(text[:60])!r} names two zones")
+    if tail.upper() in _UTC_NAMES:
+        return when.replace(tzinfo=timezone.utc)
+    if "/" in tail:
+        return when.replace(tzinfo=time_zone(tail))
+    return _abbreviated(when, tail, local)
+
+
+_CLOCK = re.compile(r"\d{1,2}:\d{2}|T\d{4}")
+_TAIL = re.compile(r"(.*\d(?:\s*[AaPp]\.?[Mm]\.?)?)\s+([A-Za-z][A-Za-z0-9_+\-/]*)")
+_UTC_NAMES = {"UTC", "GMT", "Z", "UT", "ETC/UTC"}
+
+
+def _split_zone(text):
+    """(date and clock, trailing zone name) or (text, None)."""
+    m = _TAIL.fullmatch(text)
+    if m and not m[2].upper() in ("AM", "PM"):
+        return m[1], m[2]
+    return text, None
+
+
+def _dateutil(text) -> datetime:
+    from dateutil import parser
+
+    def no_names(name, offset):
+        if name and name.upper() not in _UTC_NAMES:
+            raise ValueError(f"time zone name {_show(name)!r} inside the time")
+        if not name and offset is None:
+            return None                       # dateutil asks even for a naive time
+        return timezone(timedelta(seconds=offset)) if offset else timezone.utc
+    try:
+        return parser.parse(text, tzinfos=no_names)
+    except (ValueError, OverflowError) as err:
+        raise ValueError(f"unrecognised time {_show(text[:60])!r} ({_one_line(err)[:80]})") from None
+
+
+def _abbreviated(naive: datetime, abbr: str, local) -> datetime:
+    """``naive`` in ``local`` when ``abbr`` is that zone's name then, else ValueError."""
+    if local is None or not hasattr(local, "utcoffset"):
+        raise ValueError(f"time zone abbreviation {_show(abbr)!r} is ambiguous: set the "
+                         f"rubric's timestamp_zone to the course's zone")
+    names = {}
+    for fold in (0, 1):
+        moment = naive.replace(tzinfo=local, fold=fold)
+        names.setdefault(moment.tzname(), moment)
+    if abbr.upper() in {str(n).upper() for n in names}:
+        return next(m for n, m in names.items() if str(n).upper() == abbr.upper())
+    actual = " or ".join(str(n) for n in names)
+    raise ValueError(f"time zone abbreviation {_show(abbr)!r} is not {local}'s on "
+                     f"{naive:%Y-%m-%d} (it is {actual}): set the rubric's timestamp_zone "
+                     f"to the zone that writes {_show(abbr)!r}")
 
 
 def time_zone(name: str):

@@ -350,7 +350,8 @@ def test_class_stats_survive_overflowing_grades():
 def test_grades_files_are_byte_identical_to_the_golden_ones():
     """tests/fixtures/reports/ was written by the f-string reports (late as a dict); since
     then only grades.json changed: its echo of the rubric (each check lists its own
-    settings, its default time limits) and each student's `history_steps`."""
+    settings, its default time limits, timestamp_zone) and each student's
+    `history_steps`."""
     results = report_cases.golden_results()
     golden = report_cases.__file__.replace("report_cases.py", "fixtures/reports/")
     with open(golden + "grades.csv", "rb") as f:

@@ -86,10 +86,12 @@ def one_line_error(excinfo, *fragments):
 
 # ----------------------------------------------------------------- flat layout
 
-def test_flat_layout_uses_stem_and_mtime(tmp_path):
+def test_flat_layout_uses_stem_and_mtime_only_when_asked(tmp_path):
     notebook(tmp_path / "bob.ipynb", T0)
     notebook(tmp_path / "ada.ipynb", T0 + timedelta(minutes=5))
-    found = scan(tmp_path)
+    unknown = by_id(scan(tmp_path))["ada"]
+    assert (unknown.time_source, unknown.submitted_at) == ("none", None)
+    found = scan(tmp_path, file_times=True)
     assert found.layout == "flat"
     assert [s.student_id for s in found.submissions] == ["ada", "bob"]
     ada = by_id(found)["ada"]
@@ -102,7 +104,7 @@ def test_flat_layout_uses_stem_and_mtime(tmp_path):
 
 def test_mtime_is_expressed_in_default_tz(tmp_path):
     notebook(tmp_path / "ada.ipynb", T0)
-    ada = by_id(scan(tmp_path, default_tz="America/Los_Angeles"))["ada"]
+    ada = by_id(scan(tmp_path, default_tz="America/Los_Angeles", file_times=True))["ada"]
     assert ada.submitted_at == T0
     assert ada.submitted_at.utcoffset() == timedelta(hours=-7)
 
@@ -113,7 +115,7 @@ def test_manifest_beats_mtime_and_naive_times_use_default_tz(tmp_path):
     notebook(root / "bob.ipynb", T0)
     manifest = write(tmp_path / "times.csv",
                      "student_id,submitted_at\nADA,2025-10-21 09:30\nzed,2025-10-21T09:30Z\n")
-    found = scan(root, manifest=manifest, default_tz="America/Los_Angeles")
+    found = scan(root, manifest=manifest, default_tz="America/Los_Angeles", file_times=True)
     ada, bob = by_id(found)["ada"], by_id(found)["bob"]
     assert ada.time_source == "manifest"
     assert ada.submitted_at == datetime(2025, 10, 21, 9, 30, tzinfo=LA)
@@ -194,7 +196,7 @@ def test_per_student_timestamp_txt_then_mtime(tmp_path):
     notebook(tmp_path / "bob" / "hw3.ipynb", T0)
     write(tmp_path / "README.md", "instructions")
     notebook(tmp_path / "__MACOSX" / "ada" / "homework.ipynb")
-    found = scan(tmp_path)
+    found = scan(tmp_path, file_times=True)
     assert found.layout == "per-student"
     assert set(by_id(found)) == {"ada", "bob"}
     ada, bob = by_id(found)["ada"], by_id(found)["bob"]
@@ -231,14 +233,21 @@ def test_student_folder_without_notebook(tmp_path):
     assert carl.notes == (f"no notebook found in {tmp_path / 'carl'}",)
 
 
-def test_unparseable_timestamp_falls_through_to_manifest(tmp_path):
+def test_the_tas_manifest_is_trusted_over_a_file_in_the_students_folder(tmp_path):
     root = tmp_path / "subs"
     notebook(root / "ada" / "hw.ipynb", T0)
-    write(root / "ada" / "timestamp.txt", "sometime on tuesday")
+    write(root / "ada" / "timestamp.txt", "2025-10-01 00:00:00 UTC")     # the student's own
     manifest = write(tmp_path / "m.csv", "student_id,submitted_at\nada,2025-10-21T00:00Z\n")
     ada = by_id(scan(root, manifest=manifest))["ada"]
     assert ada.time_source == "manifest"
     assert ada.submitted_at == datetime(2025, 10, 21, tzinfo=timezone.utc)
+
+
+def test_an_unreadable_timestamp_leaves_the_time_unknown_with_a_note(tmp_path):
+    notebook(tmp_path / "ada" / "hw.ipynb", T0)
+    write(tmp_path / "ada" / "timestamp.txt", "sometime on tuesday")
+    ada = by_id(scan(tmp_path))["ada"]
+    assert (ada.time_source, ada.submitted_at) == ("none", None)
     assert any(n.startswith("ignored timestamp.txt") for n in ada.notes)
 
 
@@ -349,7 +358,7 @@ def test_gradescope_folder_missing_from_yml(tmp_path):
     notebook(tmp_path / "submission_1" / "hw.ipynb")
     notebook(tmp_path / "submission_9" / "hw.ipynb", T0)
     found = scan(tmp_path)
-    assert by_id(found)["submission_9"].time_source == "mtime"
+    assert by_id(found)["submission_9"].time_source == "none"
     assert any(p.startswith("submission_9: not described") for p in found.problems)
     assert any("without a folder" in p and "submission_2" in p for p in found.problems)
 

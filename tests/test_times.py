@@ -1,0 +1,65 @@
+"""grader.times: submission times as nbgrader, Gradescope and TAs write them."""
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import pytest
+from dateutil.tz import gettz
+
+from grader.times import parse_time
+
+# the course zones of the issue, each in winter and summer: 34 zone-and-season cases
+ZONES = ["UTC", "America/Los_Angeles", "America/Denver", "America/Phoenix", "America/Chicago",
+         "America/New_York", "America/Sao_Paulo", "Europe/London", "Europe/Berlin",
+         "Europe/Moscow", "Africa/Johannesburg", "Asia/Kolkata", "Asia/Shanghai", "Asia/Tokyo",
+         "Australia/Sydney", "Pacific/Auckland", "America/Halifax"]
+MOMENTS = [datetime(2025, 1, 15, 23, 59, 30, 948203, tzinfo=timezone.utc),
+           datetime(2025, 7, 15, 23, 59, 30, 948203, tzinfo=timezone.utc)]
+
+
+def nbgrader_stamp(moment, zone, fmt="%Y-%m-%d %H:%M:%S.%f %Z"):
+    """What nbgrader writes: now(gettz(timezone)).strftime(timestamp_format)."""
+    return moment.astimezone(gettz(zone)).strftime(fmt)
+
+
+@pytest.mark.parametrize("zone", ZONES)
+@pytest.mark.parametrize("moment", MOMENTS, ids=["winter", "summer"])
+def test_nbgrader_abbreviations_read_in_the_course_zone(zone, moment):
+    stamp = nbgrader_stamp(moment, zone)
+    assert parse_time(stamp, local=ZoneInfo(zone)) == moment, stamp
+    short = nbgrader_stamp(moment, zone, "%Y-%m-%d %H:%M:%S %Z")        # zipcollect's format
+    assert parse_time(short, local=ZoneInfo(zone)) == moment.replace(microsecond=0), short
+
+
+def test_the_31_minutes_late_case_is_late():
+    stamp = "2025-11-01 00:30:00.000000 EDT"
+    deadline = datetime(2025, 10, 31, 23, 59, tzinfo=ZoneInfo("America/New_York"))
+    when = parse_time(stamp, local=ZoneInfo("America/New_York"))
+    assert (when - deadline).total_seconds() == 31 * 60
+
+
+@pytest.mark.parametrize("text", ["20251107T235930+0000", "07 Nov 2025 23:59:30 UTC",
+                                  "2025-11-07T23:59:30Z", "2025-11-07 23:59:30 -0000",
+                                  "Fri, 07 Nov 2025 23:59:30 GMT", "2025-11-07 18:59:30 EST"])
+def test_custom_nbgrader_and_lms_formats(text):
+    want = datetime(2025, 11, 7, 23, 59, 30, tzinfo=timezone.utc)
+    assert parse_time(text, local=ZoneInfo("America/New_York")) == want
+
+
+def test_an_abbreviation_the_course_zone_does_not_write_is_refused_with_the_fix():
+    with pytest.raises(ValueError, match=r"'PDT' is not America/New_York's on 2025-11-01 "
+                                         r"\(it is EDT\): set the rubric's timestamp_zone"):
+        parse_time("2025-11-01 00:30:00 PDT", local=ZoneInfo("America/New_York"))
+    with pytest.raises(ValueError, match="ambiguous"):
+        parse_time("2025-11-01 00:30:00 IST")                  # India? Ireland? Israel?
+
+
+def test_times_without_a_zone_take_the_given_zone():
+    ny = ZoneInfo("America/New_York")
+    assert parse_time("2025-10-31 23:59", ny) == datetime(2025, 10, 31, 23, 59, tzinfo=ny)
+
+
+@pytest.mark.parametrize("text", ["5", "sometime on tuesday", "2025-13-01 10:00", "",
+                                  "2025-10-31 23:59 Mars/Olympus"])
+def test_what_is_not_a_time_is_a_value_error(text):
+    with pytest.raises(ValueError):
+        parse_time(text)
