@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from . import __version__
 from .errors import GraderError
 
 
@@ -39,6 +40,7 @@ UNCONFINED_HELP = ("grade even where kernels cannot be confined (students could 
 
 def build_parser():
     p = argparse.ArgumentParser(prog="grader", description="Grade galaxy-classifier notebooks.")
+    p.add_argument("--version", action="version", version=f"galaxy-grader {__version__}")
     sub = p.add_subparsers(dest="verb", required=True)
     g = sub.add_parser("grade", help="grade a folder of submissions")
     g.add_argument("submissions")

@@ -11,6 +11,7 @@ from pathlib import Path
 from . import batch, pipeline, rubric as rubric_mod
 from .errors import InputError
 from .run import sandbox
+from .assign import DEFAULT_NAME
 from .submissions import discover
 
 
@@ -76,7 +77,9 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     if not sandbox.detect_protections().confined:
         print(f"warning: {protections}", file=sys.stderr)
     found = discover(submissions, manifest=Path(manifest) if manifest else None,
-                     assignment=assignment, default_tz=rub.local_zone(), file_times=file_times)
+                     assignment=assignment, default_tz=rub.local_zone(), file_times=file_times,
+                     prefer=(DEFAULT_NAME, f"{rub.assignment}.ipynb",
+                             f"{assignment}.ipynb" if assignment else DEFAULT_NAME))
     _check_out_dir(out, submissions)
     cache = Path(cache) if cache else out / "cache"
     cache.mkdir(parents=True, exist_ok=True)

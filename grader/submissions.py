@@ -70,14 +70,16 @@ class _Found:
 
 
 def discover(root, *, manifest: Path | None = None, assignment: str | None = None,
-             default_tz="UTC", file_times: bool = False) -> Discovery:
+             default_tz="UTC", file_times: bool = False, prefer=()) -> Discovery:
     """Find every submission under root, detecting the layout automatically.
 
     Times, most trusted first: the TA's manifest CSV, the platform's metadata
     (Gradescope), nbgrader's ``timestamp.txt``; the notebook's modification time
     only with ``file_times``; else unknown (never late, listed for review).
     ``default_tz`` (a zone name or tzinfo: the course's zone) is given to times
-    without a zone and reads zone abbreviations such as ``EDT``.
+    without a zone and reads zone abbreviations such as ``EDT``.  In a folder with
+    several notebooks the one named like ``prefer`` (the assignment's notebook
+    names) is graded, else the newest.
     Raises SubmissionsError when root is missing or metadata is unusable.
     """
     root = Path(os.fsdecode(root))
@@ -93,7 +95,7 @@ def discover(root, *, manifest: Path | None = None, assignment: str | None = Non
     else:
         found, problems = _layout_entries(layout, base, real, assignment)
     wanted = {sanitise_id(k).lower(): v for k, v in times.items()}
-    subs = [_build(f, real, wanted, zone, file_times) for f in found]
+    subs = [_build(f, real, wanted, zone, file_times, prefer) for f in found]
     subs, dupes = _dedupe(subs, root)
     problems += dupes
     unmatched = sorted(set(wanted) - {s.student_id.lower() for s in subs})
@@ -214,7 +216,8 @@ def _submitter_id(person: dict, folder: str) -> str:
     return email.split("@")[0] if email.split("@")[0] else folder
 
 
-def _build(found: _Found, real: Path, manifest: dict, zone, file_times: bool) -> Submission:
+def _build(found: _Found, real: Path, manifest: dict, zone, file_times: bool,
+           prefer=()) -> Submission:
     """Settle the notebook, submission time and notes for one entry."""
     sid, notes, notebook = sanitise_id(found.raw_id), list(found.notes), None
     if not _inside(found.folder, real):
@@ -222,7 +225,7 @@ def _build(found: _Found, real: Path, manifest: dict, zone, file_times: bool) ->
         found.stamp = None
     else:
         files = found.files if found.files is not None else _walk(found.folder)
-        notebook, more = _pick(files, found.folder, real)
+        notebook, more = _pick(files, found.folder, real, prefer)
         notes += more if files else [f"no notebook found in {_show(found.folder)}"]
     when, source = _submission_time(found, sid, real, manifest, zone, notes)
     if when is None and file_times and notebook is not None:
@@ -244,8 +247,15 @@ def _submission_time(found: _Found, sid: str, real: Path, manifest: dict, zone, 
     return None, "none"
 
 
-def _pick(files: list[Path], base: Path, real: Path) -> tuple[Path | None, list[str]]:
-    """Choose the newest notebook (ties by name); refuse symlinks leaving root."""
+def _named_like(path: Path, prefer) -> bool:
+    """Whether the notebook's name is one of ``prefer`` (case, - and _ aside)."""
+    norm = lambda n: n.lower().replace("-", "_")          # noqa: E731
+    return norm(path.name) in {norm(n) for n in prefer}
+
+
+def _pick(files: list[Path], base: Path, real: Path, prefer=()) -> tuple[Path | None, list[str]]:
+    """Choose the notebook named like the assignment (``prefer``), else the newest
+    (ties by name); refuse symlinks leaving root."""
     ok, refused, notes = [], [], []
     for path in files:
         if not _inside(path, real):
@@ -256,10 +266,11 @@ def _pick(files: list[Path], base: Path, real: Path) -> tuple[Path | None, list[
             notes.append(f"skipped {_rel(path, base)}: not a readable file")
     if refused:
         notes.append(f"refused: symlink points outside submissions ({', '.join(refused)})")
-    ok.sort(key=lambda p: (-_mtime(p), _rel(p, base)))
+    ok.sort(key=lambda p: (not _named_like(p, prefer), -_mtime(p), _rel(p, base)))
     if len(ok) > 1:
         others = ", ".join(_rel(p, base) for p in ok[1:])
-        notes.append(f"{len(ok)} notebooks found; graded newest: {_rel(ok[0], base)} "
+        why = "named like the assignment" if _named_like(ok[0], prefer) else "newest"
+        notes.append(f"{len(ok)} notebooks found; graded {why}: {_rel(ok[0], base)} "
                      f"(others: {others})")
     return (ok[0] if ok else None), notes
 

@@ -418,3 +418,15 @@ def test_templates_ship_with_the_package():
     assert {"feedback.md.j2", "feedback.html.j2", "class_report.html.j2"} <= names
     with open(report_cases.__file__.replace("tests/report_cases.py", "pyproject.toml")) as f:
         assert '"report/templates/*.j2"' in f.read()
+
+
+def test_no_csv_cell_can_start_a_spreadsheet_formula():
+    from grader.report.tables import spreadsheet_safe
+    for evil in ("=SUM(A1)", "+1", "-2_3-b3828ec4", "@SUM_A1_-3f3f65a6", "\tx", "\rx"):
+        assert spreadsheet_safe(evil) == "'" + evil
+    assert spreadsheet_safe("ada") == "ada" and spreadsheet_safe(105) == "105"
+    results = [SubmissionResult("@SUM_A1_-3f3f65a6", [], late=None, final=0.0,
+                                submitted_at="", time_source="none")]
+    text = report.tables.csv_text(results)
+    rows = list(csv.reader(io.StringIO(text)))
+    assert all(not c.startswith(("=", "+", "-", "@")) for row in rows for c in row), rows

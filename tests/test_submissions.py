@@ -452,3 +452,29 @@ def test_parse_time_formats(text, expected):
 def test_parse_time_rejects_garbage(text):
     with pytest.raises(ValueError):
         parse_time(text)
+
+
+def test_the_notebook_named_like_the_assignment_beats_a_newer_scratch_one(tmp_path):
+    notebook(tmp_path / "ada" / "galaxy_classifier.ipynb", T0)
+    notebook(tmp_path / "ada" / "scratch" / "Untitled.ipynb", T0 + timedelta(hours=3))
+    ada = by_id(scan(tmp_path, prefer=("galaxy_classifier.ipynb", "galaxy-classifier.ipynb")))["ada"]
+    assert ada.notebook == tmp_path / "ada" / "galaxy_classifier.ipynb"
+    assert ada.notes == ("2 notebooks found; graded named like the assignment: "
+                         "galaxy_classifier.ipynb (others: scratch/Untitled.ipynb)",)
+
+
+def test_a_broken_notebook_still_gets_its_time_read(tmp_path):
+    write(tmp_path / "ada" / "hw.ipynb", "{ this is not json")
+    write(tmp_path / "ada" / "timestamp.txt", "2025-10-30 12:00:00.000000 EDT\n")
+    ada = by_id(scan(tmp_path, default_tz="America/New_York"))["ada"]
+    assert ada.time_source == "timestamp.txt"
+    assert ada.submitted_at == datetime(2025, 10, 30, 16, 0, tzinfo=timezone.utc)
+
+
+def test_manifest_times_without_a_zone_are_in_the_course_zone(tmp_path):
+    from zoneinfo import ZoneInfo
+    notebook(tmp_path / "subs" / "ada" / "hw.ipynb", T0)
+    manifest = write(tmp_path / "m.csv", "student_id,submitted_at\nada,2025-11-01 00:30\n")
+    ada = by_id(scan(tmp_path / "subs", manifest=manifest,
+                     default_tz=ZoneInfo("America/New_York")))["ada"]
+    assert ada.submitted_at == datetime(2025, 11, 1, 4, 30, tzinfo=timezone.utc)

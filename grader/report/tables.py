@@ -34,11 +34,31 @@ def _column(name: str) -> str:
     return f"check_{name}" if name in TAIL or name == "student_id" else name
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell) -> str:
+    """A CSV cell no spreadsheet runs as a formula: text starting with = + - @ (or a
+    tab or carriage return) gets a leading apostrophe (OWASP's CSV-injection advice)."""
+    text = str(cell)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+class SafeWriter:
+    """csv.writer whose every cell is ``spreadsheet_safe``: every CSV we write uses it."""
+
+    def __init__(self, buf):
+        self._out = csv.writer(buf, lineterminator="\n")
+
+    def writerow(self, row):
+        self._out.writerow([spreadsheet_safe(c) for c in row])
+
+
 def csv_text(results, rubric=None) -> str:
     """The gradebook CSV as text: header row, one row per student, sorted by id."""
     checks = check_names(results, rubric)
     buf = io.StringIO()
-    out = csv.writer(buf, lineterminator="\n")
+    out = SafeWriter(buf)
     out.writerow(["student_id", *(_column(n) for n in checks), *TAIL])
     for r in sorted(results, key=lambda r: r.student_id):
         points = {c.name: num(c.score) for c in r.checks}
