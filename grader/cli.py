@@ -13,7 +13,7 @@ def _grade(a):
     return main(submissions=a.submissions, out=a.out, rubric=a.rubric, data=a.data,
                 manifest=a.manifest, assignment=a.assignment, jobs=a.jobs,
                 progress=not a.no_progress, allow_unconfined=a.allow_unconfined,
-                file_times=a.file_times)
+                file_times=a.file_times, overrides=a.overrides)
 
 
 def _check(a):
@@ -53,6 +53,9 @@ def build_parser():
                    help="where no manifest, platform metadata or timestamp.txt gives a "
                         "submission time, use the notebook file's modification time "
                         "(unreliable: copies and unzips reset it)")
+    g.add_argument("--overrides", metavar="FILE",
+                   help="TA overrides of a check's points per student, with reasons "
+                        "(default: overrides.yaml beside the rubric, when present)")
     g.add_argument("--assignment", help="assignment name in an nbgrader tree")
     g.add_argument("-j", "--jobs", type=int, help="parallel kernels (default: CPU count)")
     g.add_argument("--no-progress", action="store_true")

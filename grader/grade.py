@@ -11,6 +11,7 @@ from pathlib import Path
 from . import batch, pipeline, rubric as rubric_mod
 from .errors import InputError
 from .run import sandbox
+from . import overrides as ov
 from .assign import DEFAULT_NAME
 from .submissions import discover
 
@@ -57,7 +58,7 @@ def _unknown_times(subs) -> list:
 
 def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=None,
          assignment=None, jobs=None, cache=None, progress=True, allow_unconfined=False,
-         file_times=False) -> int:
+         file_times=False, overrides=None) -> int:
     """Grade every notebook under ``submissions``.
 
     submissions: folder in any supported layout; out: output folder (never
@@ -67,8 +68,9 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     (default: <out>/cache); allow_unconfined: grade even where kernels cannot
     be confined (every report says so); file_times: a notebook's modification
     time stands in when nothing else gives its submission time (otherwise the
-    time is unknown: no penalty, listed for review).  Returns 0 when every
-    notebook was graded.
+    time is unknown: no penalty, listed for review); overrides: the TA's
+    overrides file (default: overrides.yaml beside the rubric, when present).
+    Returns 0 when every notebook was graded.
     """
     t0 = time.monotonic()
     submissions, out = Path(submissions), Path(out)
@@ -80,6 +82,10 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
                      assignment=assignment, default_tz=rub.local_zone(), file_times=file_times,
                      prefer=(DEFAULT_NAME, f"{rub.assignment}.ipynb",
                              f"{assignment}.ipynb" if assignment else DEFAULT_NAME))
+    ov_path = Path(overrides) if overrides else ov.default_path(rub)
+    ta_overrides = ov.load(ov_path, rubric=rub) if ov_path else {}
+    if ta_overrides:
+        ov.require_known_students(ta_overrides, [s.student_id for s in found.submissions], ov_path)
     _check_out_dir(out, submissions)
     cache = Path(cache) if cache else out / "cache"
     cache.mkdir(parents=True, exist_ok=True)
@@ -88,7 +94,8 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     bundles = batch.execute_submissions(found.submissions, rub, data_file, digest, ctx, cache=cache,
                                   workers=jobs or os.cpu_count() or 1, progress=progress)
     t2 = time.monotonic()
-    results = [pipeline.score(s, bundles.get(s.student_id), ctx, rub) for s in found.submissions]
+    results = [pipeline.score(s, bundles.get(s.student_id), ctx, rub, overrides=ta_overrides)
+               for s in found.submissions]
     if not sandbox.detect_protections().confined:
         for r in results:          # every student's report says the run was unconfined
             r.notes.insert(0, protections)

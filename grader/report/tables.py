@@ -13,11 +13,12 @@ import json
 import math
 from pathlib import Path
 
+from .. import overrides
 from . import atomic, lateness
 from .text import num, printable
 
 TAIL = ("raw_total", "extra_credit", "possible", "late", "minutes_late", "extension_applied",
-        "multiplier", "final", "status", "submitted_at", "time_source")
+        "multiplier", "final", "status", "submitted_at", "time_source", "overrides")
 
 
 def check_names(results, rubric=None) -> list:
@@ -67,7 +68,7 @@ def csv_text(results, rubric=None) -> str:
                       num(lateness.minutes_late(r)),
                       "yes" if lateness.extended(r) else "no",
                       num(lateness.multiplier(r)), num(r.final), r.status,
-                      r.submitted_at or "", r.time_source or ""])
+                      r.submitted_at or "", r.time_source or "", overrides.column(r)])
     return buf.getvalue()
 
 
