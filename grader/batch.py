@@ -70,11 +70,13 @@ def make_jobs(subs, rubric, data_file, digest, probe_path, work_dir, seed):
     return jobs
 
 
-def execute_all(jobs, cache: Path | None, workers: int, progress=True) -> dict:
-    """Bundles for every job: cached ones reused, the rest run in parallel."""
+def execute_all(jobs, cache: Path | None, workers: int, progress=True, rerun=()) -> dict:
+    """Bundles for every job: cached ones reused (except for the students in
+    ``rerun``, or everyone when it is True), the rest run in parallel."""
     bundles, todo = {}, []
     for sid, job in jobs.items():
-        cached = artifacts.load(cache, job.key) if cache else None
+        again = rerun is True or sid in rerun
+        cached = artifacts.load(cache, job.key) if cache and not again else None
         if cached is not None:
             bundles[sid] = cached
         else:
@@ -161,9 +163,11 @@ def _closed_hint() -> str:
     return ""
 
 
-def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, progress):
+def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, progress,
+                        rerun=(), only_rerun=False):
     """Write the probe inputs to a private work folder, test the sandbox and
-    execute every submission."""
+    execute every submission (``rerun``: re-execute these ids, or all when True,
+    despite the cache; ``only_rerun``: everyone else must come from the cache)."""
     _remove_stale_work_dirs()
     work = Path(tempfile.mkdtemp(prefix=f"galaxy-grader-{os.getpid()}-"))
     os.chmod(work, 0o711)          # sandbox uids must reach their own folders inside
@@ -171,10 +175,15 @@ def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, pr
         probe_path = probes.save(ctx.probes.inputs, work / "probe-inputs.npz")
         os.chmod(probe_path, 0o600)
         job_map = make_jobs(subs, rub, data_file, digest, probe_path, work, ctx.seed)
-        if any(artifacts.load(cache, j.key) is None for j in job_map.values()) \
-                if cache else job_map:
+        missing = [sid for sid, j in job_map.items() if rerun is not True and sid not in rerun
+                   and (not cache or artifacts.load(cache, j.key) is None)]
+        if only_rerun and missing:
+            raise InputError(f"--student re-grades into the existing grades, but "
+                             f"{', '.join(sorted(missing)[:5])} have no cached run in {cache}: "
+                             f"grade the whole folder first")
+        if missing or rerun:
             self_test(rub, data_file, digest, probe_path, work)
-        return execute_all(job_map, cache, workers, progress)
+        return execute_all(job_map, cache, workers, progress, rerun)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -13,7 +13,14 @@ def _grade(a):
     return main(submissions=a.submissions, out=a.out, rubric=a.rubric, data=a.data,
                 manifest=a.manifest, assignment=a.assignment, jobs=a.jobs,
                 progress=not a.no_progress, allow_unconfined=a.allow_unconfined,
-                file_times=a.file_times, overrides=a.overrides)
+                file_times=a.file_times, overrides=a.overrides, force=a.force,
+                students=a.student or ())
+
+
+def _list(a):
+    from .listing import main
+    return main(submissions=a.submissions, rubric=a.rubric, manifest=a.manifest,
+                assignment=a.assignment, file_times=a.file_times)
 
 
 def _check(a):
@@ -39,11 +46,17 @@ UNCONFINED_HELP = ("grade even where kernels cannot be confined (students could 
 
 
 def build_parser():
-    p = argparse.ArgumentParser(prog="grader", description="Grade galaxy-classifier notebooks.")
+    p = argparse.ArgumentParser(
+        prog="grader", description="Grade galaxy-classifier notebooks.",
+        epilog="exit status: 0 done (every notebook graded; for list: every student has a "
+               "notebook and a time); 1 some notebook not graded, or a check failed to run "
+               "(see grades.json); 2 a usage or input error, said in one line; 130 "
+               "interrupted (run it again to resume)")
     p.add_argument("--version", action="version", version=f"galaxy-grader {__version__}")
     sub = p.add_subparsers(dest="verb", required=True)
     g = sub.add_parser("grade", help="grade a folder of submissions")
-    g.add_argument("submissions")
+    g.add_argument("submissions", help="the submissions folder: nbgrader, Gradescope "
+                                       "export, one folder per student, or flat")
     g.add_argument("--out", default="grading-output", help="output folder (default: grading-output)")
     g.add_argument("--rubric", help="rubric.yaml (default: the course's)")
     g.add_argument("--data", help="data file (default: rubric's, else built-in synthetic)")
@@ -56,17 +69,32 @@ def build_parser():
     g.add_argument("--overrides", metavar="FILE",
                    help="TA overrides of a check's points per student, with reasons "
                         "(default: overrides.yaml beside the rubric, when present)")
+    g.add_argument("--force", action="store_true",
+                   help="re-execute every notebook instead of reusing the cache")
+    g.add_argument("--student", action="append", metavar="ID",
+                   help="re-execute only this student (repeatable) and re-score everyone "
+                        "else from the cache: their grades merge into the class's")
     g.add_argument("--assignment", help="assignment name in an nbgrader tree")
     g.add_argument("-j", "--jobs", type=int, help="parallel kernels (default: CPU count)")
-    g.add_argument("--no-progress", action="store_true")
+    g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.add_argument("--allow-unconfined", action="store_true", help=UNCONFINED_HELP)
     g.set_defaults(func=_grade)
+    ls = sub.add_parser("list", help="show the batch as grading would see it (notebook "
+                                     "chosen, submission time and its source, late or not, "
+                                     "notes); runs nothing")
+    ls.add_argument("submissions", help="the submissions folder (any supported layout)")
+    ls.add_argument("--rubric", help="rubric.yaml (default: the course's)")
+    ls.add_argument("--manifest", help="CSV of student_id,submitted_at")
+    ls.add_argument("--assignment", help="assignment name in an nbgrader tree")
+    ls.add_argument("--file-times", action="store_true",
+                    help="use notebook modification times where nothing else gives a time")
+    ls.set_defaults(func=_list)
     c = sub.add_parser("check", help="check one notebook as grading does (TA; students "
                                      "run the release's selfcheck.py)")
-    c.add_argument("notebook")
+    c.add_argument("notebook", help="the notebook to check")
     c.add_argument("--quick", action="store_true", help="network pieces only, skip long training")
-    c.add_argument("--rubric")
-    c.add_argument("--data")
+    c.add_argument("--rubric", help="rubric.yaml (default: the course's)")
+    c.add_argument("--data", help="data file (default: rubric's, else built-in synthetic)")
     c.add_argument("--allow-unconfined", action="store_true", help=UNCONFINED_HELP)
     c.set_defaults(func=_check)
     s = sub.add_parser("assign", help="make the student notebook, or the students' release folder")
@@ -77,13 +105,15 @@ def build_parser():
                         "expected values; no solution code")
     s.add_argument("--rubric", help="with --release: rubric.yaml (default: the course's)")
     s.add_argument("--data", help="with --release: data file copied in as dataG.pkl.gz")
-    s.add_argument("--force", action="store_true")
+    s.add_argument("--force", action="store_true", help="replace an existing output")
     s.set_defaults(func=_assign)
     gs = sub.add_parser("gradescope", help="grade one submission inside Gradescope")
-    gs.add_argument("--submission", default="/autograder/submission")
-    gs.add_argument("--results", default="/autograder/results/results.json")
-    gs.add_argument("--rubric")
-    gs.add_argument("--data")
+    gs.add_argument("--submission", default="/autograder/submission",
+                    help="the submission folder (default: Gradescope's)")
+    gs.add_argument("--results", default="/autograder/results/results.json",
+                    help="where results.json goes (default: Gradescope's)")
+    gs.add_argument("--rubric", help="rubric.yaml (default: the course's)")
+    gs.add_argument("--data", help="data file (default: rubric's, else built-in synthetic)")
     gs.add_argument("--allow-unconfined", action="store_true", help=UNCONFINED_HELP)
     gs.set_defaults(func=_gradescope)
     return p

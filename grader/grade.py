@@ -11,9 +11,7 @@ from pathlib import Path
 from . import batch, pipeline, rubric as rubric_mod
 from .errors import InputError
 from .run import sandbox
-from . import overrides as ov
-from .assign import DEFAULT_NAME
-from .submissions import discover
+from . import intake
 
 
 def _check_out_dir(out: Path, submissions: Path):
@@ -46,19 +44,9 @@ def _keep_previous(out: Path):
             shutil.move(str(out / name), str(dest / name))
 
 
-def _unknown_times(subs) -> list:
-    """The batch-level line listing notebooks whose submission time nothing gave."""
-    unknown = sorted(s.student_id for s in subs if s.notebook and s.submitted_at is None)
-    if not unknown:
-        return []
-    shown = ", ".join(unknown[:20]) + (f" and {len(unknown) - 20} more" if len(unknown) > 20 else "")
-    return [f"submission time unknown for {len(unknown)} student(s), graded without a late "
-            f"penalty; review them (a --manifest CSV, or --file-times): {shown}"]
-
-
 def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=None,
          assignment=None, jobs=None, cache=None, progress=True, allow_unconfined=False,
-         file_times=False, overrides=None) -> int:
+         file_times=False, overrides=None, force=False, students=()) -> int:
     """Grade every notebook under ``submissions``.
 
     submissions: folder in any supported layout; out: output folder (never
@@ -69,7 +57,10 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     be confined (every report says so); file_times: a notebook's modification
     time stands in when nothing else gives its submission time (otherwise the
     time is unknown: no penalty, listed for review); overrides: the TA's
-    overrides file (default: overrides.yaml beside the rubric, when present).
+    overrides file (default: overrides.yaml beside the rubric, when present);
+    force: re-execute every notebook instead of reusing the cache; students:
+    re-execute only these and re-score everyone else from the cache, so their
+    grades merge into the class's (everyone else must have been graded before).
     Returns 0 when every notebook was graded.
     """
     t0 = time.monotonic()
@@ -78,21 +69,18 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     protections = batch.require_confinement(allow_unconfined)
     if not sandbox.detect_protections().confined:
         print(f"warning: {protections}", file=sys.stderr)
-    found = discover(submissions, manifest=Path(manifest) if manifest else None,
-                     assignment=assignment, default_tz=rub.local_zone(), file_times=file_times,
-                     prefer=(DEFAULT_NAME, f"{rub.assignment}.ipynb",
-                             f"{assignment}.ipynb" if assignment else DEFAULT_NAME))
-    ov_path = Path(overrides) if overrides else ov.default_path(rub)
-    ta_overrides = ov.load(ov_path, rubric=rub) if ov_path else {}
-    if ta_overrides:
-        ov.require_known_students(ta_overrides, [s.student_id for s in found.submissions], ov_path)
+    found = intake.find(submissions, rub, manifest=manifest, assignment=assignment,
+                        file_times=file_times)
+    ta_overrides = intake.overrides_for(found, rub, overrides)
+    rerun = intake.selected(found, students) if students else set()
     _check_out_dir(out, submissions)
     cache = Path(cache) if cache else out / "cache"
     cache.mkdir(parents=True, exist_ok=True)
     data_file, digest, ctx = batch.prepare_batch(rub, data)
     t1 = time.monotonic()
     bundles = batch.execute_submissions(found.submissions, rub, data_file, digest, ctx, cache=cache,
-                                  workers=jobs or os.cpu_count() or 1, progress=progress)
+                                        workers=jobs or os.cpu_count() or 1, progress=progress,
+                                        rerun=True if force else rerun, only_rerun=bool(students))
     t2 = time.monotonic()
     results = [pipeline.score(s, bundles.get(s.student_id), ctx, rub, overrides=ta_overrides)
                for s in found.submissions]
@@ -103,7 +91,7 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
         r.notebook = os.fsencode(r.notebook).decode("utf-8", "backslashreplace")
     from . import report
     _keep_previous(out)
-    problems = list(found.problems) + _unknown_times(found.submissions)
+    problems = list(found.problems) + intake.unknown_times(found.submissions)
     report.write_all(results, out, rubric=rub, problems=problems, protections=protections)
     t3 = time.monotonic()
     report.atomic.write_text(out / "timings.json", json.dumps(

@@ -1,0 +1,86 @@
+"""The CLI's own promises: help for every argument, exit codes in --help, --version,
+and ``grader list`` / ``--student`` refusing what they cannot do in one line."""
+import argparse
+import shutil
+
+import pytest
+
+from grader import __version__, cli
+from tests.conftest import FIXTURES, TEST_RUBRIC
+from tests.fixtures.make_examples import DIR as EXAMPLES
+
+
+def test_every_argument_of_every_verb_has_help():
+    parser = cli.build_parser()
+    verbs = parser._subparsers._group_actions[0].choices
+    missing = [(verb, a.dest) for verb, sp in verbs.items() for a in sp._actions
+               if not isinstance(a, argparse._HelpAction) and not a.help]
+    assert missing == [] and {"grade", "list", "check", "assign", "gradescope"} <= set(verbs)
+
+
+def test_help_gives_the_exit_codes_and_version_the_version(capsys):
+    assert "exit status: 0" in cli.build_parser().format_help()
+    with pytest.raises(SystemExit) as done:
+        cli.main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.strip() == f"galaxy-grader {__version__}"
+
+
+def test_list_shows_the_batch_without_running_it(capsys):
+    assert cli.main(["list", str(EXAMPLES)]) == 0
+    out = capsys.readouterr().out
+    assert "layout: per-student; 7 student(s)" in out
+    late = next(line for line in out.splitlines() if line.startswith("late "))
+    assert "timestamp.txt" in late and " yes " in late
+    ext = next(line for line in out.splitlines() if line.startswith("late_with_extension"))
+    assert "no (extension)" in ext
+
+
+def test_list_flags_students_without_a_time(tmp_path, capsys):
+    (tmp_path / "ada").mkdir()
+    shutil.copy(FIXTURES / "full_marks.ipynb", tmp_path / "ada" / "hw.ipynb")
+    assert cli.main(["list", str(tmp_path)]) == 1
+    assert "submission time unknown for 1 student(s)" in capsys.readouterr().out
+
+
+def test_student_must_name_a_student_of_the_batch(capsys):
+    assert cli.main(["grade", str(EXAMPLES), "--student", "nobody", "--out", "/tmp/x"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--student nobody: no submission with that id" in err
+
+
+def test_student_regrades_only_into_existing_grades(tmp_path, easy_data, capsys):
+    args = ["grade", str(EXAMPLES), "--student", "late", "--out", str(tmp_path / "out"),
+            "--rubric", str(TEST_RUBRIC), "--data", str(easy_data), "--no-progress"]
+    assert cli.main(args) == 2
+    err = capsys.readouterr().err
+    assert "have no cached run" in err and "grade the whole folder first" in err
+    assert not (tmp_path / "out" / "grades.csv").exists()
+
+
+def test_student_reruns_one_notebook_and_merges_it_into_the_class(tmp_path, easy_data):
+    """Through real kernels: after a full run, --student re-executes that one notebook,
+    re-scores the other from the cache, and the CSV still has both; --force re-executes
+    everyone."""
+    import csv
+    subs = tmp_path / "subs"
+    for sid, fixture in (("ada", "full_marks"), ("bob", "no_extra_credit")):
+        (subs / sid).mkdir(parents=True)
+        shutil.copy(FIXTURES / f"{fixture}.ipynb", subs / sid / "hw.ipynb")
+        (subs / sid / "timestamp.txt").write_text("2025-10-30 12:00:00 America/New_York")
+    out = tmp_path / "out"
+    base = ["grade", str(subs), "--out", str(out), "--rubric", str(TEST_RUBRIC),
+            "--data", str(easy_data), "--no-progress", "-j", "1"]
+
+    def stamps():
+        return {p.name: (p / "bundle.json").stat().st_mtime_ns
+                for p in (out / "cache").iterdir() if p.is_dir()}
+    assert cli.main(base) == 0
+    first = stamps()
+    assert cli.main(base + ["--student", "ADA"]) == 0
+    second = stamps()
+    changed = {k for k in first if first[k] != second[k]}
+    assert len(changed) == 1                         # only ada's notebook ran again
+    rows = {r["student_id"]: r["final"] for r in csv.DictReader(open(out / "grades.csv"))}
+    assert rows == {"ada": "105", "bob": "100"}
+    assert cli.main(base + ["--force"]) == 0
+    assert all(stamps()[k] != second[k] for k in second)
