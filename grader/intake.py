@@ -15,7 +15,8 @@ def find(submissions, rub, *, manifest=None, assignment=None, file_times=False):
     """The Discovery of ``submissions`` under the rubric's course zone, grading the
     notebook named like the assignment where a folder holds several."""
     return discover(Path(submissions), manifest=Path(manifest) if manifest else None,
-                    assignment=assignment, default_tz=rub.local_zone(), file_times=file_times,
+                    assignment=assignment, default_assignment=rub.assignment,
+                    default_tz=rub.local_zone(), file_times=file_times,
                     prefer=(DEFAULT_NAME, f"{rub.assignment}.ipynb",
                             f"{assignment}.ipynb" if assignment else DEFAULT_NAME))
 

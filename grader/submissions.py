@@ -70,7 +70,8 @@ class _Found:
 
 
 def discover(root, *, manifest: Path | None = None, assignment: str | None = None,
-             default_tz="UTC", file_times: bool = False, prefer=()) -> Discovery:
+             default_tz="UTC", file_times: bool = False, prefer=(),
+             default_assignment: str | None = None) -> Discovery:
     """Find every submission under root, detecting the layout automatically.
 
     Times, most trusted first: the TA's manifest CSV, the platform's metadata
@@ -79,7 +80,8 @@ def discover(root, *, manifest: Path | None = None, assignment: str | None = Non
     ``default_tz`` (a zone name or tzinfo: the course's zone) is given to times
     without a zone and reads zone abbreviations such as ``EDT``.  In a folder with
     several notebooks the one named like ``prefer`` (the assignment's notebook
-    names) is graded, else the newest.
+    names) is graded, else the newest.  In an nbgrader tree holding several
+    assignments, ``default_assignment`` (the rubric's) is graded when present.
     Raises SubmissionsError when root is missing or metadata is unusable.
     """
     root = Path(os.fsdecode(root))
@@ -93,7 +95,7 @@ def discover(root, *, manifest: Path | None = None, assignment: str | None = Non
     if layout == "gradescope":
         found, problems = _gradescope(root, real, zone)
     else:
-        found, problems = _layout_entries(layout, base, real, assignment)
+        found, problems = _layout_entries(layout, base, real, assignment, default_assignment)
     wanted = {sanitise_id(k).lower(): v for k, v in times.items()}
     subs = [_build(f, real, wanted, zone, file_times, prefer) for f in found]
     subs, dupes = _dedupe(subs, root)
@@ -140,7 +142,7 @@ def _detect(root: Path, real: Path, assignment: str | None) -> tuple[str, Path]:
     return ("per-student" if any(e.is_dir() for e in entries) else "flat"), root
 
 
-def _layout_entries(layout: str, base: Path, real: Path, assignment: str | None):
+def _layout_entries(layout: str, base: Path, real: Path, assignment: str | None, default=None):
     """Found entries and skipped-item problems for the flat, per-student and nbgrader layouts."""
     entries = _entries(base)
     if layout == "flat":
@@ -148,22 +150,25 @@ def _layout_entries(layout: str, base: Path, real: Path, assignment: str | None)
         found = [_Found(e.name[:-6], base, files=[Path(e.path)]) for e in used]
     else:
         used = [e for e in entries if e.is_dir()]
-        sub = _assignment(base, used, real, assignment) if layout == "nbgrader" else ""
+        sub = _assignment(base, used, real, assignment, default) if layout == "nbgrader" else ""
         found = [_Found(e.name, Path(e.path) / sub, stamp=Path(e.path) / sub / STAMP)
                  for e in used]
     skipped = [e.name for e in entries if e not in used]
     return found, [_summary("item", skipped, f" in {_show(base)}")] if skipped else []
 
 
-def _assignment(base: Path, students, real: Path, wanted: str | None) -> str:
-    """The nbgrader assignment folder name to grade; ambiguity is an error."""
+def _assignment(base: Path, students, real: Path, wanted: str | None, default=None) -> str:
+    """The nbgrader assignment folder name to grade: ``wanted``, else the only one,
+    else ``default`` (the rubric's) when it is among them; ambiguity is an error."""
     if wanted:
         return wanted
     names = sorted({s.name for e in students if _inside(Path(e.path), real)
                     for s in _entries(Path(e.path)) if s.is_dir(follow_symlinks=False)})
+    if len(names) > 1 and default in names:
+        return default
     if len(names) > 1:
         raise SubmissionsError(f"{_show(base)}: several assignments found "
-                               f"({_show(', '.join(names))}); choose one with assignment=")
+                               f"({_show(', '.join(names))}); choose one with --assignment NAME")
     return names[0] if names else ""
 
 

@@ -478,3 +478,12 @@ def test_manifest_times_without_a_zone_are_in_the_course_zone(tmp_path):
     ada = by_id(scan(tmp_path / "subs", manifest=manifest,
                      default_tz=ZoneInfo("America/New_York")))["ada"]
     assert ada.submitted_at == datetime(2025, 11, 1, 4, 30, tzinfo=timezone.utc)
+
+
+def test_nbgrader_with_several_assignments_grades_the_rubrics_or_names_the_flag(tmp_path):
+    for name in ("ps1", "galaxy-classifier"):
+        notebook(tmp_path / "submitted" / "ada" / name / "hw.ipynb", T0)
+    found = scan(tmp_path, default_assignment="galaxy-classifier")
+    assert by_id(found)["ada"].notebook.parent.name == "galaxy-classifier"
+    with pytest.raises(SubmissionsError, match="choose one with --assignment NAME"):
+        scan(tmp_path)
