@@ -105,7 +105,8 @@ def score(submission, bundle, ctx, rubric, *, only=None, overrides=None) -> Subm
     if bundle is not None and bundle.status != "executed":
         notes.append(f"not run: {bundle.reason}")
     return SubmissionResult(
-        student_id=submission.student_id, checks=checks, late=late,
+        student_id=submission.student_id, original_id=submission.original_id or
+        submission.student_id, checks=checks, late=late,
         final=round(late_policies.apply(late, raw), 2),
         status=_status(bundle, checks),
         notebook=str(submission.notebook or ""),

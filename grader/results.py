@@ -40,6 +40,7 @@ class SubmissionResult:
     accuracy: float | None = None    # test accuracy the grader computed itself
     history: list = field(default_factory=list)
     history_steps: list = field(default_factory=list)   # training step of each record; [] unknown
+    original_id: str = ""            # the id as submitted (student_id is its file-safe form)
 
     @property
     def score(self) -> float:        # raw total, extra credit included

@@ -39,10 +39,11 @@ class Submission:
     submitted_at: datetime | None
     time_source: str
     notes: tuple[str, ...] = ()
+    original_id: str = ""        # as the platform or folder spelled it (student_id is file-safe)
 
     def to_dict(self) -> dict:
         """JSON-friendly copy; paths are shown with undecodable bytes escaped."""
-        return {"student_id": self.student_id,
+        return {"student_id": self.student_id, "original_id": self.original_id or self.student_id,
                 "notebook": _show(self.notebook) if self.notebook else None,
                 "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
                 "time_source": self.time_source, "notes": list(self.notes)}
@@ -235,7 +236,8 @@ def _build(found: _Found, real: Path, manifest: dict, zone, file_times: bool,
     when, source = _submission_time(found, sid, real, manifest, zone, notes)
     if when is None and file_times and notebook is not None:
         when, source = datetime.fromtimestamp(_mtime(notebook), zone), "mtime"
-    return Submission(sid, notebook, when, source if when else "none", tuple(notes))
+    return Submission(sid, notebook, when, source if when else "none", tuple(notes),
+                      original_id=_show(found.raw_id))
 
 
 def _submission_time(found: _Found, sid: str, real: Path, manifest: dict, zone, notes):

@@ -78,7 +78,7 @@ def test_csv_columns_and_values(out):
     assert text.splitlines()[0] == (
         "student_id,data_prep,net,loss,trained_accuracy,extra_credit,plot,raw_total,"
         "extra_credit,possible,late,minutes_late,extension_applied,multiplier,final,status,"
-        "submitted_at,time_source,overrides".replace("extra_credit,plot", "check_extra_credit,plot"))
+        "submitted_at,time_source,overrides,original_id".replace("extra_credit,plot", "check_extra_credit,plot"))
     rows = read_csv(folder)
     assert [r["student_id"] for r in rows] == sorted(["alice", "bob", "carol", WEIRD])
     a = next(r for r in rows if r["student_id"] == "alice")
@@ -350,8 +350,8 @@ def test_class_stats_survive_overflowing_grades():
 def test_grades_files_are_byte_identical_to_the_golden_ones():
     """tests/fixtures/reports/ was written by the f-string reports (late as a dict); since
     then grades.json's echo of the rubric changed (each check lists its own settings, its
-    default time limits, timestamp_zone), each student gained `history_steps`, and the
-    CSV gained the `overrides` column (empty here)."""
+    default time limits, timestamp_zone), each student gained `history_steps` and
+    `original_id`, and the CSV gained the `overrides` and `original_id` columns."""
     results = report_cases.golden_results()
     golden = report_cases.__file__.replace("report_cases.py", "fixtures/reports/")
     with open(golden + "grades.csv", "rb") as f:

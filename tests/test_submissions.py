@@ -487,3 +487,11 @@ def test_nbgrader_with_several_assignments_grades_the_rubrics_or_names_the_flag(
     assert by_id(found)["ada"].notebook.parent.name == "galaxy-classifier"
     with pytest.raises(SubmissionsError, match="choose one with --assignment NAME"):
         scan(tmp_path)
+
+
+def test_the_original_id_is_kept_beside_the_file_safe_one(tmp_path):
+    for raw in ("jane+test", "José"):
+        notebook(tmp_path / raw / "hw.ipynb", T0)
+    subs = {s.original_id: s.student_id for s in scan(tmp_path).submissions}
+    assert set(subs) == {"jane+test", "José"}
+    assert all(safe != raw and safe.startswith(raw[:3]) for raw, safe in subs.items())

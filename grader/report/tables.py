@@ -32,7 +32,7 @@ def check_names(results, rubric=None) -> list:
 
 def _column(name: str) -> str:
     """A check's column name; renamed only if it would clash with a fixed column."""
-    return f"check_{name}" if name in TAIL or name == "student_id" else name
+    return f"check_{name}" if name in TAIL or name in ("student_id", "original_id") else name
 
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -60,7 +60,7 @@ def csv_text(results, rubric=None) -> str:
     checks = check_names(results, rubric)
     buf = io.StringIO()
     out = SafeWriter(buf)
-    out.writerow(["student_id", *(_column(n) for n in checks), *TAIL])
+    out.writerow(["student_id", *(_column(n) for n in checks), *TAIL, "original_id"])
     for r in sorted(results, key=lambda r: r.student_id):
         points = {c.name: num(c.score) for c in r.checks}
         out.writerow([r.student_id, *(points.get(n, "") for n in checks),
@@ -68,7 +68,8 @@ def csv_text(results, rubric=None) -> str:
                       num(lateness.minutes_late(r)),
                       "yes" if lateness.extended(r) else "no",
                       num(lateness.multiplier(r)), num(r.final), r.status,
-                      r.submitted_at or "", r.time_source or "", overrides.column(r)])
+                      r.submitted_at or "", r.time_source or "", overrides.column(r),
+                      r.original_id or r.student_id])
     return buf.getvalue()
 
 
