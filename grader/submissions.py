@@ -94,7 +94,7 @@ def discover(root, *, manifest: Path | None = None, assignment: str | None = Non
     real = Path(os.path.realpath(root))
     layout, base = _detect(root, real, assignment)
     if layout == "gradescope":
-        found, problems = _gradescope(root, real, zone)
+        found, problems = _gradescope(base, real, zone)
     else:
         found, problems = _layout_entries(layout, base, real, assignment, default_assignment)
     wanted = {sanitise_id(k).lower(): v for k, v in times.items()}
@@ -127,6 +127,10 @@ def _detect(root: Path, real: Path, assignment: str | None) -> tuple[str, Path]:
     """Guess the layout from the folder's shape; returns (layout, base folder)."""
     if _inside(root / GRADESCOPE_META, real) and (root / GRADESCOPE_META).is_file():
         return "gradescope", root
+    tops = [Path(e.path) for e in _entries(root) if e.is_dir(follow_symlinks=False)]
+    if len(tops) == 1 and _inside(tops[0] / GRADESCOPE_META, real) and \
+            (tops[0] / GRADESCOPE_META).is_file():      # an export unzipped with its top folder
+        return "gradescope", tops[0]
     if _inside(root / "submitted", real) and (root / "submitted").is_dir():
         return "nbgrader", root / "submitted"
     entries = _entries(root)

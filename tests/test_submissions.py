@@ -495,3 +495,15 @@ def test_the_original_id_is_kept_beside_the_file_safe_one(tmp_path):
     subs = {s.original_id: s.student_id for s in scan(tmp_path).submissions}
     assert set(subs) == {"jane+test", "José"}
     assert all(safe != raw and safe.startswith(raw[:3]) for raw, safe in subs.items())
+
+
+def test_a_gradescope_export_unzipped_with_its_top_folder_is_still_gradescope(tmp_path):
+    top = tmp_path / "assignment_6543_export"
+    write(top / "submission_metadata.yml", GRADESCOPE_YML)
+    notebook(top / "submission_1" / "hw.ipynb", T0)
+    notebook(top / "submission_2" / "group.ipynb", T0)
+    found = scan(tmp_path)
+    assert found.layout == "gradescope"
+    assert by_id(found)["1001"].submitted_at == datetime(2025, 10, 21, 10, 12, 45, 123456,
+                                                         tzinfo=timezone.utc)
+    assert by_id(found)["1001"].time_source == "submission_metadata.yml"
