@@ -20,17 +20,21 @@ QUICK_CELL_SECONDS = 20
 
 
 def run(notebook, *, rubric=None, data=None, quick=False, submitted_at=None,
-        time_source="none", allow_unconfined=False):
-    """Execute and score one notebook; returns its SubmissionResult."""
+        time_source="none", allow_unconfined=False, student_id=None, deadline=None):
+    """Execute and score one notebook; returns its SubmissionResult.  ``student_id``
+    (default: the file's stem) picks the rubric's extension; ``deadline`` replaces
+    the rubric's (a platform's own due date)."""
     path = Path(notebook)
     if not path.is_file():
         raise InputError(f"{path}: notebook not found")
     rub = rubric_mod.load(rubric)
+    if deadline is not None:
+        rub = replace(rub, deadline=deadline)
     protections = require_confinement(allow_unconfined)
     if quick:
         rub = replace(rub, timeouts=replace(rub.timeouts, cell_seconds=QUICK_CELL_SECONDS))
     data_file, digest, ctx = prepare_batch(rub, data)
-    sub = Submission(student_id=path.stem, notebook=path, submitted_at=submitted_at,
+    sub = Submission(student_id=student_id or path.stem, notebook=path, submitted_at=submitted_at,
                      time_source=time_source, notes=())
     bundle = execute_submissions([sub], rub, data_file, digest, ctx, cache=None, workers=1,
                                  progress=False)[sub.student_id]

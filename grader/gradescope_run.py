@@ -1,44 +1,98 @@
 """``grader gradescope``: grade one submission inside Gradescope's container.
 
-Reads the notebook from the submission folder and, when present,
-``submission_metadata.json`` beside it (``created_at``), scores it with the
-same pipeline as ``grader grade`` and writes Gradescope's ``results.json``.
+Reads Gradescope's ``submission_metadata.json`` beside the submission folder: the
+student's id (``users[]``: sid, else the email's local part, else Gradescope's user
+id), so the rubric's per-student extensions apply; ``created_at``; and the
+assignment's own ``due_date``, which replaces the rubric's deadline.  Finds the
+notebook anywhere in the submission (the one named like the assignment first),
+scores it with the same pipeline as ``grader grade`` and writes ``results.json``.
+Whatever fails, ``results.json`` is written: score 0 and the reason in one line.
 """
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
+from .assign import DEFAULT_NAME
 from .check import run
-from .errors import InputError
-from .report.gradescope import write_results_json
+from .errors import GraderError, InputError
+from .report.gradescope import write_failure_json, write_results_json
 from .times import parse_time
 
+METADATA = "submission_metadata.json"
 
-def _created_at(submission: Path):
-    meta = submission.parent / "submission_metadata.json"
-    if not meta.exists():
-        return None
+
+@dataclass(frozen=True)
+class Metadata:
+    student_id: str | None = None
+    created_at: object = None          # aware datetime or None
+    due_date: object = None
+    notes: tuple = ()
+
+
+def read_metadata(path: Path) -> Metadata:
+    """What Gradescope says about this submission; a missing file says nothing."""
+    if not path.exists():
+        return Metadata()
     try:
-        return parse_time(json.loads(meta.read_text())["created_at"])
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise InputError(f"{meta}: cannot read created_at ({exc})") from None
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        users = [u for u in doc.get("users") or [] if isinstance(u, dict)]
+        due = (doc.get("assignment") or {}).get("due_date")
+        created = doc.get("created_at")
+        return Metadata(student_id=_user_id(users[0]) if users else None,
+                        created_at=parse_time(created) if created else None,
+                        due_date=parse_time(due) if due else None,
+                        notes=(f"group submission by {', '.join(_user_id(u) for u in users)}",)
+                        if len(users) > 1 else ())
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise InputError(f"{path}: cannot read Gradescope's metadata ({type(exc).__name__}: "
+                         f"{str(exc)[:120]})") from None
+
+
+def _user_id(user: dict) -> str:
+    for key in ("sid", "student_id"):
+        if str(user.get(key) or "").strip():
+            return str(user[key]).strip()
+    email = str(user.get("email") or "").strip()
+    return email.split("@")[0] if email.split("@")[0] else str(user.get("id", "student"))
+
+
+def find_notebook(folder: Path) -> Path:
+    """The notebook in ``folder`` or below it (not checkpoints): the one named like the
+    assignment, else the only one, else the first by name."""
+    if not folder.is_dir():
+        raise InputError(f"{folder}: submission folder not found")
+    found = sorted(p for p in folder.rglob("*.ipynb")
+                   if ".ipynb_checkpoints" not in p.parts and p.is_file())
+    if not found:
+        raise InputError(f"{folder}: no .ipynb notebook in the submission")
+    return next((p for p in found if p.name == DEFAULT_NAME), found[0])
 
 
 def main(*, submission, results, rubric=None, data=None, allow_unconfined=False) -> int:
-    """Grade the single notebook in ``submission``; write ``results`` JSON.
+    """Grade the notebook in ``submission``; always write ``results`` JSON.
 
-    submission: folder holding the student's .ipynb; results: path of
-    results.json; rubric/data: as for ``grader grade``.
+    submission: Gradescope's submission folder; results: path of results.json;
+    rubric/data: as for ``grader grade``.
     """
-    folder = Path(submission)
-    notebooks = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
-    if not notebooks:
-        raise InputError(f"{folder}: no .ipynb notebook found")
-    when = _created_at(folder)
-    result = run(notebooks[0], rubric=rubric, data=data, submitted_at=when,
-                 time_source="submission_metadata.json" if when else "none",
-                 allow_unconfined=allow_unconfined)
-    write_results_json(result, Path(results))
-    print(f"wrote {results}: {result.final:g} points")
+    folder, out = Path(submission), Path(results)
+    try:
+        meta = read_metadata(folder.parent / METADATA)
+        result = run(find_notebook(folder), rubric=rubric, data=data,
+                     submitted_at=meta.created_at, student_id=meta.student_id,
+                     deadline=meta.due_date,
+                     time_source=METADATA if meta.created_at else "none",
+                     allow_unconfined=allow_unconfined)
+    except GraderError as exc:
+        write_failure_json(str(exc), out)
+        print(f"wrote {out}: 0 points ({exc})")
+        raise
+    except Exception as exc:          # a grader bug: the student still gets results.json
+        write_failure_json(f"the grader failed ({type(exc).__name__}); your course staff "
+                           f"can see why in the autograder log", out)
+        raise
+    result.notes.extend(meta.notes)
+    write_results_json(result, out)
+    print(f"wrote {out}: {result.final:g} points")
     return 0

@@ -167,5 +167,20 @@ def test_gradescope_autograder_results_json(tmp_path, easy_data):
     assert doc["score"] == pytest.approx(80.0)          # 100 points, late: x 0.8
     by_name = {t["name"]: t for t in doc["tests"]}
     assert by_name["net"]["status"] == "passed" and by_name["extra_credit"]["status"] == "failed"
+    # Gradescope's own due date replaces the rubric's; the id comes from users[] (the
+    # rubric's extension for "late_with_extension" then applies), the notebook from a subfolder
+    (sub / "hw.ipynb").rename(sub / "work.ipynb")
+    (sub / "nested").mkdir()
+    (sub / "work.ipynb").rename(sub / "nested" / "hw.ipynb")
+    meta = {"created_at": "2025-11-02T10:00:00.000000-05:00",
+            "assignment": {"due_date": "2025-11-01T23:59:00.000000-04:00"},
+            "users": [{"email": "late_with_extension@example.edu", "id": 7, "name": "L"}]}
+    (tmp_path / "autograder" / "submission_metadata.json").write_text(json.dumps(meta))
+    assert cli.main(["gradescope", "--submission", str(sub), "--results", str(results),
+                     "--rubric", str(TEST_RUBRIC), "--data", str(easy_data)]) == 0
+    doc = json.loads(results.read_text())
+    assert doc["score"] == pytest.approx(100.0), doc["output"]   # extension to 2025-11-03
+    assert "extension" in doc["output"]
     assert cli.main(["gradescope", "--submission", str(tmp_path / "none"),
                      "--results", str(results)]) == 2
+    assert json.loads(results.read_text())["score"] == 0

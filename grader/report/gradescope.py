@@ -57,3 +57,15 @@ def write_results_json(result, path, **kwargs):
     data = results_json(result, **kwargs)
     return atomic.write_text(path, json.dumps(data, indent=2, sort_keys=True,
                                               ensure_ascii=False) + "\n")
+
+
+def failure_json(reason: str) -> dict:
+    """results.json for a submission that could not be graded: 0 and why, in one line."""
+    return {"score": 0.0, "execution_time": 0, "visibility": "visible",
+            "stdout_visibility": "hidden", "tests": [],
+            "output": f"Not graded: {' '.join(str(reason).split())[:1000]}"}
+
+
+def write_failure_json(reason, path):
+    return atomic.write_text(path, json.dumps(failure_json(reason), indent=2, sort_keys=True,
+                                              ensure_ascii=False) + "\n")
