@@ -24,8 +24,9 @@ import numpy as np
 SIZE = 69
 # Noise model and display stretch (intensities in units of the sky noise): a
 # bright core of 100 sky units gets ~3.6 sky units of photon noise, and the
-# sky's own noise becomes ~3 grey levels, as in SDSS cutouts.
-GAIN, STRETCH = 8.0, dict(offset=3.0, scale=45.0, soft=15.0)
+# sky's own noise becomes ~3.3 grey levels (about 3 after clipping at 0, as
+# measured in the corners of the real SDSS sample).
+GAIN, STRETCH = 8.0, dict(offset=3.0, scale=50.0, soft=15.0)
 _Y, _X = (np.mgrid[0:SIZE, 0:SIZE].astype(np.float32) - (SIZE - 1) / 2)
 _K2 = (np.fft.fftfreq(SIZE)[:, None] ** 2
        + np.fft.rfftfreq(SIZE)[None, :] ** 2).astype(np.float32)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import jax
 import numpy as np
 import pytest
 
@@ -83,6 +84,18 @@ def test_classes_differ_in_physical_shape(small_set):
     # spirals are big, disk-dominated galaxies: more bright pixels than round ones
     area = (images[..., 0] > 30).sum(axis=(1, 2))
     assert np.median(area[labels == 4]) > 1.3 * np.median(area[labels == 1])
+    # sizes are circularised: in-between galaxies cover about as much sky as round
+    # ones (as in the real sample), so the bright area is no clue to the axis ratio
+    assert 0.85 < np.median(area[labels == 2]) / np.median(area[labels == 1]) < 1.25
+
+
+def test_smooth_galaxy_radii_are_circularised():
+    rng = np.random.default_rng(0)
+    for k in (1, 2):
+        p = synthetic._sample_class(k, 2000, rng)
+        circ = p["b_re"] * np.sqrt(p["b_q"])        # sqrt(a b) with a = r_e, b = q r_e
+        assert 5.0 - 1e-9 <= circ.min() and circ.max() <= 13.0 + 1e-9
+        assert np.all(p["b_re"] >= circ)            # the major axis is never shorter
 
 
 def test_sersic_is_normalised_at_half_light_radius():
@@ -137,3 +150,41 @@ def test_cli_writes_and_refuses_to_overwrite(tmp_path, capsys):
     assert out.read_bytes() == before
     assert synthetic.main(["--out", str(out), "--n-train", "20", "--n-test", "5", "--force"]) == 0
     assert len(data.read_raw(out)[0]) == 20
+
+
+def _calibration_rows(cal, minimum, reference=0.78):
+    steps = list(range(cal.RECORD_EVERY, cal.RECORD_EVERY * cal.REF_RECORDS + 1, cal.RECORD_EVERY))
+    rows = []
+    for seed, acc in enumerate(minimum):
+        curve = [0.5] * (cal.MIN_RECORDS - 1) + [acc] + [reference] * (cal.REF_RECORDS - cal.MIN_RECORDS)
+        rows.append(cal.seed_row(seed, curve, steps))
+    return rows
+
+
+def test_calibration_verdicts():
+    from benchmarks import calibrate_synthetic as cal
+    rows = _calibration_rows(cal, [0.70] * 9 + [0.60])
+    s = cal.summarise(rows, majority=0.361)
+    assert (s["n_pass"], s["need"], s["n_seeds"]) == (9, 9, 10) and cal.targets_met(s)
+    report = cal.format_report(rows, s)
+    assert "9 of 10" in report and "100,000" in report and "200,000" in report
+    assert not cal.targets_met(cal.summarise(_calibration_rows(cal, [0.70] * 8 + [0.6] * 2), 0.361))
+    assert not cal.targets_met(cal.summarise(rows, majority=0.45))
+    assert not cal.targets_met(cal.summarise(_calibration_rows(cal, [0.7] * 10, 0.9), 0.361))
+    short = [cal.seed_row(0, [0.7] * cal.MIN_RECORDS, [2000] * cal.MIN_RECORDS)]
+    assert short[0]["reference"] is None
+    assert not cal.targets_met(cal.summarise(short, 0.361))     # no reference run: not proven
+
+
+def test_calibration_short_run_is_prefix_of_long_run(monkeypatch):
+    """The minimum recipe's records are the first records of the reference run,
+    which is why the calibration trains each seed once."""
+    from benchmarks import calibrate_synthetic as cal
+    monkeypatch.setattr(cal, "RECORD_EVERY", 64)
+    rng = np.random.default_rng(1)
+    x = rng.random((200, 69 * 69), dtype=np.float32) / 4
+    y = np.eye(5, dtype=np.float32)[rng.integers(0, 5, 200)]
+    key = jax.random.PRNGKey(3)
+    short, short_steps = cal.train_curve(key, (x, y, x[:50], y[:50]), 2)
+    long, long_steps = cal.train_curve(key, (x, y, x[:50], y[:50]), 3)
+    assert long[:2] == short and long_steps == [64, 128, 192] and short_steps == [64, 128]
