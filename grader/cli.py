@@ -14,7 +14,7 @@ def _grade(a):
                 manifest=a.manifest, assignment=a.assignment, jobs=a.jobs,
                 progress=not a.no_progress, allow_unconfined=a.allow_unconfined,
                 file_times=a.file_times, overrides=a.overrides, force=a.force,
-                students=a.student or ())
+                students=a.student or (), roster=a.roster)
 
 
 def _list(a):
@@ -74,6 +74,9 @@ def build_parser():
     g.add_argument("--student", action="append", metavar="ID",
                    help="re-execute only this student (repeatable) and re-score everyone "
                         "else from the cache: their grades merge into the class's")
+    g.add_argument("--roster", metavar="CSV",
+                   help="the gradebook CSV exported from Canvas: also write canvas_grades.csv "
+                        "(its identity columns, one score column, 0 for no submission)")
     g.add_argument("--assignment", help="assignment name in an nbgrader tree")
     g.add_argument("-j", "--jobs", type=int, help="parallel kernels (default: CPU count)")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -39,14 +39,15 @@ def _keep_previous(out: Path):
         dest = out / "previous" / f"{stamp}-{n}"
         n += 1
     dest.mkdir(parents=True)
-    for name in ("grades.csv", "grades.json", "feedback", "class_report.html", "class"):
+    for name in ("grades.csv", "grades.json", "feedback", "class_report.html", "class",
+                 "canvas_grades.csv", "nbgrader_grades.csv"):
         if (out / name).exists():
             shutil.move(str(out / name), str(dest / name))
 
 
 def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=None,
          assignment=None, jobs=None, cache=None, progress=True, allow_unconfined=False,
-         file_times=False, overrides=None, force=False, students=()) -> int:
+         file_times=False, overrides=None, force=False, students=(), roster=None) -> int:
     """Grade every notebook under ``submissions``.
 
     submissions: folder in any supported layout; out: output folder (never
@@ -60,7 +61,8 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     overrides file (default: overrides.yaml beside the rubric, when present);
     force: re-execute every notebook instead of reusing the cache; students:
     re-execute only these and re-score everyone else from the cache, so their
-    grades merge into the class's (everyone else must have been graded before).
+    grades merge into the class's (everyone else must have been graded before);
+    roster: Canvas gradebook export, for canvas_grades.csv.
     Returns 0 when every notebook was graded.
     """
     t0 = time.monotonic()
@@ -91,7 +93,8 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
         r.notebook = os.fsencode(r.notebook).decode("utf-8", "backslashreplace")
     from . import report
     _keep_previous(out)
-    problems = list(found.problems) + intake.unknown_times(found.submissions)
+    books, roster_problems = report.gradebooks.write(results, out, rubric=rub, roster=roster)
+    problems = list(found.problems) + intake.unknown_times(found.submissions) + roster_problems
     report.write_all(results, out, rubric=rub, problems=problems, protections=protections)
     t3 = time.monotonic()
     report.atomic.write_text(out / "timings.json", json.dumps(
@@ -102,5 +105,6 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     print(report.summary_table(results))
     for p in problems:
         print(f"note: {p}")
-    print(f"results written to {out}/ (grades.csv, grades.json, feedback/, class_report.html)")
+    print(f"results written to {out}/ (grades.csv, grades.json, feedback/, class_report.html, "
+          f"{', '.join(sorted(books))})")
     return 0 if all(r.status == "graded" for r in results) else 1

@@ -1,9 +1,12 @@
 """Find student submissions in the folder layouts TAs receive.
 
-Four layouts are recognised automatically: ``flat`` (``root/<student>.ipynb``),
+Five layouts are recognised automatically: ``flat`` (``root/<student>.ipynb``),
+``canvas`` (Canvas's bulk download: ``root/smithbob_LATE_23456_67891_hw-1.ipynb``,
+the login, Canvas's LATE mark, user id, submission id and the file's own name),
 ``per-student`` (``root/<student>/*.ipynb``), ``nbgrader``
 (``root/submitted/<student>/<assignment>/*.ipynb``) and ``gradescope``
-(``root/submission_metadata.yml`` plus one folder per submission).
+(``root/submission_metadata.yml`` plus one folder per submission, also inside the
+export's own top folder).
 
 Discovery only reads: nothing under the submissions folder is created or
 changed.  Odd situations (several notebooks, none at all, duplicate ids,
@@ -26,6 +29,8 @@ from .errors import SubmissionsError, one_line as _one_line, printable as _show
 from .times import parse_time, read_manifest, time_zone as _zone
 
 GRADESCOPE_META = "submission_metadata.yml"
+CANVAS_NAME = re.compile(r"(?P<login>[A-Za-z0-9]+)_(?P<late>LATE_)?(?P<user>\d+)_(?P<sub>\d+)_"
+                         r"(?P<file>.+\.ipynb)")
 STAMP = "timestamp.txt"
 _IGNORED = {".ipynb_checkpoints", "__MACOSX"}
 
@@ -68,6 +73,7 @@ class _Found:
     stamp: Path | None = None            # layout time file (timestamp.txt)
     time: datetime | None = None         # layout time already known (gradescope)
     notes: list[str] = field(default_factory=list)
+    original: str | None = None          # the platform's own id, when not raw_id
 
 
 def discover(root, *, manifest: Path | None = None, assignment: str | None = None,
@@ -97,6 +103,8 @@ def discover(root, *, manifest: Path | None = None, assignment: str | None = Non
         found, problems = _gradescope(base, real, zone)
     else:
         found, problems = _layout_entries(layout, base, real, assignment, default_assignment)
+        if layout == "flat" and found and all(f.original for f in found):
+            layout = "canvas"
     wanted = {sanitise_id(k).lower(): v for k, v in times.items()}
     subs = [_build(f, real, wanted, zone, file_times, prefer) for f in found]
     subs, dupes = _dedupe(subs, root)
@@ -152,6 +160,9 @@ def _layout_entries(layout: str, base: Path, real: Path, assignment: str | None,
     entries = _entries(base)
     if layout == "flat":
         used = [e for e in entries if _is_nb(e.name) and not e.is_dir()]
+        canvas = [CANVAS_NAME.fullmatch(e.name) for e in used]
+        if used and all(canvas):
+            return _canvas(base, used, canvas), []
         found = [_Found(e.name[:-6], base, files=[Path(e.path)]) for e in used]
     else:
         used = [e for e in entries if e.is_dir()]
@@ -160,6 +171,20 @@ def _layout_entries(layout: str, base: Path, real: Path, assignment: str | None,
                  for e in used]
     skipped = [e.name for e in entries if e not in used]
     return found, [_summary("item", skipped, f" in {_show(base)}")] if skipped else []
+
+
+def _canvas(base: Path, used, names) -> list[_Found]:
+    """One entry per Canvas user id (all their files; the notebook is picked later),
+    id ``<login>_<user id>``, the user id kept as the original id for the roster."""
+    by_user: dict[str, _Found] = {}
+    for entry, m in zip(used, names):
+        f = by_user.setdefault(m["user"], _Found(f"{m['login']}_{m['user']}", base, files=[],
+                                                  original=m["user"]))
+        f.files.append(Path(entry.path))
+        if m["late"] and not f.notes:
+            f.notes.append("Canvas marked this submission LATE (Canvas gives no time: a "
+                           "--manifest applies the late policy)")
+    return list(by_user.values())
 
 
 def _assignment(base: Path, students, real: Path, wanted: str | None, default=None) -> str:
@@ -241,7 +266,7 @@ def _build(found: _Found, real: Path, manifest: dict, zone, file_times: bool,
     if when is None and file_times and notebook is not None:
         when, source = datetime.fromtimestamp(_mtime(notebook), zone), "mtime"
     return Submission(sid, notebook, when, source if when else "none", tuple(notes),
-                      original_id=_show(found.raw_id))
+                      original_id=_show(found.original or found.raw_id))
 
 
 def _submission_time(found: _Found, sid: str, real: Path, manifest: dict, zone, notes):
@@ -259,9 +284,12 @@ def _submission_time(found: _Found, sid: str, real: Path, manifest: dict, zone, 
 
 
 def _named_like(path: Path, prefer) -> bool:
-    """Whether the notebook's name is one of ``prefer`` (case, - and _ aside)."""
+    """Whether the notebook's name is one of ``prefer`` (case, - and _ aside; for a
+    Canvas download, its own name without Canvas's prefix and resubmission number)."""
+    canvas = CANVAS_NAME.fullmatch(path.name)
+    name = re.sub(r"-\d+(\.ipynb)$", r"\1", canvas["file"]) if canvas else path.name
     norm = lambda n: n.lower().replace("-", "_")          # noqa: E731
-    return norm(path.name) in {norm(n) for n in prefer}
+    return norm(name) in {norm(n) for n in prefer}
 
 
 def _pick(files: list[Path], base: Path, real: Path, prefer=()) -> tuple[Path | None, list[str]]:

@@ -507,3 +507,16 @@ def test_a_gradescope_export_unzipped_with_its_top_folder_is_still_gradescope(tm
     assert by_id(found)["1001"].submitted_at == datetime(2025, 10, 21, 10, 12, 45, 123456,
                                                          tzinfo=timezone.utc)
     assert by_id(found)["1001"].time_source == "submission_metadata.yml"
+
+
+def test_canvas_bulk_download_names_give_user_ids_and_the_late_mark(tmp_path):
+    notebook(tmp_path / "smithbob_LATE_23456_67891_galaxy_classifier-1.ipynb", T0)
+    notebook(tmp_path / "smithbob_LATE_23456_67891_scratch.ipynb", T0 + timedelta(hours=1))
+    notebook(tmp_path / "lovelaceada_23457_67892_galaxy_classifier.ipynb", T0)
+    found = scan(tmp_path, prefer=("galaxy_classifier.ipynb",))
+    assert found.layout == "canvas"
+    bob, ada = by_id(found)["smithbob_23456"], by_id(found)["lovelaceada_23457"]
+    assert (bob.original_id, ada.original_id) == ("23456", "23457")
+    assert bob.notebook.name == "smithbob_LATE_23456_67891_galaxy_classifier-1.ipynb"
+    assert any("Canvas marked this submission LATE" in n for n in bob.notes)
+    assert not any("LATE" in n for n in ada.notes) and bob.submitted_at is None

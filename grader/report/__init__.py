@@ -2,7 +2,8 @@
 
 ``write_all`` writes, under out_dir: ``grades.csv`` (LMS import), ``grades.json``,
 ``feedback/<id>.md|.html|.png`` per student, ``class_report.html`` and its PNGs.
-Per-submission Gradescope output is ``gradescope.write_results_json``.
+Per-submission Gradescope output is ``gradescope.write_results_json``; the Canvas
+and nbgrader gradebooks are ``gradebooks.write``.
 
 What a student is told is one view-model (``view.Feedback``) rendered by each
 output; the wording of points lives in ``text`` and of lateness in ``lateness``.
@@ -11,14 +12,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import class_report, feedback, gradescope, tables
+from . import class_report, feedback, gradebooks, gradescope, tables
 from .atomic import ReportWriteError, write_bytes, write_text
 from .lateness import arithmetic as late_arithmetic
 from .tables import summary_table
 from .text import clip, file_names, printable
 
 __all__ = ["write_all", "summary_table", "late_arithmetic", "ReportWriteError",
-           "write_text", "write_bytes", "gradescope", "threshold_of"]
+           "write_text", "write_bytes", "gradescope", "gradebooks", "threshold_of"]
 
 
 def threshold_of(rubric):
