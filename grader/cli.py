@@ -23,6 +23,11 @@ def _list(a):
                 assignment=a.assignment, file_times=a.file_times)
 
 
+def _autograder(a):
+    from .autograder import main
+    return main(out=a.out, rubric=a.rubric, data=a.data)
+
+
 def _check(a):
     from .check import main
     return main(notebook=a.notebook, rubric=a.rubric, data=a.data, quick=a.quick,
@@ -110,6 +115,13 @@ def build_parser():
     s.add_argument("--data", help="with --release: data file copied in as dataG.pkl.gz")
     s.add_argument("--force", action="store_true", help="replace an existing output")
     s.set_defaults(func=_assign)
+    ag = sub.add_parser("autograder", help="write the zip Gradescope's autograder takes "
+                                           "(set-up, run script, pinned requirements, rubric, "
+                                           "data, probe secret): never give it to students")
+    ag.add_argument("--out", default="autograder.zip", help="the zip (default: autograder.zip)")
+    ag.add_argument("--rubric", help="rubric.yaml (default: the course's)")
+    ag.add_argument("--data", help="data file (default: rubric's, else built-in synthetic)")
+    ag.set_defaults(func=_autograder)
     gs = sub.add_parser("gradescope", help="grade one submission inside Gradescope")
     gs.add_argument("--submission", default="/autograder/submission",
                     help="the submission folder (default: Gradescope's)")

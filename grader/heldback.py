@@ -30,11 +30,16 @@ SECRET_NAME = "probe-secret"
 N_SYNTHETIC_HIDDEN = 1000
 
 
+def secret_path() -> Path:
+    """Where the private probe secret lives: $GALAXY_GRADER_SECRET, else the cache."""
+    return Path(os.environ.get("GALAXY_GRADER_SECRET") or synthetic.cache_dir() / SECRET_NAME)
+
+
 def batch_seed(explicit: int | None) -> int:
     """The rubric's seed, else the grader's private secret (made on first use)."""
     if explicit is not None:
         return int(explicit)
-    path = Path(os.environ.get("GALAXY_GRADER_SECRET") or synthetic.cache_dir() / SECRET_NAME)
+    path = secret_path()
     try:
         return int(path.read_text().strip())
     except FileNotFoundError:

@@ -1,0 +1,118 @@
+"""``grader autograder``: the zip Gradescope's "Configure Autograder" page takes.
+
+Like otter-grader's generate step: everything the container needs, built from this
+checkout: ``setup.sh`` (a venv with the pinned requirements and bubblewrap, then the
+grader's wheel), ``run_autograder`` (``grader gradescope`` on the submission, with
+the course rubric, data and private probe secret), ``requirements.txt`` pinned to the
+versions this grader was tested with, the wheel, ``rubric.yaml``, ``dataG.pkl.gz``
+and ``probe-secret``.  The zip holds the answer key and the secret: it goes to
+Gradescope, never to students.
+"""
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+from . import heldback, rubric as rubric_mod
+from .errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+SKIP = shutil.ignore_patterns(".venv", ".git", "__pycache__", "build", "*.egg-info",
+                              "grading-output", ".hostile-*", ".attacks-*", "dist")
+
+SETUP = """#!/usr/bin/env bash
+# Gradescope runs this once, as root, when the autograder image is built.
+set -euo pipefail
+cd /autograder/source
+apt-get update -q && apt-get install -y -q python3-venv bubblewrap
+python3 -m venv /autograder/venv
+/autograder/venv/bin/pip install -q -r requirements.txt
+/autograder/venv/bin/pip install -q --no-deps ./{wheel}
+"""
+
+RUN = """#!/usr/bin/env bash
+# Gradescope runs this for every submission.  AUTOGRADER_ROOT and GRADER only exist
+# so the zip can be tried outside Gradescope (tests/test_autograder.py).
+set -uo pipefail
+ROOT="${{AUTOGRADER_ROOT:-/autograder}}"
+cd "$ROOT/source"
+export GALAXY_GRADER_SECRET="$ROOT/source/probe-secret"
+"${{GRADER:-$ROOT/venv/bin/grader}}" gradescope --rubric rubric.yaml --data dataG.pkl.gz \\
+    --submission "$ROOT/submission" --results "$ROOT/results/results.json"
+exit 0      # results.json says what happened, whatever it was
+"""
+
+
+def requirements() -> str:
+    """The project's dependencies pinned to the versions installed here."""
+    try:
+        import tomllib
+        deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    except ModuleNotFoundError:          # Python 3.10: the installed metadata says the same
+        deps = [r for r in importlib.metadata.requires("galaxy-grader") or []
+                if "extra ==" not in r]
+    lines = []
+    for spec in deps:
+        name = spec.split(";")[0].split(">")[0].split("=")[0].split("<")[0].strip()
+        marker = f"; {spec.split(';', 1)[1].strip()}" if ";" in spec else ""
+        try:
+            lines.append(f"{name}=={importlib.metadata.version(name)}{marker}")
+        except importlib.metadata.PackageNotFoundError:
+            lines.append(spec)
+    return "\n".join(lines) + "\n"
+
+
+def build_wheel(work: Path) -> Path:
+    if not (ROOT / "pyproject.toml").is_file():
+        raise InputError(f"{ROOT}: not a checkout of galaxy-grader; build the autograder "
+                         f"from one")
+    src = work / "src"
+    shutil.copytree(ROOT, src, ignore=SKIP, symlinks=True)
+    done = subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                           "--no-build-isolation", "-w", str(work / "dist"), str(src)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise InputError(f"cannot build the grader's wheel: {done.stderr.strip()[-300:]}")
+    return next((work / "dist").glob("galaxy_grader-*.whl"))
+
+
+def _add(zf, name, data, executable=False):
+    info = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
+    info.external_attr = (0o755 if executable else 0o644) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    zf.writestr(info, data)
+
+
+def main(*, out="autograder.zip", rubric=None, data=None) -> int:
+    """Write the autograder zip to ``out``; rubric and data as for ``grader grade``
+    (the built-in synthetic set when neither names a file)."""
+    rub = rubric_mod.load(rubric)
+    data_file = Path(data) if data else rub.data_path()
+    if data_file is None:
+        from reference import synthetic
+        data_file = synthetic.cached_default()
+    if not data_file.is_file():
+        raise InputError(f"{data_file}: data file not found")
+    heldback.batch_seed(rub.probes.seed)              # the secret exists from here on
+    secret = heldback.secret_path()
+    with tempfile.TemporaryDirectory() as tmp:
+        wheel = build_wheel(Path(tmp))
+        tmp_zip = Path(out).with_name(f".{Path(out).name}.{os.getpid()}")
+        with zipfile.ZipFile(tmp_zip, "w") as zf:
+            _add(zf, "setup.sh", SETUP.format(wheel=wheel.name), executable=True)
+            _add(zf, "run_autograder", RUN.format(), executable=True)
+            _add(zf, "requirements.txt", requirements())
+            _add(zf, wheel.name, wheel.read_bytes())
+            _add(zf, "rubric.yaml", Path(rub.source).read_bytes())
+            _add(zf, "probe-secret", secret.read_bytes())
+            zf.write(data_file, "dataG.pkl.gz")
+        os.replace(tmp_zip, out)
+    print(f"wrote {out}: upload it on Gradescope's Configure Autograder page "
+          f"(it holds the answer key and the probe secret: never give it to students)")
+    return 0

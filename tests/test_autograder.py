@@ -1,0 +1,56 @@
+"""grader autograder: the zip is unpacked into a folder laid out like Gradescope's
+container (/autograder/source, submission, results) and its run_autograder grades a
+real submission there through a real kernel (setup.sh, which needs apt and the
+network, is checked for what it installs)."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from grader import cli
+from tests.conftest import FIXTURES, TEST_RUBRIC
+from tests.test_release import can_build_wheels
+
+pytestmark = pytest.mark.skipif(not can_build_wheels(), reason="needs setuptools>=70.1 or "
+                                "the 'wheel' package (pip install -e '.[test]')")
+
+
+def test_the_zip_grades_a_submission_laid_out_like_gradescope(tmp_path, easy_data):
+    zip_path = tmp_path / "autograder.zip"
+    assert cli.main(["autograder", "--out", str(zip_path), "--rubric", str(TEST_RUBRIC),
+                     "--data", str(easy_data)]) == 0
+    root = tmp_path / "autograder"
+    with zipfile.ZipFile(zip_path) as zf:
+        names = set(zf.namelist())
+        zf.extractall(root / "source")
+        modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
+    wheel = next(n for n in names if n.endswith(".whl"))
+    assert {"setup.sh", "run_autograder", "requirements.txt", "rubric.yaml", "probe-secret",
+            "dataG.pkl.gz"} <= names
+    assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
+    setup = (root / "source" / "setup.sh").read_text()
+    assert "pip install -q -r requirements.txt" in setup and wheel in setup
+    pins = (root / "source" / "requirements.txt").read_text().splitlines()
+    assert all("==" in line for line in pins) and any(p.startswith("jax==") for p in pins)
+    for f in ("run_autograder", "setup.sh"):
+        os.chmod(root / "source" / f, modes[f])
+    sub = root / "submission" / "work"
+    sub.mkdir(parents=True)
+    shutil.copy(FIXTURES / "no_extra_credit.ipynb", sub / "galaxy_classifier.ipynb")
+    (root / "submission_metadata.json").write_text(json.dumps({
+        "created_at": "2025-10-30T12:00:00.000000-04:00",
+        "assignment": {"due_date": "2025-10-31T23:59:00.000000-04:00"},
+        "users": [{"email": "ada@example.edu", "id": 1, "name": "Ada"}]}))
+    (root / "results").mkdir()
+    grader = Path(sys.executable).with_name("grader")
+    done = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True,
+                          text=True, timeout=600,
+                          env={**os.environ, "AUTOGRADER_ROOT": str(root), "GRADER": str(grader)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    doc = json.loads((root / "results" / "results.json").read_text())
+    assert doc["score"] == pytest.approx(100.0), doc.get("output")
