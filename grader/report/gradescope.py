@@ -1,7 +1,9 @@
 """Gradescope autograder output (``/autograder/results/results.json``).
 
 The top-level ``score`` is the final grade (late penalty applied), so
-Gradescope does not add up the tests itself; each check is one test.  The
+Gradescope does not add up the tests itself; each check is one test.  Every text is
+marked ``output_format: text`` (nothing a student wrote is rendered as HTML or
+Markdown); the grader's held-back accuracy is the leaderboard entry.  The
 text comes from the same view-model as the feedback pages (``view.Feedback``).
 """
 from __future__ import annotations
@@ -33,6 +35,7 @@ def _number(value) -> float:
 def _test(number: int, row, visibility: str) -> dict:
     return {"name": row.label, "score": _number(row.score), "max_score": _number(row.possible),
             "status": "passed" if row.passed else "failed", "output": row.message,
+            "output_format": "text",
             "visibility": visibility, "number": str(number),
             "tags": ["extra credit"] if row.extra_credit else []}
 
@@ -46,11 +49,15 @@ def results_json(result, *, visibility: str = "visible",
                              f"(expected one of {', '.join(VISIBILITIES)})")
     fb = view.build(result)
     seconds = result.seconds or 0
-    return {"score": _number(result.final),
-            "execution_time": int(round(seconds)) if math.isfinite(seconds) else 0,
-            "output": _summary(fb), "visibility": visibility,
-            "stdout_visibility": stdout_visibility,
-            "tests": [_test(i, row, visibility) for i, row in enumerate(fb.rows, start=1)]}
+    doc = {"score": _number(result.final),
+           "execution_time": int(round(seconds)) if math.isfinite(seconds) else 0,
+           "output": _summary(fb), "output_format": "text", "visibility": visibility,
+           "stdout_visibility": stdout_visibility,
+           "tests": [_test(i, row, visibility) for i, row in enumerate(fb.rows, start=1)]}
+    accuracy = view.fraction(result.accuracy)
+    if accuracy is not None:        # measured by the grader on held-back galaxies
+        doc["leaderboard"] = [{"name": "Held-back accuracy", "value": round(accuracy, 4)}]
+    return doc
 
 
 def write_results_json(result, path, **kwargs):
@@ -62,7 +69,7 @@ def write_results_json(result, path, **kwargs):
 def failure_json(reason: str) -> dict:
     """results.json for a submission that could not be graded: 0 and why, in one line."""
     return {"score": 0.0, "execution_time": 0, "visibility": "visible",
-            "stdout_visibility": "hidden", "tests": [],
+            "stdout_visibility": "hidden", "tests": [], "output_format": "text",
             "output": f"Not graded: {' '.join(str(reason).split())[:1000]}"}
 
 
