@@ -109,7 +109,8 @@ def discover(root, *, manifest: Path | None = None, assignment: str | None = Non
     subs = [_build(f, real, wanted, zone, file_times, prefer) for f in found]
     subs, dupes = _dedupe(subs, root)
     problems += dupes
-    unmatched = sorted(set(wanted) - {s.student_id.lower() for s in subs})
+    unmatched = sorted(set(wanted) - {s.student_id.lower() for s in subs}
+                       - {sanitise_id(s.original_id).lower() for s in subs if s.original_id})
     if unmatched:
         problems.append(
             _summary("manifest row", unmatched, " with no matching submission", "ignored"))
@@ -272,8 +273,9 @@ def _build(found: _Found, real: Path, manifest: dict, zone, file_times: bool,
 def _submission_time(found: _Found, sid: str, real: Path, manifest: dict, zone, notes):
     """(time, its source) in trust order: the TA's manifest, the platform's metadata,
     the layout's timestamp.txt; (None, "none") when none of them says."""
-    if sid.lower() in manifest:
-        return manifest[sid.lower()], "manifest"
+    for key in (sid.lower(), (found.original or "").lower()):
+        if key and key in manifest:
+            return manifest[key], "manifest"
     if found.time is not None:
         return found.time, GRADESCOPE_META
     if found.stamp is not None:

@@ -520,3 +520,14 @@ def test_canvas_bulk_download_names_give_user_ids_and_the_late_mark(tmp_path):
     assert bob.notebook.name == "smithbob_LATE_23456_67891_galaxy_classifier-1.ipynb"
     assert any("Canvas marked this submission LATE" in n for n in bob.notes)
     assert not any("LATE" in n for n in ada.notes) and bob.submitted_at is None
+
+
+def test_a_manifest_of_canvas_user_ids_gives_canvas_submissions_their_times(tmp_path):
+    subs = tmp_path / "subs"
+    notebook(subs / "smithbob_LATE_23456_67891_galaxy_classifier.ipynb", T0)
+    manifest = write(tmp_path / "m.csv", "student_id,submitted_at\n23456,2025-11-01T04:30Z\n")
+    found = scan(subs, manifest=manifest)
+    bob = by_id(found)["smithbob_23456"]
+    assert (bob.time_source, bob.submitted_at) == (
+        "manifest", datetime(2025, 11, 1, 4, 30, tzinfo=timezone.utc))
+    assert found.problems == ()
