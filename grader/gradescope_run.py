@@ -17,6 +17,7 @@ from pathlib import Path
 from .assign import DEFAULT_NAME
 from .check import run
 from .errors import GraderError, InputError
+from .platforms import submitter_id
 from .report.gradescope import write_failure_json, write_results_json
 from .times import parse_time
 
@@ -51,11 +52,7 @@ def read_metadata(path: Path) -> Metadata:
 
 
 def _user_id(user: dict) -> str:
-    for key in ("sid", "student_id"):
-        if str(user.get(key) or "").strip():
-            return str(user[key]).strip()
-    email = str(user.get("email") or "").strip()
-    return email.split("@")[0] if email.split("@")[0] else str(user.get("id", "student"))
+    return submitter_id(user, str(user.get("id", "student")))
 
 
 def find_notebook(folder: Path) -> Path:

@@ -58,10 +58,12 @@ def gradescope_entries(root: Path, real: Path, zone) -> tuple[list[Found], list[
 
 
 def submitter_id(person: dict, folder: str) -> str:
-    """Gradescope id: the sid, else the email's local part, else the folder name."""
+    """Gradescope id, as the export's yml (``:sid:``) or the autograder's json (``sid``)
+    gives it: the sid, else the email's local part, else ``folder`` (the fallback)."""
     person = {str(k).strip(":"): v for k, v in person.items()}
-    if str(person.get("sid") or "").strip():
-        return str(person["sid"]).strip()
+    for key in ("sid", "student_id"):
+        if str(person.get(key) or "").strip():
+            return str(person[key]).strip()
     email = str(person.get("email") or "").strip()
     return email.split("@")[0] if email.split("@")[0] else folder
 
