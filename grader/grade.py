@@ -75,6 +75,8 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
                         file_times=file_times)
     ta_overrides = intake.overrides_for(found, rub, overrides)
     rerun = intake.selected(found, students) if students else set()
+    from .report.gradebooks import read_roster
+    canvas_roster = read_roster(roster) if roster else None      # a bad file stops us here
     _check_out_dir(out, submissions)
     cache = Path(cache) if cache else out / "cache"
     cache.mkdir(parents=True, exist_ok=True)
@@ -93,7 +95,8 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
         r.notebook = os.fsencode(r.notebook).decode("utf-8", "backslashreplace")
     from . import report
     _keep_previous(out)
-    books, roster_problems = report.gradebooks.write(results, out, rubric=rub, roster=roster)
+    books, roster_problems = report.gradebooks.write(results, out, rubric=rub,
+                                                          roster=canvas_roster)
     problems = list(found.problems) + intake.unknown_times(found.submissions) + roster_problems
     report.write_all(results, out, rubric=rub, problems=problems, protections=protections)
     t3 = time.monotonic()

@@ -1,6 +1,7 @@
 """The CLI's own promises: help for every argument, exit codes in --help, --version,
 and ``grader list`` / ``--student`` refusing what they cannot do in one line."""
 import argparse
+from pathlib import Path
 import shutil
 
 import pytest
@@ -84,3 +85,17 @@ def test_student_reruns_one_notebook_and_merges_it_into_the_class(tmp_path, easy
     assert rows == {"ada": "105", "bob": "100"}
     assert cli.main(base + ["--force"]) == 0
     assert all(stamps()[k] != second[k] for k in second)
+
+
+@pytest.mark.parametrize("argv,words", [
+    (["list", "/nonexistent/subs"], "does not exist"),
+    (["grade", str(EXAMPLES), "--roster", "/nonexistent/roster.csv", "--out", "/tmp/never"],
+     "cannot read the Canvas roster"),
+    (["autograder", "--data", "/nonexistent/dataG.pkl.gz", "--out", "/tmp/never.zip"],
+     "data file not found"),
+])
+def test_new_entry_points_refuse_missing_files_in_one_line_before_running(argv, words, capsys):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert words in err and err.count("\n") == 1, err
+    assert not Path("/tmp/never").exists() and not Path("/tmp/never.zip").exists()

@@ -98,12 +98,13 @@ def nbgrader_csv(results, rubric) -> str:
 
 
 def write(results, out: Path, *, rubric, roster=None) -> tuple[dict, list]:
-    """Write the gradebooks; ({name: path}, problems)."""
+    """Write the gradebooks; ({name: path}, problems).  ``roster``: what
+    ``read_roster`` returned (read before grading, so a bad file costs no run)."""
     written = {"nbgrader_grades.csv": atomic.write_text(out / "nbgrader_grades.csv",
                                                          nbgrader_csv(results, rubric))}
     problems = []
     if roster is not None:
-        columns, rows = read_roster(roster)
+        columns, rows = roster
         text, problems = canvas_csv(results, columns, rows, rubric.assignment)
         written["canvas_grades.csv"] = atomic.write_text(out / "canvas_grades.csv", text)
     return written, problems
