@@ -40,7 +40,7 @@ def _keep_previous(out: Path):
         n += 1
     dest.mkdir(parents=True)
     for name in ("grades.csv", "grades.json", "feedback", "class_report.html", "class",
-                 "canvas_grades.csv", "nbgrader_grades.csv"):
+                 "canvas_grades.csv", "nbgrader_grades.csv", "integrity.html", "integrity.json"):
         if (out / name).exists():
             shutil.move(str(out / name), str(dest / name))
 
@@ -94,11 +94,13 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     for r in results:       # a file name that is not UTF-8 is shown escaped in the reports
         r.notebook = os.fsencode(r.notebook).decode("utf-8", "backslashreplace")
     from . import report
+    from .report import integrity as integrity_report
     _keep_previous(out)
     books, roster_problems = report.gradebooks.write(results, out, rubric=rub,
                                                           roster=canvas_roster)
     problems = list(found.problems) + intake.unknown_times(found.submissions) + roster_problems
     report.write_all(results, out, rubric=rub, problems=problems, protections=protections)
+    integrity_report.write(found.submissions, results, bundles, ctx, rub, out)   # never a grade
     t3 = time.monotonic()
     report.atomic.write_text(out / "timings.json", json.dumps(
         {"setup_s": round(t1 - t0, 3), "execute_s": round(t2 - t1, 3),
@@ -109,5 +111,5 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     for p in problems:
         print(f"note: {p}")
     print(f"results written to {out}/ (grades.csv, grades.json, feedback/, class_report.html, "
-          f"{', '.join(sorted(books))})")
+          f"integrity.html, {', '.join(sorted(books))})")
     return 0 if all(r.status == "graded" for r in results) else 1

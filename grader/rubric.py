@@ -81,6 +81,11 @@ class Late:
 
 
 @dataclass(frozen=True)
+class Integrity:
+    code_threshold: float = 0.6   # integrity.html: code similarity that flags a pair (grader/integrity.py)
+
+
+@dataclass(frozen=True)
 class Rubric:
     source: str
     assignment: str
@@ -94,6 +99,7 @@ class Rubric:
     late: Late = Late()
     extensions: dict = field(default_factory=dict)  # student id -> datetime
     timestamp_zone: str | None = None   # the zone submission times are written in
+    integrity: Integrity = Integrity()
 
     def local_zone(self):
         """The course's zone, for times without one and abbreviations like ``EDT``:
@@ -123,7 +129,7 @@ class Rubric:
 
 
 _SECTIONS = {"data": Data, "names": Names, "probes": Probes, "timeouts": Timeouts,
-             "limits": Limits, "late": Late}
+             "limits": Limits, "late": Late, "integrity": Integrity}
 _TOP = {"assignment", "checks", "deadline", "extensions", "timestamp_zone", *_SECTIONS}
 
 
@@ -156,6 +162,9 @@ def from_mapping(raw, *, source="<rubric>") -> Rubric:
     if sections["late"].policy not in late_policies.POLICIES:
         raise err("late.policy", f"unknown policy {sections['late'].policy!r} "
                                  f"(expected one of {', '.join(late_policies.POLICIES)})")
+    if not 0 < sections["integrity"].code_threshold <= 1:
+        raise err("integrity.code_threshold", f"expected a fraction in (0, 1], found "
+                                              f"{sections['integrity'].code_threshold}")
     checks = _checks(raw.get("checks"), err)
     deadline = _time(raw["deadline"], "deadline", err) if raw.get("deadline") else None
     ext = raw.get("extensions") or {}

@@ -1,0 +1,308 @@
+"""Integrity evidence: pairs of submissions that look copied.  It never changes a grade.
+
+Code.  The detector is copydetect, a maintained implementation of winnowing (the
+fingerprinting of MOSS: Schleimer, Wilkerson & Aiken, SIGMOD 2003), chosen over a
+hand-written fingerprinter.  Its pygments filter replaces every identifier with one
+letter and drops comments and whitespace, so renamed variables and changed, added or
+removed comments do not hide a copy; a fingerprint hashes K filtered characters (a
+statement or two), so moving cells only loses the few that straddle a cell boundary.
+Every K-gram is kept (window 1), so the figures are the same on every run.  The code
+the assignment gives (the code cells of the student notebook ``grader.assign``
+generates from the packaged solution, and the code its text shows) is boilerplate:
+given cells left as given are not compared and its fingerprints never count.  A
+student's share is copydetect's (their fingerprinted code also found in the other
+notebook); a pair's similarity is the larger share.  The default threshold (rubric
+``integrity: code_threshold``, 0.6) sits between honest work in different styles
+(at most 0.24) and planted copies (at least 0.92): tests/test_integrity.py.
+
+Behaviour (cached bundles): identical trained parameters, and identical *wrong* probe
+outputs of ``net`` or ``loss``.  A value shared by ``COMMON_MIN`` students who are at
+least ``COMMON_SHARE`` of those it was read for is the lecture's fixed-seed recipe or a
+common mistake: noted, never counted.  Either flags a pair on its own, except a
+mistake the grader names (e.g. the lecture's sigmoid typo) or parameters that neither
+notebook trained: those are shown only.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import combinations
+
+import numpy as np
+
+K = 30                  # fingerprint length in filtered characters (about two statements)
+MIN_MATCHED = 120       # filtered characters a code match needs before it can flag
+MAX_CODE = 200_000      # characters of a notebook's code that are fingerprinted
+COMMON_MIN, COMMON_SHARE = 3, 0.2
+PARAM_RTOL = 1e-6
+TOP_UNFLAGGED = 20      # pairs below the threshold still listed, for scale
+LOCATED = 100           # pairs (in rank order) whose matched regions are found
+DETECTOR = (f"copydetect (winnowing, as in MOSS): identifiers and comments ignored, "
+            f"{K}-character fingerprints, the assignment's given code removed")
+_PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
+
+
+@dataclass
+class Pair:
+    a: str
+    b: str
+    similarity: float = 0.0            # the larger of the two shares
+    shares: tuple = (0.0, 0.0)         # matched share of a's and of b's own code
+    matched: int = 0                   # matched filtered characters (the larger share's)
+    slices: tuple | None = None        # ([(start, end)] in a's code, in b's); None: not located
+    evidence: list = field(default_factory=list)   # behaviour, in words
+    strong: bool = False               # behaviour that flags the pair on its own
+    flagged: bool = False
+
+
+@dataclass
+class Findings:
+    threshold: float
+    code: dict                         # student -> the code compared
+    pairs: list                        # ranked: flagged first
+    compared: int = 0
+    skipped: list = field(default_factory=list)
+    common: list = field(default_factory=list)     # shared values not counted
+    baseline: dict = field(default_factory=dict)   # median, 95th percentile similarity
+    detector: str = DETECTOR
+
+
+def cell_code(source) -> str:
+    """One code cell as Python: magic and shell lines blanked, non-Python cells dropped."""
+    lines = str(source).split("\n")
+    if lines and lines[0].lstrip().startswith("%%"):
+        magic = (lines[0].split() or ["%%"])[0][2:]
+        if magic not in _PYTHON_CELL_MAGICS:
+            return ""
+        lines = lines[1:]
+    return "\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in lines)
+
+
+def notebook_code(nb, skip=frozenset()) -> str:
+    """The notebook's code cells, in order, one blank line apart; a cell whose code is
+    in ``skip`` (a given cell left as given) is left out."""
+    cells = (cell_code(c.get("source", "")) for c in nb.get("cells", [])
+             if c.get("cell_type") == "code")
+    return "\n\n".join(c for c in cells if c.strip() and c.strip() not in skip)
+
+
+def read_code(path, skip=frozenset()) -> tuple[str | None, str]:
+    """(code, "") or (None, why not): never raises for a broken notebook."""
+    from .run.notebook import read_notebook
+    try:
+        nb, why = read_notebook(path)
+        return (notebook_code(nb, skip)[:MAX_CODE], "") if nb is not None else (None, why)
+    except Exception as exc:               # a crafted file must never stop the batch
+        return None, f"notebook unreadable ({type(exc).__name__})"
+
+
+@lru_cache(maxsize=1)
+def given() -> tuple[str, frozenset]:
+    """(the code the assignment gives, its code cells): the student notebook's code cells
+    (generated from the packaged solution, as ``grader assign`` does) and the code blocks
+    its text shows."""
+    import re
+    import nbformat
+    from . import assign
+    nb = nbformat.reads(assign._generate(assign.default_solution()), as_version=4)
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    shown = re.findall(r"```(?:python)?\n(.*?)```", text, re.S) + re.findall(r"`([^`\n]+)`", text)
+    cells = [cell_code(c.source) for c in nb.cells if c.cell_type == "code"]
+    return "\n\n".join(cells + shown), frozenset(c.strip() for c in cells)
+
+
+def fingerprints(code: dict, given: str) -> dict:
+    """{student: copydetect.CodeFingerprint}, each notebook once, boilerplate removed."""
+    from copydetect import CodeFingerprint
+    make = lambda text, **kw: CodeFingerprint("notebook.py", K, 1, filter=True,  # noqa: E731
+                                              language="python", fp=io.StringIO(text), **kw)
+    boilerplate = np.unique(np.array(sorted(make(given).hashes), dtype=np.int64))
+    return {sid: make(text, boilerplate=boilerplate) for sid, text in code.items()}
+
+
+def matched_matrix(fps: dict) -> tuple[list, np.ndarray]:
+    """(ids, M): M[i, j] = characters of i's filtered code whose fingerprints are also
+    j's: ``compare_files``'s ``token_overlap`` for i against j (every fingerprint kept,
+    so the union of the matched K-grams), for all pairs at once instead of 0.2-1 ms a
+    pair (300 students are 44,850 pairs).  Share of i's code: M[i, j] / coverage(i)."""
+    ids = sorted(fps)
+    owners: dict = {}
+    for i, sid in enumerate(ids):
+        for h in fps[sid].hashes:
+            owners.setdefault(h, []).append(i)
+    owners = {h: np.array(o) for h, o in owners.items() if len(o) > 1}
+    M = np.zeros((len(ids), len(ids)), np.int64)
+    for i, sid in enumerate(ids):
+        kept = sorted((p, h) for h, ps in fps[sid].hash_idx.items() if h in owners for p in ps)
+        if not kept:
+            continue
+        pos = np.array([p for p, _ in kept])
+        who = [owners[h] for _, h in kept]
+        hit = np.zeros((len(ids), len(pos)), bool)
+        hit[np.concatenate(who), np.repeat(np.arange(len(pos)), [len(w) for w in who])] = True
+        hit[i] = False
+        last = np.maximum.accumulate(np.where(hit, np.arange(len(pos)), -1), axis=1)
+        prev = np.concatenate([np.full((len(ids), 1), -1), last[:, :-1]], axis=1)
+        gap = np.where(prev >= 0, np.minimum(pos - pos[np.maximum(prev, 0)], K), K)
+        M[i] = np.sum(np.where(hit, gap, 0), axis=1)
+    return ids, M
+
+
+def code_pairs(fps: dict) -> dict:
+    """{(a, b): Pair} for every pair sharing a fingerprint (a < b), figures only."""
+    ids, M = matched_matrix(fps)
+    cover = np.array([max(float(fps[s].token_coverage), 1.0) for s in ids])
+    S = np.clip(M / cover[:, None], 0.0, 1.0)
+    pairs = {}
+    for i, j in zip(*np.nonzero(np.triu(M + M.T, 1))):
+        a_side = S[i, j] >= S[j, i]
+        pairs[ids[i], ids[j]] = Pair(ids[i], ids[j], float(max(S[i, j], S[j, i])),
+                                     (float(S[i, j]), float(S[j, i])),
+                                     int(M[i, j] if a_side else M[j, i]))
+    return pairs
+
+
+def locate(pair: Pair, fps: dict) -> Pair:
+    """The pair's matched regions in each student's code, from ``compare_files``."""
+    from copydetect import compare_files
+    pair.slices = ([], [])
+    if pair.a in fps and pair.b in fps:
+        _, _, slices = compare_files(fps[pair.a], fps[pair.b])
+        pair.slices = tuple([(int(s), int(e)) for s, e in zip(*sl)] if len(sl) == 2 else []
+                            for sl in slices)
+    return pair
+
+
+def _params(bundle):
+    """The four trained parameter arrays, or None."""
+    arrays = getattr(bundle, "arrays", None) or {}
+    ps = [arrays.get(f"params/{i}") for i in range(4)]
+    ok = all(isinstance(p, np.ndarray) and p.dtype.kind in "biuf" and p.size for p in ps)
+    return ps if ok else None
+
+
+def _same(xs, ys, rtol=PARAM_RTOL) -> bool:
+    """Equal shapes and every value within rtol of the larger array's scale."""
+    for x, y in zip(xs, ys):
+        x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
+        if x.shape != y.shape or not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+            return False
+        scale = max(float(np.max(np.abs(x))), float(np.max(np.abs(y))), 1e-30)
+        if float(np.max(np.abs(x - y))) > rtol * scale:
+            return False
+    return len(xs) == len(ys)
+
+
+def groups(values: dict) -> list:
+    """Students whose values are the same (``_same``), in groups of two or more.  Each
+    is compared in full only with groups whose sums could agree (|sum x - sum y| is at
+    most size * PARAM_RTOL * scale when every value agrees)."""
+    def signature(v):
+        return [(x.shape, float(np.sum(x, dtype=np.float64)), float(np.max(np.abs(x))))
+                for x in v]
+
+    def near(s, r):
+        return all(a[0] == b[0] and abs(a[1] - b[1]) <= 2 * PARAM_RTOL * max(a[2], b[2]) *
+                   max(int(np.prod(a[0])), 1) + 1e-9 for a, b in zip(s, r))
+    clusters = []                            # [(representative, signature, [students])]
+    for sid, v in values.items():
+        sig = signature(v)
+        for rep, rsig, members in clusters:
+            if len(sig) == len(rsig) and near(sig, rsig) and _same(v, rep):
+                members.append(sid)
+                break
+        else:
+            clusters.append((v, sig, [sid]))
+    return [members for _, _, members in clusters if len(members) > 1]
+
+
+def _common(group, among) -> bool:
+    return len(group) >= COMMON_MIN and len(group) >= COMMON_SHARE * among
+
+
+def _outputs(bundle, fn, n):
+    """The student's finite outputs for ``fn`` on all ``n`` probes, or None."""
+    arrays = getattr(bundle, "arrays", None) or {}
+    outs = [arrays.get(f"{fn}/{i}") for i in range(n)]
+    ok = all(isinstance(o, np.ndarray) and o.dtype.kind in "biuf" and o.size and
+             np.all(np.isfinite(o)) for o in outs)
+    return outs if outs and ok else None
+
+
+def _diagnosis(result, check):
+    for c in getattr(result, "checks", None) or []:
+        if c.name == check and isinstance(c.details, dict):
+            return c.details.get("diagnosis")
+    return None
+
+
+def behaviour(bundles: dict, results: dict, ctx) -> tuple[dict, list]:
+    """({(a, b): [(evidence, strong)]}, [notes on shared values not counted])."""
+    found, notes = {}, []
+    params = {s: p for s, b in bundles.items() if (p := _params(b)) is not None}
+    for g in groups(params):
+        if _common(g, len(params)):
+            notes.append(f"{len(g)} of {len(params)} students have identical trained "
+                         "parameters: a common recipe (the lecture's fixed seeds), not counted")
+            continue
+        for a, b in combinations(sorted(g), 2):
+            trained = any(getattr(results.get(s), "history", None) for s in (a, b))
+            found.setdefault((a, b), []).append((
+                "identical trained parameters (W1, b1, W2, b2 agree within 1e-6)"
+                + ("" if trained else "; neither recorded training: a shared start?"), trained))
+    for fn, reference in (("net", getattr(ctx, "net", None)), ("loss", getattr(ctx, "loss", None))):
+        if not reference:
+            continue
+        read = {s: o for s, b in bundles.items()
+                if (o := _outputs(b, fn, len(reference))) is not None}
+        wrong = {s: o for s, o in read.items()
+                 if not all(ctx.close(x, r) for x, r in zip(o, reference))}
+        for g in groups(wrong):
+            if _common(g, len(read)):
+                notes.append(f"{len(g)} of {len(read)} students give the same wrong `{fn}` "
+                             "outputs: a common mistake, not counted")
+                continue
+            for a, b in combinations(sorted(g), 2):
+                named = _diagnosis(results.get(a), fn)
+                named = named if named and named == _diagnosis(results.get(b), fn) else None
+                found.setdefault((a, b), []).append((
+                    f"the same wrong `{fn}` outputs on every probe" +
+                    (f" (a known mistake: {named}; honest students make it too)" if named else ""),
+                    not named))
+    return found, notes
+
+
+def analyse(submissions, results, bundles, ctx, *, threshold: float) -> Findings:
+    """Every pair of readable notebooks, compared; pure apart from reading the notebooks."""
+    boilerplate, given_cells = given()
+    code, skipped = {}, []
+    for s in submissions:
+        text, why = read_code(s.notebook, given_cells) if s.notebook else (None, "no notebook")
+        if text is None or not text.strip():
+            skipped.append(f"{s.student_id}: {why or 'no code'}")
+        else:
+            code[s.student_id] = text
+    by_id = {r.student_id: r for r in results}
+    fps = fingerprints(code, boilerplate) if len(code) > 1 else {}
+    pairs = code_pairs(fps) if fps else {}
+    n = len(code)
+    sims = [p.similarity for p in pairs.values()] + [0.0] * (n * (n - 1) // 2 - len(pairs))
+    evidence, notes = behaviour({s: b for s, b in (bundles or {}).items() if s in code},
+                                by_id, ctx)
+    for key, items in evidence.items():
+        pair = pairs.setdefault(key, Pair(*key))
+        pair.evidence = [e for e, _ in items]
+        pair.strong = any(strong for _, strong in items)
+    for p in pairs.values():
+        p.flagged = p.strong or (p.similarity >= threshold and p.matched >= MIN_MATCHED)
+    ranked = sorted(pairs.values(), key=lambda p: (not p.flagged, -p.similarity,
+                                                    -len(p.evidence), p.a, p.b))
+    quiet = [p for p in ranked if not (p.flagged or p.evidence)][:TOP_UNFLAGGED]
+    keep = {(p.a, p.b) for p in quiet}
+    shown = [p for p in ranked if p.flagged or p.evidence or (p.a, p.b) in keep]
+    for p in shown[:LOCATED]:
+        locate(p, fps)
+    baseline = {"median": float(np.median(sims)), "p95": float(np.percentile(sims, 95))} \
+        if sims else {}
+    return Findings(threshold, code, shown, len(sims), skipped, notes, baseline)
