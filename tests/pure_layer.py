@@ -129,3 +129,18 @@ def bundle(parts=None, *, errors=None, status="executed", reason="", notes=(), *
     probe = {"errors": dict(errors or {}), "found": found, "figures": [], **meta}
     return Bundle(key="k", status=status, reason=reason, probe=probe, arrays=arrays,
                   notes=list(notes), seconds=1.5)
+
+
+def stored(b: Bundle, ctx: Context | None = None, seed: int = 7) -> Bundle:
+    """``b`` as the cache keeps it: compacted as execution leaves it (run/compact.py),
+    then written to and read back from a bundle cache."""
+    import tempfile
+    from pathlib import Path
+
+    from grader.run import artifacts, compact
+    ctx = ctx or context()
+    kept = dataclasses.replace(b, arrays=compact.compact(
+        b.arrays, seed=seed, directions=ctx.probes.inputs["directions"]))
+    with tempfile.TemporaryDirectory() as cache:
+        artifacts.save(kept, Path(cache))
+        return artifacts.load(Path(cache), b.key)

@@ -8,7 +8,7 @@ from grader.checks.training import check_data_prep
 from grader.pipeline import CHECKS
 from grader.probes import params_of
 from grader.run.protocol import FINITE_DIFFERENCES, result_key
-from tests.pure_layer import bundle, context, names, reference_fd, right, spec
+from tests.pure_layer import bundle, context, names, reference_fd, right, spec, stored
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +23,11 @@ def run(check, b, ctx, **settings):
     res = check(b, ctx, spec(name, **settings), names())
     assert res.name == name and res.possible == spec(name, **settings).points
     assert 0 <= res.score <= res.possible
+    kept = check(stored(b, ctx), ctx, spec(name, **settings), names())   # as cached: same result
+    assert (kept.score, kept.message) == (res.score, res.message)
+    assert kept.details.keys() == res.details.keys()
+    for k, v in res.details.items():
+        assert kept.details[k] == (v if isinstance(v, str) else pytest.approx(v, rel=1e-9, nan_ok=True))
     return res
 
 

@@ -20,3 +20,5 @@ def test_every_example_grades_to_its_promise(tmp_path):
             got = rows[sid][column] if isinstance(points, str) else float(rows[sid][column])
             assert got == points, (sid, column, rows[sid])
         assert rows[sid]["time_source"] == "timestamp.txt", rows[sid]
+    sizes = [sum(f.stat().st_size for f in b.iterdir()) for b in (out / "cache").iterdir()]
+    assert sizes and max(sizes) < 3 * 2 ** 20, sizes     # bundles scale (identical notebooks share one)

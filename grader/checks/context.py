@@ -10,6 +10,7 @@ import numpy as np
 from reference import model
 
 from ..probes import ProbeSet, params_of
+from ..run.compact import Sketch
 
 # compiled once per process: op-by-op dispatch would compile ~60 small programs
 _net = jax.jit(model.net)
@@ -47,7 +48,13 @@ class Context:
         return cls(probes, rtol, atol, net, loss, grads, fc, bg, hidden, hidden_source, seed)
 
     def close(self, a, b, scale=None) -> bool:
-        """Equal within the rubric's tolerance (atol scaled to the array's size)."""
+        """Equal within the rubric's tolerance (atol scaled to the array's size); ``a``
+        may be a sketch of a large array (run/compact.py)."""
+        if isinstance(a, Sketch):
+            b = np.asarray(b, np.float64)
+            return a.matches(b, rtol=self.rtol, atol=self.atol,
+                             scale=float(np.max(np.abs(b))) if scale is None else scale,
+                             directions=self.probes.inputs["directions"])
         a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
         if a.shape != b.shape or not np.all(np.isfinite(a)):
             return False

@@ -8,6 +8,7 @@ import numpy as np
 from ..results import CheckResult
 from . import Settings
 from .diagnoses import named, other_gradient
+from ..run.compact import directional
 from ..run.protocol import FINITE_DIFFERENCES, result_key
 
 
@@ -159,7 +160,7 @@ def _self_consistent(bundle, ctx, grad):
             return False, {"reason": "gradient shapes do not match the parameters"}
         fd = (float(np.asarray(plus).reshape(-1)[0]) - float(np.asarray(minus).reshape(-1)[0])) / (2 * h)
         try:
-            an = sum(float(np.vdot(g, d)) for g, d in zip(grad, dirs[4 * j:4 * j + 4]))
+            an = sum(directional(g, d, j) for g, d in zip(grad, dirs[4 * j:4 * j + 4]))
         except ValueError:
             return False, {"reason": "gradient shapes do not match the parameters"}
         rows.append((fd, an))

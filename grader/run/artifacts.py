@@ -16,12 +16,14 @@ import shutil
 import stat
 import tempfile
 import zipfile
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
-BUNDLE_FORMAT = 3                 # 2: cell records carry images and ordinal; 3: history candidates, steps
+from .compact import Sketch
+
+BUNDLE_FORMAT = 4                 # 3: history candidates, steps; 4: sketched gradients, compressed
 MAX_ARRAYS_BYTES = 200 * 1024 * 1024
 
 
@@ -32,16 +34,19 @@ class Bundle:
     reason: str = ""                  # why, when not executed
     cells: list = field(default_factory=list)   # {index, status, seconds, error}
     probe: dict = field(default_factory=dict)   # metadata written by the probe cell
-    arrays: dict = field(default_factory=dict)  # name -> np.ndarray
+    arrays: dict = field(default_factory=dict)  # name -> np.ndarray or compact.Sketch
     seconds: float = 0.0
     protections: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
     stats: dict = field(default_factory=dict)   # phase seconds, peak memory (MB)
 
     def meta(self) -> dict:
-        d = asdict(self)
+        d = asdict(replace(self, arrays={}))
         d.pop("arrays")
         d["format"] = BUNDLE_FORMAT
+        d["sketches"] = {k: {"shape": list(v.shape), "seed": v.seed, "part": v.part,
+                             "finite": v.finite}
+                         for k, v in self.arrays.items() if isinstance(v, Sketch)}
         return d
 
     def get_list(self, key):
@@ -78,7 +83,7 @@ def save(bundle: Bundle, cache: Path) -> Path:
     tmp = Path(tempfile.mkdtemp(prefix=f".{bundle.key}.", dir=cache))
     try:
         with open(tmp / "arrays.npz", "wb") as fh:
-            np.savez(fh, **bundle.arrays)
+            np.savez_compressed(fh, **_flat_arrays(bundle.arrays))
         (tmp / "bundle.json").write_text(json.dumps(bundle.meta(), default=str))
         if final.exists():
             shutil.rmtree(final)
@@ -89,6 +94,25 @@ def save(bundle: Bundle, cache: Path) -> Path:
     return final
 
 
+def _flat_arrays(arrays: dict) -> dict:
+    """Plain arrays for the npz: a sketch's arrays under ``<key>#sample``/``#dots``."""
+    flat = {}
+    for k, v in arrays.items():
+        if isinstance(v, Sketch):
+            flat[f"{k}#sample"], flat[f"{k}#dots"] = v.sample, v.dots
+        else:
+            flat[k] = v
+    return flat
+
+
+def _with_sketches(arrays: dict, sketches: dict) -> dict:
+    for k, m in sketches.items():
+        arrays[k] = Sketch(shape=tuple(int(n) for n in m["shape"]), seed=int(m["seed"]),
+                           part=int(m["part"]), sample=arrays.pop(f"{k}#sample"),
+                           dots=arrays.pop(f"{k}#dots"), finite=bool(m["finite"]))
+    return arrays
+
+
 def load(cache: Path, key: str) -> Bundle | None:
     """The cached bundle, or None if absent or unreadable (then it is re-run)."""
     folder = cache / key
@@ -96,9 +120,10 @@ def load(cache: Path, key: str) -> Bundle | None:
         meta = json.loads((folder / "bundle.json").read_text())
         if meta.pop("format", None) != BUNDLE_FORMAT:
             return None
+        sketches = meta.pop("sketches", {})
         with np.load(folder / "arrays.npz", allow_pickle=False) as npz:
             arrays = {k: npz[k] for k in npz.files}
-        return Bundle(arrays=arrays, **meta)
+        return Bundle(arrays=_with_sketches(arrays, sketches), **meta)
     except (OSError, ValueError, TypeError, KeyError):
         return None
 

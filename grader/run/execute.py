@@ -30,6 +30,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from . import cgroups, sandbox, uids
 from .artifacts import Bundle, read_probe_output
+from .compact import compact, probe_directions
 from .client import OUTPUT_BUDGET, BoundedClient, CappedKernelManager
 from .confine import IO
 from .lost_names import lost_note
@@ -298,4 +299,6 @@ def _probe(client, job, box, uid, bundle, confined):
     meta, arrays, problem = read_probe_output(box.io / "out", nonce, uid)
     if problem:
         bundle.notes.append(problem)
-    bundle.probe, bundle.arrays = meta, arrays
+    bundle.probe = meta
+    bundle.arrays = compact(arrays, seed=int((job.extra or {}).get("sketch_seed", 0)),
+                            directions=probe_directions(job.probe_inputs))
