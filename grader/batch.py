@@ -19,9 +19,11 @@ from reference import data as ref_data
 from . import __version__, heldback, probes
 from .checks.context import Context
 from .errors import InputError, data_errors
-from .run import artifacts, sandbox, uids
+from .run import artifacts, compact, sandbox, uids
+from .run.artifacts import Bundle
 from .run.execute import Job
-from .run.executor import LocalPoolExecutor
+from .run.executor import LocalPoolExecutor, SerialExecutor
+from .run.protections import Protections
 
 
 def execution_settings(rubric, seed: int) -> dict:
@@ -51,7 +53,7 @@ def prepare_batch(rubric, data_override=None):
 
 def make_jobs(subs, rubric, data_file, digest, probe_path, work_dir, seed):
     settings = execution_settings(rubric, seed)
-    extra = {"uid_pool": uids.reserve_pool()}
+    extra = {"uid_pool": uids.reserve_pool(), "sketch_seed": compact.sketch_seed(seed)}
     jobs = {}
     for sub in subs:
         if sub.notebook is None:
@@ -70,9 +72,11 @@ def make_jobs(subs, rubric, data_file, digest, probe_path, work_dir, seed):
     return jobs
 
 
-def execute_all(jobs, cache: Path | None, workers: int, progress=True, rerun=()) -> dict:
+def execute_all(jobs, cache: Path | None, workers: int, progress=True, rerun=(),
+                executor=None) -> dict:
     """Bundles for every job: cached ones reused (except for the students in
-    ``rerun``, or everyone when it is True), the rest run in parallel."""
+    ``rerun``, or everyone when it is True), the rest run in parallel on
+    ``executor`` (default: ``workers`` local processes)."""
     bundles, todo = {}, []
     for sid, job in jobs.items():
         again = rerun is True or sid in rerun
@@ -85,7 +89,7 @@ def execute_all(jobs, cache: Path | None, workers: int, progress=True, rerun=())
     if progress and todo:
         from tqdm import tqdm
         bar = tqdm(total=len(todo), unit="notebook", desc="executing", file=sys.stderr)
-    for job, bundle in LocalPoolExecutor(workers).map(todo):
+    for job, bundle in (executor or LocalPoolExecutor(workers)).map(todo):
         if cache and bundle.status in ("executed", "invalid"):
             artifacts.save(bundle, cache)          # saved as each finishes: resumable
         bundles[job.student_id] = bundle
@@ -123,24 +127,26 @@ def require_confinement(allow_unconfined: bool) -> str:
     return prot.describe()
 
 
-def self_test(rub, data_file, digest, probe_path, work) -> None:
-    """Run one trivial notebook through the real sandbox before the batch: a fault
-    that is not the student's (no kernel starts, the data cannot be read in the
-    sandbox) stops the batch here with one line, instead of zeroing everyone."""
+def self_test(rub, data_file, digest, probe_path, work, executor=None) -> Bundle:
+    """Run one trivial notebook through the real sandbox (on ``executor``'s workers)
+    before the batch: a fault that is not the student's (no kernel starts, the data
+    cannot be read in the sandbox) stops the batch here with one line, instead of
+    zeroing everyone."""
     import nbformat
-    from .run.execute import execute
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         SELFTEST_CELL.format(name=rub.data.name_in_notebook))])
     path = work / "self-test.ipynb"
     path.write_text(nbformat.writes(nb))
     sub = type("S", (), {"student_id": "self-test", "notebook": path})()
     job = make_jobs([sub], rub, data_file, digest, probe_path, work, 0)["self-test"]
-    bundle = execute(job)
+    _, bundle = next(iter((executor or SerialExecutor()).map([job])))
     why = bundle.reason if bundle.status != "executed" else \
         next((c["error"] for c in bundle.cells if c["status"] != "ok"), "") or \
         ("; ".join(bundle.notes) if not bundle.probe else "")
     if why:
-        raise InputError(f"sandbox self-test failed, nothing was graded: {why}{_closed_hint()}")
+        raise InputError(f"sandbox self-test failed, nothing was graded: {why}"
+                         f"{'' if executor else _closed_hint()}")
+    return bundle
 
 
 def _closed_hint() -> str:
@@ -164,11 +170,13 @@ def _closed_hint() -> str:
 
 
 def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, progress,
-                        rerun=(), only_rerun=False):
+                        rerun=(), only_rerun=False, client=None, allow_unconfined=False):
     """Write the probe inputs to a private work folder, test the sandbox and
     execute every submission (``rerun``: re-execute these ids, or all when True,
-    despite the cache; ``only_rerun``: everyone else must come from the cache)."""
+    despite the cache; ``only_rerun``: everyone else must come from the cache;
+    ``client``: a dask.distributed client whose workers run the notebooks)."""
     _remove_stale_work_dirs()
+    executor = None
     work = Path(tempfile.mkdtemp(prefix=f"galaxy-grader-{os.getpid()}-"))
     os.chmod(work, 0o711)          # sandbox uids must reach their own folders inside
     try:
@@ -181,11 +189,36 @@ def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, pr
             raise InputError(f"--student re-grades into the existing grades, but "
                              f"{', '.join(sorted(missing)[:5])} have no cached run in {cache}: "
                              f"grade the whole folder first")
+        if client is not None:
+            from .run.cluster import BatchFiles, DaskExecutor
+            executor = DaskExecutor(client, BatchFiles.read(data_file, probe_path))
         if missing or rerun:
-            self_test(rub, data_file, digest, probe_path, work)
-        return execute_all(job_map, cache, workers, progress, rerun)
+            tested = self_test(rub, data_file, digest, probe_path, work, executor)
+            if executor is not None:
+                _require_confined_workers(tested, allow_unconfined)
+        return execute_all(job_map, cache, workers, progress, rerun, executor)
     finally:
+        if executor is not None:
+            executor.close()
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _require_confined_workers(bundle, allow_unconfined: bool) -> None:
+    prot = Protections(**bundle.protections)
+    if not prot.confined and not allow_unconfined:
+        raise InputError(f"the cluster's workers cannot confine kernels ({prot.why_unconfined}): "
+                         f"run them as root in the grader's image (docs/cluster.md), or pass "
+                         f"--allow-unconfined to grade anyway")
+
+
+def protections_of(bundles) -> tuple[str, bool]:
+    """(the protections line for reports, confined) from where the bundles ran."""
+    recorded = [Protections(**b.protections) for b in bundles if b is not None and b.protections]
+    if not recorded:
+        prot = sandbox.detect_protections()
+        return prot.describe(), prot.confined
+    weakest = next((p for p in recorded if not p.confined), recorded[0])
+    return weakest.describe(), weakest.confined
 
 
 def execution_summary(bundles) -> dict:

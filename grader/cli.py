@@ -14,7 +14,7 @@ def _grade(a):
                 manifest=a.manifest, assignment=a.assignment, jobs=a.jobs,
                 progress=not a.no_progress, allow_unconfined=a.allow_unconfined,
                 file_times=a.file_times, overrides=a.overrides, force=a.force,
-                students=a.student or (), roster=a.roster)
+                students=a.student or (), roster=a.roster, scheduler=a.scheduler)
 
 
 def _list(a):
@@ -84,6 +84,10 @@ def build_parser():
                         "(its identity columns, one score column, 0 for no submission)")
     g.add_argument("--assignment", help="assignment name in an nbgrader tree")
     g.add_argument("-j", "--jobs", type=int, help="parallel kernels (default: CPU count)")
+    g.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the notebooks on a dask.distributed cluster: the scheduler's "
+                        "address (tcp://host:8786) or its scheduler file (docs/cluster.md); "
+                        "-j is then ignored")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
     g.add_argument("--allow-unconfined", action="store_true", help=UNCONFINED_HELP)
     g.set_defaults(func=_grade)

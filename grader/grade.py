@@ -47,7 +47,8 @@ def _keep_previous(out: Path):
 
 def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=None,
          assignment=None, jobs=None, cache=None, progress=True, allow_unconfined=False,
-         file_times=False, overrides=None, force=False, students=(), roster=None) -> int:
+         file_times=False, overrides=None, force=False, students=(), roster=None,
+         scheduler=None) -> int:
     """Grade every notebook under ``submissions``.
 
     submissions: folder in any supported layout; out: output folder (never
@@ -62,15 +63,18 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     force: re-execute every notebook instead of reusing the cache; students:
     re-execute only these and re-score everyone else from the cache, so their
     grades merge into the class's (everyone else must have been graded before);
-    roster: Canvas gradebook export, for canvas_grades.csv.
+    roster: Canvas gradebook export, for canvas_grades.csv; scheduler: a
+    dask.distributed scheduler's address (or scheduler file) whose workers run the
+    notebooks instead of local processes (docs/cluster.md).
     Returns 0 when every notebook was graded.
     """
     t0 = time.monotonic()
     submissions, out = Path(submissions), Path(out)
     rub = rubric_mod.load(rubric)
-    protections = batch.require_confinement(allow_unconfined)
-    if not sandbox.detect_protections().confined:
-        print(f"warning: {protections}", file=sys.stderr)
+    if scheduler is None:        # else the workers' confinement is tested on a worker
+        protections = batch.require_confinement(allow_unconfined)
+        if not sandbox.detect_protections().confined:
+            print(f"warning: {protections}", file=sys.stderr)
     found = intake.find(submissions, rub, manifest=manifest, assignment=assignment,
                         file_times=file_times)
     ta_overrides = intake.overrides_for(found, rub, overrides)
@@ -80,15 +84,27 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     _check_out_dir(out, submissions)
     cache = Path(cache) if cache else out / "cache"
     cache.mkdir(parents=True, exist_ok=True)
-    data_file, digest, ctx = batch.prepare_batch(rub, data)
-    t1 = time.monotonic()
-    bundles = batch.execute_submissions(found.submissions, rub, data_file, digest, ctx, cache=cache,
-                                        workers=jobs or os.cpu_count() or 1, progress=progress,
-                                        rerun=True if force else rerun, only_rerun=bool(students))
+    from .run import cluster
+    client = cluster.connect(scheduler) if scheduler else None
+    try:
+        data_file, digest, ctx = batch.prepare_batch(rub, data)
+        t1 = time.monotonic()
+        bundles = batch.execute_submissions(
+            found.submissions, rub, data_file, digest, ctx, cache=cache,
+            workers=jobs or os.cpu_count() or 1, progress=progress,
+            rerun=True if force else rerun, only_rerun=bool(students), client=client,
+            allow_unconfined=allow_unconfined)
+    finally:
+        if client is not None:
+            client.close()
     t2 = time.monotonic()
+    if scheduler is None:
+        confined = sandbox.detect_protections().confined
+    else:
+        protections, confined = batch.protections_of(bundles.values())
     results = [pipeline.score(s, bundles.get(s.student_id), ctx, rub, overrides=ta_overrides)
                for s in found.submissions]
-    if not sandbox.detect_protections().confined:
+    if not confined:
         for r in results:          # every student's report says the run was unconfined
             r.notes.insert(0, protections)
     for r in results:       # a file name that is not UTF-8 is shown escaped in the reports
@@ -105,7 +121,8 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     report.atomic.write_text(out / "timings.json", json.dumps(
         {"setup_s": round(t1 - t0, 3), "execute_s": round(t2 - t1, 3),
          "score_and_report_s": round(t3 - t2, 3), "total_s": round(t3 - t0, 3),
-         "workers": jobs or os.cpu_count(), **batch.execution_summary(bundles.values())},
+         "workers": jobs or os.cpu_count(), "engine": scheduler or "local",
+         **batch.execution_summary(bundles.values())},
         indent=1))
     print(report.summary_table(results))
     for p in problems:

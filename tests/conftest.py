@@ -1,4 +1,8 @@
-"""Shared fixtures: small data sets and the real SDSS sample when it is beside the checkout."""
+"""Shared fixtures: small data sets, the real SDSS sample when it is beside the checkout,
+and the fixture notebooks graded once (test_grade checks them, test_cluster compares)."""
+import csv
+import hashlib
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -96,3 +100,54 @@ def easy_data(tmp_path_factory):
 
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
 TEST_RUBRIC = ROOT / "tests" / "fixtures" / "rubric_test.yaml"
+
+
+# fixture -> expected final grade under tests/fixtures/rubric_test.yaml
+EXPECTED = {
+    "full_marks": 105,
+    "late": 84,                      # full marks x 0.8, extra credit included
+    "late_with_extension": 105,      # extension: not late
+    "fails_sigmoid_typo": 5,         # data prep 5: every function and training fail, and its
+                                     # plot (its own net's accuracies) does not match the
+                                     # grader's accuracy of its params (issue 10's plot rule)
+    "fails_loss_missing_one_minus_y": 82,   # loss 0, gradient of own loss 7/15, batch grad 0
+    "fails_transposed_w1": None,     # per item below: whether its own training curve stays
+                                     # finite (plot 0 or 15) varies between machines
+    "fails_gradient": 90,            # gradient 0; its training still reaches the goal
+    "fails_accuracy_printed_not_reached": 60,   # everything but trained accuracy and the
+                                     # plot: its printed accuracies are invented, so the last
+                                     # one is not the grader's accuracy of its params (issue 10)
+    "fails_plot_line_only": 90,
+    "no_extra_credit": 100,
+    "raises_mid_notebook": 90,       # plot cell raises; later cells still earn points
+    "timeout_infinite_loop": 100,    # extra-credit cell never ends: everything else counts
+}
+ON_TIME = "2025-10-30 12:00:00 America/New_York"
+LATE = "2025-11-02 09:00:00 America/New_York"
+
+
+def tree_hash(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        h.update(str(p.relative_to(root)).encode())
+        if p.is_file():
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+@pytest.fixture(scope="session")
+def graded(tmp_path_factory, easy_data):
+    """The fixture notebooks (EXPECTED) graded once by the local executor."""
+    from grader import cli
+    subs = tmp_path_factory.mktemp("submissions")
+    for sid in EXPECTED:
+        src = FIXTURES / f"{'full_marks' if sid.startswith('late') else sid}.ipynb"
+        (subs / sid).mkdir()
+        shutil.copy(src, subs / sid / "homework.ipynb")
+        (subs / sid / "timestamp.txt").write_text(LATE if sid.startswith("late") else ON_TIME)
+    before = tree_hash(subs)
+    out = tmp_path_factory.mktemp("out") / "grading"
+    rc = cli.main(["grade", str(subs), "--out", str(out), "--rubric", str(TEST_RUBRIC),
+                   "--data", str(easy_data), "-j", "2", "--no-progress"])
+    rows = {r["student_id"]: r for r in csv.DictReader(open(out / "grades.csv"))}
+    return {"rc": rc, "rows": rows, "out": out, "subs": subs, "before": before}

@@ -22,8 +22,8 @@ MAX_CELLS = 20_000                    # far above any real notebook; time limits
 PROBE_BUDGET = 90                     # seconds for all probe calls together
 
 
-def read_notebook(path: Path):
-    """(notebook, "") or (None, why it cannot be run); never reads past the size cap."""
+def read_notebook_bytes(path: Path):
+    """(the file's bytes, "") or (None, why not); never reads past the size cap."""
     try:
         with open(path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
@@ -33,6 +33,14 @@ def read_notebook(path: Path):
     if max(size, len(raw)) > MAX_NOTEBOOK_BYTES:
         return None, f"notebook is {max(size, len(raw)) / 2**20:.0f} MB (limit " \
                      f"{MAX_NOTEBOOK_BYTES // 2**20} MB)"
+    return raw, ""
+
+
+def read_notebook(path: Path):
+    """(notebook, "") or (None, why it cannot be run); never reads past the size cap."""
+    raw, why = read_notebook_bytes(path)
+    if raw is None:
+        return None, why
     if not raw.strip():
         return None, "notebook file is empty"
     try:
