@@ -10,6 +10,7 @@ student's copy with the same code as benchmarks/make_submissions.py, and
 times `nbgrader autograde` over all of them.  Prints wall seconds.
 """
 import argparse
+import csv
 import shutil
 import subprocess
 import tempfile
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import nbformat
 
+from benchmarks import proof
 from benchmarks.make_submissions import STYLES
 from tests.fixtures import make_fixtures as fx
 
@@ -101,10 +103,16 @@ def main():
     wall = time.perf_counter() - t
     print(f"nbgrader autograde: {a.n} notebooks in {wall:.1f} s")
     run("export", "--to", str(course / "grades.csv"))
-    for line in (course / "grades.csv").read_text().splitlines()[1:]:
-        cols = line.split(",")
-        print(f"  {cols[3]}: {cols[7]}/{cols[10]}")   # student_id: raw_score/max_score
+    scores = {}
+    with open(course / "grades.csv") as fh:
+        for row in csv.DictReader(fh):       # nbgrader's export: student_id, raw_score, ...
+            sid = f"{row['student_id']}_{names[int(row['student_id'][1:]) % len(names)]}"
+            scores[sid] = float(row["raw_score"] or 0)
+            print(f"  {sid}: {row['raw_score']}/{row['max_score']}")
     shutil.rmtree(course, ignore_errors=True)
+    if len(scores) != a.n:
+        raise proof.NotGraded("nbgrader autograde", f"{len(scores)} grades for {a.n} notebooks")
+    proof.check_scores("nbgrader autograde", scores, float(sum(p for p, _ in TESTS.values())))
 
 
 if __name__ == "__main__":
