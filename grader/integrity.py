@@ -237,20 +237,27 @@ def _diagnosis(result, check):
     return None
 
 
+def _uncommon_pairs(values: dict, notes: list, common: str, among: int | None = None):
+    """Pairs of students with identical ``values``; a group shared by too many of the
+    ``among`` students read (a common recipe or mistake) is noted instead."""
+    among = len(values) if among is None else among
+    for g in groups(values):
+        if _common(g, among):
+            notes.append(f"{len(g)} of {among} students {common}")
+            continue
+        yield from combinations(sorted(g), 2)
+
+
 def behaviour(bundles: dict, results: dict, ctx) -> tuple[dict, list]:
     """({(a, b): [(evidence, strong)]}, [notes on shared values not counted])."""
     found, notes = {}, []
     params = {s: p for s, b in bundles.items() if (p := _params(b)) is not None}
-    for g in groups(params):
-        if _common(g, len(params)):
-            notes.append(f"{len(g)} of {len(params)} students have identical trained "
-                         "parameters: a common recipe (the lecture's fixed seeds), not counted")
-            continue
-        for a, b in combinations(sorted(g), 2):
-            trained = any(getattr(results.get(s), "history", None) for s in (a, b))
-            found.setdefault((a, b), []).append((
-                "identical trained parameters (W1, b1, W2, b2 agree within 1e-6)"
-                + ("" if trained else "; neither recorded training: a shared start?"), trained))
+    for a, b in _uncommon_pairs(params, notes, "have identical trained parameters: a common "
+                                "recipe (the lecture's fixed seeds), not counted"):
+        trained = any(getattr(results.get(s), "history", None) for s in (a, b))
+        found.setdefault((a, b), []).append((
+            "identical trained parameters (W1, b1, W2, b2 agree within 1e-6)"
+            + ("" if trained else "; neither recorded training: a shared start?"), trained))
     for fn, reference in (("net", getattr(ctx, "net", None)), ("loss", getattr(ctx, "loss", None))):
         if not reference:
             continue
@@ -258,18 +265,14 @@ def behaviour(bundles: dict, results: dict, ctx) -> tuple[dict, list]:
                 if (o := _outputs(b, fn, len(reference))) is not None}
         wrong = {s: o for s, o in read.items()
                  if not all(ctx.close(x, r) for x, r in zip(o, reference))}
-        for g in groups(wrong):
-            if _common(g, len(read)):
-                notes.append(f"{len(g)} of {len(read)} students give the same wrong `{fn}` "
-                             "outputs: a common mistake, not counted")
-                continue
-            for a, b in combinations(sorted(g), 2):
-                named = _diagnosis(results.get(a), fn)
-                named = named if named and named == _diagnosis(results.get(b), fn) else None
-                found.setdefault((a, b), []).append((
-                    f"the same wrong `{fn}` outputs on every probe" +
-                    (f" (a known mistake: {named}; honest students make it too)" if named else ""),
-                    not named))
+        for a, b in _uncommon_pairs(wrong, notes, f"give the same wrong `{fn}` outputs: a "
+                                    "common mistake, not counted", among=len(read)):
+            named = _diagnosis(results.get(a), fn)
+            named = named if named and named == _diagnosis(results.get(b), fn) else None
+            found.setdefault((a, b), []).append((
+                f"the same wrong `{fn}` outputs on every probe" +
+                (f" (a known mistake: {named}; honest students make it too)" if named else ""),
+                not named))
     return found, notes
 
 
