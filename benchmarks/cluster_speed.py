@@ -27,7 +27,7 @@ from pathlib import Path
 
 from benchmarks.grade_speed import grade
 from benchmarks.make_submissions import write
-from reference import data
+from reference import synthetic
 
 ROOT = Path(__file__).resolve().parents[1]
 RUBRIC = ROOT / "grader" / "data" / "rubric.yaml"
@@ -76,7 +76,7 @@ def main():
     ap.add_argument("--course", type=int, default=1000, help="notebooks in the projection")
     ap.add_argument("--data", help="data file (default: built-in synthetic)")
     a = ap.parse_args()
-    data_file = data.resolve(a.data).resolve()
+    data_file = Path(a.data or synthetic.cached_default()).resolve()
     rows = []
     for _ in range(a.repeats):
         rows.append(one_repeat(a, data_file))

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from benchmarks import proof
 from benchmarks.make_submissions import write
-from reference import data
+from reference import synthetic
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -133,7 +133,7 @@ def main():
     ap.add_argument("--no-bare", action="store_true", help="skip (a): grading and re-scoring only")
     ap.add_argument("--json", help="also write every repeat's figures to this file")
     a = ap.parse_args()
-    data_file = data.resolve(a.data).resolve()
+    data_file = Path(a.data or synthetic.cached_default()).resolve()
     rows = []
     for _ in range(a.repeats):
         rows.append(one_repeat(a, data_file, ROOT / "grader" / "data" / "rubric.yaml"))

@@ -1,11 +1,12 @@
 """A baseline that did not run is not a figure: each timed run proves it graded.
 
 The honest styles of benchmarks/make_submissions.py (``compiled``, ``python_loop``)
-earn full marks from any grader that really ran them; a run where they did not (a
-venv without jax: every kernel fails at ``import jax`` and a batch "finishes" in
-seconds) stops the benchmark with what went wrong instead of printing a ratio.
+have every function right; their training is short, so whether they reach the
+accuracy goal depends on the data.  A grader that really ran them gives every check
+that does not depend on training length full points; a run where it did not (a venv
+without jax: every kernel fails at ``import jax`` and a batch "finishes" in seconds)
+stops the benchmark with what went wrong instead of printing a ratio.
 """
-import csv
 import json
 from pathlib import Path
 
@@ -21,23 +22,33 @@ def honest(student_id: str) -> bool:
     return student_id.endswith(HONEST)
 
 
-def check_scores(what: str, scores: dict, full: float) -> dict:
-    """``scores``: student id -> score; every honest one must be ``full``."""
+def check_scores(what: str, scores: dict, at_least: float) -> dict:
+    """``scores``: student id -> score; every honest one must be ``at_least``."""
     good = {s: v for s, v in scores.items() if honest(s)}
     if not good:
         raise NotGraded(what, "no honest notebook in the batch")
-    wrong = {s: v for s, v in good.items() if v != full}
-    if wrong:
-        raise NotGraded(what, f"honest notebooks scored {wrong} instead of {full}")
+    low = {s: v for s, v in good.items() if v < at_least}
+    if low:
+        raise NotGraded(what, f"honest notebooks scored {low}, below {at_least}")
     return scores
 
 
+# the grader's checks an honest notebook passes whatever its training length
+UNTRAINED = ("data_prep", "net", "loss", "loss_grad", "fraction_correct", "extra_credit")
+
+
 def grader_scores(out: Path, n: int) -> dict:
-    """The grader's grades.csv, checked: ``n`` rows, honest notebooks at 100 + extra credit."""
-    rows = {r["student_id"]: r for r in csv.DictReader(open(Path(out) / "grades.csv"))}
-    if len(rows) != n:
-        raise NotGraded("grader grade", f"{len(rows)} rows in grades.csv for {n} notebooks")
-    return check_scores("grader grade", {s: float(r["final"]) for s, r in rows.items()}, 105.0)
+    """The final grades of a ``grader grade`` run, checked: ``n`` students, and every
+    honest one with full points on each of ``UNTRAINED``."""
+    students = json.loads((Path(out) / "grades.json").read_text())["students"]
+    if len(students) != n:
+        raise NotGraded("grader grade", f"{len(students)} students in grades.json for {n}")
+    for s in students:
+        lost = [c["name"] for c in s["checks"]
+                if c["name"] in UNTRAINED and c["score"] < c["possible"]]
+        if honest(s["student_id"]) and lost:
+            raise NotGraded("grader grade", f"honest {s['student_id']} lost points on {lost}")
+    return {s["student_id"]: float(s["final"]) for s in students}
 
 
 def executed_cleanly(what: str, notebooks) -> None:

@@ -9,7 +9,6 @@ import statistics
 import time
 
 import jax
-import numpy as np
 
 from reference import data, fast_sgd, model, train
 
