@@ -5,16 +5,22 @@
 Each repeat writes N submissions (benchmarks/make_submissions.py) and grades them,
 from an empty cache each time, (a) with the local pool (``-j W``) and (b) on a
 ``LocalCluster`` of W single-threaded process workers (``--scheduler``).  Both runs
-must prove they graded (benchmarks/proof.py: honest notebooks at full marks) and give
-the same grades.csv.  It prints
+must prove they graded (benchmarks/proof.py) and give the same grades.csv.  From the
+two runs' wall times and timings.json it reports, in seconds:
 
-* the wall seconds of each and the engine's overhead per notebook,
-  ``o = (T_dask - T_local) * W / N`` worker-seconds;
-* the per-notebook cost ``t`` (worker-seconds: timings.json ``notebook_s / N``) and the
-  batch set-up ``S`` (``setup_s``: data, reference answers);
-* a projection of a course of ``--course`` notebooks onto 10, 50 and 200 workers:
-  ``T(N, W) = S + ceil(N / W) * (t + o)`` (on paper: it assumes every notebook costs
-  the mean and the scheduler keeps every worker busy).
+* ``t``: a notebook's cost on a local worker (worker-seconds, ``notebook_s / N``);
+* ``o``: what the engine adds to each notebook's task (worker-seconds: the Dask run's
+  ``notebook_s / N`` minus the local one's);
+* ``F``: what the engine adds once per batch (the Dask run's execution phase minus the
+  local one's, less ``N o / W``: the self-test's round trip, the workers' first imports);
+* ``S``, ``R`` and ``r``: on the grader's machine whatever the engine, the batch set-up,
+  the reference curves the learning-rate diagnosis trains (once per record schedule
+  per batch: timings.json ``reference_curves_s``) and the rest of scoring and
+  reports per notebook;
+
+and projects a course of ``--course`` notebooks onto 10, 50 and 200 workers:
+``T(N, W) = S + F + R + ceil(N / W) (t + o) + N r``.  On paper: every notebook is taken to
+cost the mean, and the scheduler to keep every worker busy.
 """
 import argparse
 import csv
@@ -53,19 +59,20 @@ def one_repeat(a, data_file) -> dict:
         if _rows(tmp / "local") != _rows(tmp / "dask"):
             raise SystemExit("benchmark stopped: the cluster's grades.csv differs from the "
                              "local pool's")
-        return {"local_s": t_local, "dask_s": t_dask,
-                "overhead_ws": (t_dask - t_local) * a.workers / a.n,
-                "task_ws": local["notebook_s"] / a.n, "setup_s": local["setup_s"],
-                "dask_task_ws": remote["notebook_s"] / a.n}
+        o = (remote["notebook_s"] - local["notebook_s"]) / a.n
+        return {"local_s": t_local, "dask_s": t_dask, "t": local["notebook_s"] / a.n, "o": o,
+                "F": remote["execute_s"] - local["execute_s"] - a.n * o / a.workers,
+                "S": local["setup_s"], "R": local["reference_curves_s"],
+                "r": (local["score_and_report_s"] - local["reference_curves_s"]) / a.n,
+                "local_execute_s": local["execute_s"], "dask_execute_s": remote["execute_s"]}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def projection(rows, course: int) -> list:
-    t = statistics.median(r["task_ws"] for r in rows)
-    o = max(0.0, statistics.median(r["overhead_ws"] for r in rows))
-    s = statistics.median(r["setup_s"] for r in rows)
-    return [(w, s + math.ceil(course / w) * (t + o)) for w in (10, 50, 200)], t, o, s
+def projection(rows, course: int) -> tuple[list, dict]:
+    m = {k: statistics.median(r[k] for r in rows) for k in ("t", "o", "F", "S", "R", "r")}
+    return [(w, m["S"] + max(m["F"], 0) + m["R"] + math.ceil(course / w) * (m["t"] + max(m["o"], 0))
+             + course * m["r"]) for w in (10, 50, 200)], m
 
 
 def main():
@@ -81,14 +88,14 @@ def main():
     for _ in range(a.repeats):
         rows.append(one_repeat(a, data_file))
         print(json.dumps({k: round(v, 2) for k, v in rows[-1].items()}), flush=True)
-    table, t, o, s = projection(rows, a.course)
-    print(f"N = {a.n}, {a.workers} workers, {a.repeats} repeats; both runs graded the honest "
-          f"notebooks to full marks and gave the same grades.csv")
-    print(f"local {statistics.median(r['local_s'] for r in rows):.1f} s, dask "
-          f"{statistics.median(r['dask_s'] for r in rows):.1f} s; engine overhead "
-          f"o = {o:.2f} worker-s per notebook; per-notebook cost t = {t:.1f} worker-s; "
-          f"set-up S = {s:.1f} s")
-    print(f"| workers | {a.course} notebooks: S + ceil(N/W) (t + o) |")
+    table, m = projection(rows, a.course)
+    print(f"N = {a.n}, {a.workers} workers, {a.repeats} repeats; both runs proved they graded "
+          f"(benchmarks/proof.py) and gave the same grades.csv")
+    print(f"wall: local {statistics.median(r['local_s'] for r in rows):.1f} s, dask "
+          f"{statistics.median(r['dask_s'] for r in rows):.1f} s; t = {m['t']:.1f}, "
+          f"o = {m['o']:.2f} (worker-s per notebook), F = {m['F']:.1f}, S = {m['S']:.1f}, "
+          f"R = {m['R']:.1f}, r = {m['r']:.2f} s")
+    print(f"| workers | {a.course} notebooks: S + F + R + ceil(N/W) (t + o) + N r |")
     print("| --- | --- |")
     for w, secs in table:
         print(f"| {w} | {secs / 60:.1f} min |")

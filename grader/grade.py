@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from . import batch, pipeline, rubric as rubric_mod
+from .checks import learning_rate
 from .errors import InputError
 from .run import sandbox
 from . import intake
@@ -121,6 +122,7 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     report.atomic.write_text(out / "timings.json", json.dumps(
         {"setup_s": round(t1 - t0, 3), "execute_s": round(t2 - t1, 3),
          "score_and_report_s": round(t3 - t2, 3), "total_s": round(t3 - t0, 3),
+         "reference_curves_s": learning_rate.training_seconds(),
          "workers": jobs or os.cpu_count(), "engine": scheduler or "local",
          **batch.execution_summary(bundles.values())},
         indent=1))

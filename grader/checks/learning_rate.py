@@ -13,6 +13,8 @@ process, so a batch trains each schedule once.
 """
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from reference import train
@@ -24,6 +26,7 @@ UNSTABLE = 0.05              # mean jump between records below which a passing h
                              # not compared at all (an honest run is far smoother)
 _CURVES: dict = {}
 _MAX_CURVES = 24
+_TRAINING = {"seconds": 0.0}     # spent training reference curves in this process
 
 
 def schedule(steps, n_records, default_every) -> tuple[int, int, bool] | None:
@@ -47,12 +50,19 @@ def _curve(ctx, lr, every, n, seed):
     if key not in _CURVES:
         if len(_CURVES) >= _MAX_CURVES:
             _CURVES.pop(next(iter(_CURVES)))
-        p = ctx.probes
+        p, t0 = ctx.probes, time.monotonic()
         res = train.train_sgd(p.train_x, p.train_y, p.test_x, p.test_y, seed=seed, lr=lr,
                               n_records=n, record_every=every,
                               d=int(p.inputs["W1"].shape[0]))
         _CURVES[key] = np.asarray(res.accuracy, dtype=np.float64)
+        _TRAINING["seconds"] += time.monotonic() - t0
     return _CURVES[key]
+
+
+def training_seconds() -> float:
+    """Seconds this process has spent training reference curves (a batch's fixed cost:
+    each record schedule is trained once)."""
+    return round(_TRAINING["seconds"], 3)
 
 
 def _jumps(curve) -> float:
