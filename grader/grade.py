@@ -85,8 +85,10 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     _check_out_dir(out, submissions)
     cache = Path(cache) if cache else out / "cache"
     cache.mkdir(parents=True, exist_ok=True)
-    from .run import cluster
-    client = cluster.connect(scheduler) if scheduler else None
+    client = None
+    if scheduler:                  # dask.distributed is imported only for a cluster run
+        from .run import cluster
+        client = cluster.connect(scheduler)
     try:
         data_file, digest, ctx = batch.prepare_batch(rub, data)
         t1 = time.monotonic()

@@ -8,9 +8,10 @@ reports exactly as with local processes.  What differs is where the work runs:
   worker once, by a worker plugin (workers that join or restart later get them too),
   and are written to a private folder of the worker's, not sent with each task;
 * each task carries its notebook (read by the grader with the size cap; the
-  workers need no shared file system) and runs ``execute`` on the worker, with the same sandbox as a local run,
-  one notebook at a time per worker process (the uid lease and the orphan reaping
-  are per process), and returns the bundle, compacted there (``compact.py``);
+  workers need no shared file system) and runs ``execute`` on the worker, with the
+  same sandbox as a local run, one notebook at a time per worker process (the uid
+  lease and the orphan reaping are per process), and returns the bundle, compacted
+  there (``compact.py``);
 * a worker lost mid-task is the scheduler's to retry elsewhere (its
   ``allowed-failures``); a notebook whose task kills worker after worker ends as
   ``KilledWorker`` and gets that reason, like a local worker's crash, instead of
