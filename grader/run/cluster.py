@@ -13,9 +13,10 @@ reports exactly as with local processes.  What differs is where the work runs:
   lease and the orphan reaping are per process), and returns the bundle, compacted
   there (``compact.py``);
 * a worker lost mid-task is the scheduler's to retry elsewhere (its
-  ``allowed-failures``); a notebook whose task kills worker after worker ends as
-  ``KilledWorker`` and gets that reason, like a local worker's crash, instead of
-  being retried forever.  A bundle is taken once per job, whatever the retries.
+  ``allowed-failures``); a task that ends as ``KilledWorker`` runs once more, alone
+  on the cluster after the rest (a notebook running beside a worker-killer can die
+  with it), and a notebook that kills its workers then gets that reason, like a local
+  worker's crash, instead of being retried forever.  A bundle is taken once per job.
 
 Deployment (Slurm, Kubernetes, the workers' image): docs/cluster.md.
 """
@@ -147,25 +148,39 @@ class DaskExecutor:
             self._plugin = BatchFilesPlugin(self.files)
             self.client.register_plugin(self._plugin)
 
+    def _submit(self, job: Job, nb: bytes):
+        return self.client.submit(self.run, job, self.files.digest, nb, pure=False,
+                                  key=f"grade-{job.student_id[:60]}-{job.key[:12]}-"
+                                      f"{os.urandom(4).hex()}")
+
     def map(self, jobs):
         from distributed import as_completed
         jobs = list(jobs)
         if not jobs:
             return
         self._install()
-        futures = {}
+        futures, notebooks, killed = {}, {}, []
         for job in jobs:
             nb, why = read_notebook_bytes(Path(job.notebook))
             if nb is None:                # as a local run: not run, with the reason
                 yield job, Bundle(key=job.key, status="invalid", reason=why)
                 continue
-            futures[self.client.submit(self.run, job, self.files.digest, nb, pure=False,
-                                       key=f"grade-{job.student_id[:60]}-{job.key[:12]}-"
-                                           f"{os.urandom(4).hex()}")] = job
+            notebooks[job.student_id] = nb
+            futures[self._submit(job, nb)] = job
         try:
             for fut in as_completed(list(futures)):
                 job = futures.pop(fut)
-                yield job, _result(fut, job)
+                bundle, died = _result(fut, job)
+                if died:                  # maybe only queued beside a worker-killer: later
+                    killed.append(job)
+                    continue
+                yield job, bundle
+            for job in killed:            # alone on the cluster, each convicts only itself
+                fut = self._submit(job, notebooks[job.student_id])
+                futures[fut] = job
+                bundle, _ = _result(fut, job)
+                futures.pop(fut)
+                yield job, bundle
         finally:                          # Ctrl-C or an error: nothing left running for us
             if futures:
                 self.client.cancel(list(futures), force=True)
@@ -180,14 +195,17 @@ class DaskExecutor:
             self._plugin = None
 
 
-def _result(fut, job: Job) -> Bundle:
+def _result(fut, job: Job) -> tuple[Bundle, bool]:
+    """(the task's bundle, whether the task's workers all died under it)."""
     from distributed import KilledWorker
     try:
-        return fut.result()
+        return fut.result(), False
     except KilledWorker:
         return Bundle(key=job.key, status="error",
-                      reason="its run stopped every grading worker that tried it "
-                             "(the scheduler's allowed-failures); it was not retried again")
+                      reason="its run stopped every grading worker that tried it, also when "
+                             "it ran alone (the scheduler's allowed-failures); it was not "
+                             "retried again"), True
     except Exception as exc:     # the task failed outside execute (lost data, cancelled)
         return Bundle(key=job.key, status="error",
-                      reason=f"cluster task failed: {type(exc).__name__}: {str(exc)[:200]}")
+                      reason=f"cluster task failed: {type(exc).__name__}: "
+                             f"{str(exc)[:200]}"), False
