@@ -128,5 +128,25 @@ def test_an_unreachable_scheduler_is_one_line(tmp_path, capsys):
     assert not (tmp_path / "out" / "grades.csv").exists()
 
 
+@pytest.mark.parametrize("content, why", [
+    (None, "scheduler file cannot be read"),
+    ("{not json", "not a Dask scheduler file"),
+    ('{"type": "Scheduler"}', "not a Dask scheduler file"),
+])
+def test_a_missing_or_broken_scheduler_file_is_one_line(tmp_path, capsys, content, why):
+    (tmp_path / "subs" / "s1").mkdir(parents=True)
+    shutil.copy(FIXTURES / "full_marks.ipynb", tmp_path / "subs" / "s1" / "homework.ipynb")
+    file = tmp_path / "scheduler.json"
+    if content is not None:
+        file.write_text(content)
+    rc = cli.main(["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "out"),
+                   "--scheduler", str(file)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and f"{file}: {why}" in err[0], err
+    assert not (tmp_path / "out" / "grades.csv").exists()
+    assert (tmp_path / "subs" / "s1" / "homework.ipynb").read_bytes() == \
+        (FIXTURES / "full_marks.ipynb").read_bytes()
+
+
 def test_the_worker_task_is_the_real_one():
     assert DaskExecutor.__init__.__kwdefaults__["run"] is run_on_worker

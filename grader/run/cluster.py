@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import json
 import os
 import shutil
 import tempfile
@@ -115,6 +116,23 @@ def run_on_worker(job: Job, digest: str, notebook: bytes) -> Bundle:
             copy.unlink(missing_ok=True)
 
 
+def _scheduler_address(scheduler: str) -> str:
+    """The address itself, or the one a scheduler file (``dask scheduler
+    --scheduler-file``) names; one-line errors for a missing or broken file."""
+    if not (scheduler.endswith(".json") or Path(scheduler).is_file()):
+        return scheduler
+    try:
+        address = json.loads(Path(scheduler).read_text()).get("address")
+    except OSError as exc:
+        raise InputError(f"{scheduler}: scheduler file cannot be read "
+                         f"({exc.strerror or type(exc).__name__})") from None
+    except (ValueError, AttributeError):
+        address = None
+    if not isinstance(address, str) or not address:
+        raise InputError(f"{scheduler}: not a Dask scheduler file (JSON with an \"address\")")
+    return address
+
+
 def connect(scheduler: str):
     """A client of the scheduler at ``scheduler`` (an address, or a scheduler file)."""
     try:
@@ -122,13 +140,10 @@ def connect(scheduler: str):
     except ImportError:
         raise InputError("--scheduler needs dask.distributed: pip install "
                          "'galaxy-grader[cluster]'") from None
+    address = _scheduler_address(scheduler)
     try:
-        if scheduler.endswith(".json") or Path(scheduler).is_file():
-            if not Path(scheduler).is_file():
-                raise InputError(f"{scheduler}: no such scheduler file")
-            return Client(scheduler_file=scheduler)
-        return Client(scheduler)      # timeout: distributed.comm.timeouts.connect
-    except (OSError, TimeoutError, ValueError) as exc:
+        return Client(address)      # timeout: distributed.comm.timeouts.connect
+    except (OSError, TimeoutError, ValueError, AssertionError) as exc:
         raise InputError(f"cannot reach the Dask scheduler at {scheduler} "
                          f"({type(exc).__name__}: {str(exc)[:200]})") from None
 
