@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -64,10 +65,14 @@ class Sketch:
         return True
 
 
+@lru_cache(maxsize=16)
 def sample_positions(seed: int, size: int) -> np.ndarray:
-    """The flat positions a sketch keeps, for a batch seed and an array size."""
+    """The flat positions a sketch keeps, for a batch seed and an array size (drawn
+    once per process: every comparison of a batch's sketches uses the same)."""
     rng = np.random.default_rng([seed, size])
-    return np.sort(rng.choice(size, size=min(SAMPLE, size), replace=False))
+    positions = np.sort(rng.choice(size, size=min(SAMPLE, size), replace=False))
+    positions.flags.writeable = False
+    return positions
 
 
 def part_directions(directions, part: int) -> list:
