@@ -116,14 +116,19 @@ def _remove_stale_work_dirs():
 SELFTEST_CELL = "import numpy\nwith open({name!r}, 'rb') as fh:\n    fh.read(16)\n"
 
 
-def require_confinement(allow_unconfined: bool) -> str:
-    """The protections line for reports; refuses to go on unconfined unless allowed."""
-    prot = sandbox.detect_protections()
+def require_confinement(allow_unconfined: bool, workers: dict | None = None) -> str:
+    """The protections line for reports; refuses to go on unconfined unless allowed.
+    ``workers``: the protections a cluster worker recorded (else this machine's)."""
+    prot = sandbox.detect_protections() if workers is None else Protections(**workers)
     if not prot.confined and not allow_unconfined:
         raise InputError(
             f"kernels cannot be confined on this machine ({prot.why_unconfined}): students could "
             f"read the answer key; install bubblewrap or run as root in a container "
-            f"(docs/security.md), or pass --allow-unconfined to grade anyway")
+            f"(docs/security.md), or pass --allow-unconfined to grade anyway"
+            if workers is None else
+            f"the cluster's workers cannot confine kernels ({prot.why_unconfined}): "
+            f"run them as root in the grader's image (docs/cluster.md), or pass "
+            f"--allow-unconfined to grade anyway")
     return prot.describe()
 
 
@@ -195,20 +200,12 @@ def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, pr
         if missing or rerun:
             tested = self_test(rub, data_file, digest, probe_path, work, executor)
             if executor is not None:
-                _require_confined_workers(tested, allow_unconfined)
+                require_confinement(allow_unconfined, tested.protections)
         return execute_all(job_map, cache, workers, progress, rerun, executor)
     finally:
         if executor is not None:
             executor.close()
         shutil.rmtree(work, ignore_errors=True)
-
-
-def _require_confined_workers(bundle, allow_unconfined: bool) -> None:
-    prot = Protections(**bundle.protections)
-    if not prot.confined and not allow_unconfined:
-        raise InputError(f"the cluster's workers cannot confine kernels ({prot.why_unconfined}): "
-                         f"run them as root in the grader's image (docs/cluster.md), or pass "
-                         f"--allow-unconfined to grade anyway")
 
 
 def protections_of(bundles) -> tuple[str, bool]:

@@ -150,3 +150,14 @@ def test_a_missing_or_broken_scheduler_file_is_one_line(tmp_path, capsys, conten
 
 def test_the_worker_task_is_the_real_one():
     assert DaskExecutor.__init__.__kwdefaults__["run"] is run_on_worker
+
+
+def test_workers_that_cannot_confine_stop_the_batch_unless_allowed():
+    from grader import batch
+    from grader.errors import InputError
+    unconfined = {"rlimits": True, "own_uid": True, "confined": False,
+                  "why_unconfined": "no user namespaces"}
+    with pytest.raises(InputError, match=r"the cluster's workers cannot confine kernels "
+                                         r"\(no user namespaces\)"):
+        batch.require_confinement(False, unconfined)
+    assert batch.require_confinement(True, unconfined).startswith("UNCONFINED")
