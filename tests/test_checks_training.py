@@ -49,12 +49,20 @@ def test_accuracy_points_come_from_held_back_galaxies_and_test_fitting_scores_ze
     assert bad.details["diagnosis"] == "trained_on_test_data"
 
 
-def test_a_network_of_another_width_gets_no_accuracy_points():
+def test_any_width_earns_its_held_back_accuracy_unless_the_rubric_pins_d():
     tx, ty, vx, vy, pset = _setup()
     ctx = Context.build(pset, rtol=1e-3, atol=1e-5, hidden=(tx[:100], ty[:100]))
-    params = model.init_params(jax.random.PRNGKey(0), d=164)
-    res = check_trained_accuracy(_bundle(params), ctx, CheckSpec(points=30, threshold=0.1), {})
-    assert res.score == 0 and "d = 100" in res.message
+    for d in (10, 164):
+        params = model.init_params(jax.random.PRNGKey(0), d=d)
+        free = check_trained_accuracy(_bundle(params), ctx, CheckSpec(points=30, threshold=0.1), {})
+        assert free.score == 30 and f"d = {d} hidden units" in free.message, free.message
+        assert free.details["hidden_units"] == d
+        pinned = check_trained_accuracy(_bundle(params), ctx,
+                                        CheckSpec(points=30, threshold=0.1, hidden_width=100), {})
+        assert pinned.score == 0 and "asks for d = 100" in pinned.message
+    same = check_trained_accuracy(_bundle(model.init_params(jax.random.PRNGKey(0))), ctx,
+                                  CheckSpec(points=30, threshold=0.1), {})
+    assert same.score == 30 and "hidden units" not in same.message
 
 
 def test_trained_accuracy_partial_credit_is_linear_between_floor_and_goal():

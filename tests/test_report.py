@@ -353,7 +353,7 @@ def test_grades_files_are_byte_identical_to_the_golden_ones():
     """tests/fixtures/reports/ was written by the f-string reports (late as a dict); since
     then grades.json's echo of the rubric changed (each check lists its own settings, its
     default time limits, timestamp_zone), each student gained `history_steps` and
-    `original_id`, and the CSV gained the `overrides` and `original_id` columns."""
+    `original_id`, trained_accuracy's `hidden_width` became null (any d), and the CSV gained the `overrides` and `original_id` columns."""
     results = report_cases.golden_results()
     golden = report_cases.__file__.replace("report_cases.py", "fixtures/reports/")
     with open(golden + "grades.csv", "rb") as f:

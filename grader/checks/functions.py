@@ -198,8 +198,23 @@ def check_fraction_correct(bundle, ctx, spec, names) -> CheckResult:
                        f"{ctx.fraction_correct:.4g}." + (" " + hint if hint else ""), details=seen)
 
 
+def _batch_note(bundle, names) -> tuple[str, str]:
+    """(the name the mini-batch gradient was found under, what the grader did with it)."""
+    probe = bundle.probe if isinstance(bundle.probe, dict) else {}
+    alt = probe.get("batch_grad_name")
+    name = alt[:60] if isinstance(alt, str) and alt else names["batch_grad"]
+    said = f" (found as `{name}`: no `{names['batch_grad']}` in the notebook)" if name != \
+        names["batch_grad"] else ""
+    means = probe.get("per_image_mean")
+    if isinstance(means, list) and "batch_grad" in means:
+        said += (f"; `{name}` returns one gradient per image, and their mean over the batch "
+                 "(which the grader took) is the mini-batch gradient")
+    return name, said
+
+
 def check_extra_credit(bundle, ctx, spec, names) -> CheckResult:
     g = bundle.get_list("batch_grad")
+    name, said = _batch_note(bundle, names)
     if g is None:
         err = _error(bundle, "batch_grad")
         return CheckResult("extra_credit", 0.0, spec.points,
@@ -207,9 +222,9 @@ def check_extra_credit(bundle, ctx, spec, names) -> CheckResult:
                            + (f" ({err})" if err else ""), extra_credit=True)
     if len(g) == 4 and all(ctx.close(a, b) for a, b in zip(g, ctx.batch_grad)):
         return CheckResult("extra_credit", spec.points, spec.points,
-                           "the mini-batch gradient equals the mean of per-image gradients",
-                           extra_credit=True)
+                           "the mini-batch gradient equals the mean of per-image gradients"
+                           + said, extra_credit=True)
     return CheckResult("extra_credit", 0.0, spec.points,
-                       "the mini-batch gradient is not the mean of the per-image gradients "
-                       "(vmap grad(loss) with in_axes=(None, 0, 0), then average)",
-                       extra_credit=True)
+                       f"the mini-batch gradient `{name}` is not the mean of the per-image "
+                       "gradients (vmap grad(loss) with in_axes=(None, 0, 0), then average)"
+                       + said, extra_credit=True)

@@ -65,28 +65,68 @@ def _shown_series(bundle):
             if displayed(cell, bundle.cells, figures) and len(s["y"]) == s["n"]]
 
 
+def _cell_index(bundle, ordinal):
+    """The notebook cell index of the executed cell with this ordinal."""
+    return next((r.get("index") for r in bundle.cells if isinstance(r, dict)
+                 and r.get("ordinal") == ordinal and isinstance(r.get("index"), int)), ordinal)
+
+
+def _main_curve(shown, prefer):
+    """The assignment's curve among several displayed: the one with the most records
+    (an extra-credit or side curve is shorter), then the one ending nearest the
+    grader's own accuracy (``prefer``), then the first shown."""
+    def rank(item):
+        (series, _), order = item
+        near = abs(series["y"][-1] - prefer) if prefer is not None else 0.0
+        return (-series["n"], near, order)
+    return min(zip(shown, range(len(shown))), key=rank)[0]
+
+
+def _later_reuse(bundle, contract, hist, shown):
+    """When the contract's list holds a shorter curve plotted after a longer one (the
+    name reused for an extra-credit curve): (the longer, earlier curve, a note)."""
+    mine = [c for s, c in shown if len(s["y"]) == hist.size
+            and np.allclose(s["y"], hist, rtol=0.0, atol=VALUES_ATOL)]
+    if not mine:
+        return None
+    earlier = [(s, c) for s, c in shown if s["n"] > hist.size and c < min(mine)]
+    if not earlier:
+        return None
+    series, cell = _main_curve(earlier, None)
+    note = (f"`{contract}` holds a later, shorter curve ({hist.size} values, plotted in cell "
+            f"{_cell_index(bundle, min(mine))}): the accuracy history graded is the longer "
+            f"curve plotted before it in cell {_cell_index(bundle, cell)} "
+            f"({series['n']} values), the plot the assignment asks for")
+    return series, note
+
+
 def recorded(bundle, names, prefer=None) -> History | None:
     """The history to grade.  ``prefer``: the grader's own test accuracy, used to
-    choose among several plotted series (the one ending closest to it)."""
+    choose among several plotted series of the same length (the one ending closest
+    to it)."""
     contract = names.get("history", "accuracies")
     own_steps = bundle.arrays.get("steps")
     shown = _shown_series(bundle)
     hist = _series_array(bundle.arrays.get("history"))
     if hist is not None:
+        reused = _later_reuse(bundle, contract, hist, shown)
+        if reused is not None:
+            series, note = reused
+            values = np.asarray(series["y"], dtype=np.float64)
+            return History(values, _steps_for(values, series.get("x")), "", note)
         xs = [s["x"] for s, _ in shown if len(s["y"]) == hist.size
               and np.allclose(s["y"], hist, rtol=0.0, atol=VALUES_ATOL) and s["x"] is not None]
         return History(hist, _steps_for(hist, own_steps, *xs), contract)
     if not shown:
         return None
-    if prefer is not None:
-        shown = sorted(shown, key=lambda sc: abs(sc[0]["y"][-1] - prefer))
-    series, cell = shown[0]
+    series, cell = _main_curve(shown, prefer)
     values = np.asarray(series["y"], dtype=np.float64)
     name = next((n for n, v in _candidates(bundle).items() if v.shape == values.shape
                  and np.allclose(v, values, rtol=0.0, atol=VALUES_ATOL)), "")
     what = f"`{name}`, the series" if name else "the series"
-    index = next((r.get("index") for r in bundle.cells if isinstance(r, dict)
-                  and r.get("ordinal") == cell and isinstance(r.get("index"), int)), cell)
+    others = len(shown) - 1
     note = (f"no `{contract}` in the notebook: the accuracy history graded is {what} "
-            f"plotted in cell {index} ({values.size} values)")
+            f"plotted in cell {_cell_index(bundle, cell)} ({values.size} values)"
+            + (f"; {others} other accuracy curve{'s' * (others > 1)} not graded"
+               if others and series["n"] > min(s["n"] for s, _ in shown) else ""))
     return History(values, _steps_for(values, series.get("x"), own_steps), name, note)

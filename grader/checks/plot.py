@@ -50,10 +50,10 @@ def _presentation_problem(best, need) -> str:
     return ""
 
 
-def _training_set_accuracy(bundle, ctx, last, test_acc):
+def _training_set_accuracy(bundle, ctx, names, last, test_acc):
     """The grader's accuracy of the final params on the kernel's training images when
     the last record is exactly that and not the test accuracy, else None."""
-    params, _, _ = student_params(bundle)
+    params, _, _ = student_params(bundle, ctx, names)
     n_train, n_test = len(ctx.probes.train_y), len(ctx.probes.test_y)
     if params is None or abs(last - test_acc) <= 0.5 / n_test:
         return None
@@ -81,7 +81,7 @@ def check_plot(bundle, ctx, spec, names) -> CheckResult:
     if not shown:
         return fail("the accuracy plot is a figure that was never displayed: the grader "
                     "received no image of it (show it with plt.show() in the notebook)")
-    acc, why = recomputed_accuracy(bundle, ctx)
+    acc, why = recomputed_accuracy(bundle, ctx, names)
     found = hs.recorded(bundle, names, prefer=acc)
     hist_name = (f"`{found.name}`" if found.name else "accuracy series") if found else \
         f"`{names.get('history', 'accuracies')}`"
@@ -97,7 +97,7 @@ def check_plot(bundle, ctx, spec, names) -> CheckResult:
         return fail(f"the recorded {hist_name} cannot be checked against your trained "
                     f"{params}: {why}")
     last = float(history[-1])
-    on_training = _training_set_accuracy(bundle, ctx, last, acc)
+    on_training = _training_set_accuracy(bundle, ctx, names, last, acc)
     if on_training is not None:
         hint, seen = named("accuracy_on_training_set", train=on_training, test=acc)
         return fail(f"the last recorded accuracy {last:.3f} is not the test accuracy "

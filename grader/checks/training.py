@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -11,7 +10,9 @@ from reference import model
 
 from ..results import CheckResult
 from . import Settings
+from . import choice
 from . import history as hs
+from .choice import accuracy_of
 from . import learning_rate
 from .diagnoses import named
 from .functions import gradient_is_reference
@@ -67,11 +68,13 @@ def check_data_prep(bundle, ctx, spec, names) -> CheckResult:
                        "images flattened to 4761-vectors and divided by 256; labels one-hot")
 
 
-def student_params(bundle):
+def student_params(bundle, ctx=None, names=None):
     """(the student's trained params as 4 arrays of consistent shapes, "", {}), or
-    (None, why, the details naming a known mistake or {})."""
-    ps = bundle.get_list("params")
-    name = str(bundle.probe.get("params_name") or "params")[:60]
+    (None, why, the details naming a known mistake or {}).  Which notebook value they
+    are: ``choice.choose`` (with ``ctx``, ties are settled by the recorded accuracy)."""
+    chosen = choice.choose(bundle, ctx, names)
+    ps = chosen.arrays
+    name = chosen.name or str((names or {}).get("params") or "params")[:60]
     kind = str(bundle.probe.get("params_kind") or "")[:300]
     if ps is None:
         err = bundle.probe.get("errors", {}).get("params", "")
@@ -93,19 +96,12 @@ def student_params(bundle):
     return [jnp.asarray(a, jnp.float32) for a in ps], "", {}
 
 
-_fraction_correct = jax.jit(model.fractionCorrect)
-
-
-def accuracy_of(params, x, y) -> float:
-    return float(_fraction_correct(params, jnp.asarray(x), jnp.asarray(y)))
-
-
-def recomputed_accuracy(bundle, ctx):
+def recomputed_accuracy(bundle, ctx, names=None):
     """(the grader's own test accuracy of the student's final params, "") or (None, why).
 
     The one place that recomputes it: the accuracy and plot checks both use it.
     """
-    params, why, _ = student_params(bundle)
+    params, why, _ = student_params(bundle, ctx, names)
     if params is None:
         return None, why
     return accuracy_of(params, ctx.probes.test_x, ctx.probes.test_y), ""
@@ -116,19 +112,23 @@ class TrainedAccuracySettings(Settings):
     threshold: float = 0.66               # the course's goal: full points from here
     floor: float = 0.0                    # partial credit rises linearly from here
     max_gap: float | None = None          # test minus held-back accuracy that zeroes the points
-    hidden_width: int = model.HIDDEN      # the course network's d
+    hidden_width: int | None = None       # None: any d earns the points on its held-back
+                                          # result (with a note); a number pins d
     learning_rate: float = 1e-3           # the course's SGD step (the 10x diagnosis)
     steps_per_record: int = 2000          # the course's record spacing, when the notebook's is unknown
 
 
-def _found_elsewhere(bundle, names) -> str:
-    """A note when the trained parameters were not under the contract name."""
-    found = bundle.probe.get("params_name")
-    if not isinstance(found, str) or found == names.get("params", "params"):
-        return ""
-    kind = str(bundle.probe.get("params_kind") or "")[:200]
-    return (f"; no `{names.get('params', 'params')}` in the notebook: the trained parameters "
-            f"were taken from `{found[:60]}`" + (f" ({kind})" if kind else ""))
+def _params_note(bundle, ctx, names) -> str:
+    """"; <which notebook value was graded and why>" when there was a choice to make."""
+    said = choice.note(choice.choose(bundle, ctx, names), names.get("params", "params"),
+                       str(bundle.probe.get("params_kind") or "")[:200])
+    return f"; {said}" if said else ""
+
+
+def _width_note(d: int) -> str:
+    return "" if d == model.HIDDEN else (
+        f"; the network has d = {d} hidden units (the lecture's has {model.HIDDEN}): graded "
+        "on what it reaches on the held-back galaxies, like any other width")
 
 
 def _step_mistake(bundle, ctx, spec, names, history, variants=learning_rate.VARIANTS) -> str:
@@ -144,28 +144,29 @@ def _step_mistake(bundle, ctx, spec, names, history, variants=learning_rate.VARI
 def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
     """Points from accuracy on held-back galaxies the kernel never saw; a test
     accuracy far above it means the network was fitted to the test set."""
-    params, why, seen = student_params(bundle)
+    params, why, seen = student_params(bundle, ctx, names)
     if params is None:
         if seen.get("nonfinite"):           # training diverged: the step may be to blame
             key = _step_mistake(bundle, ctx, spec, names, hs.recorded(bundle, names))
             hint, mistake = named(key, lr=spec.learning_rate) if key else ("", {})
             why, seen = why + (f". {hint}" if hint else ""), {**seen, **mistake}
         return CheckResult("trained_accuracy", 0.0, spec.points, why, details=seen)
-    width = spec.hidden_width
-    if params[0].shape[0] != width:
+    width, d = spec.hidden_width, int(params[0].shape[0])
+    if width is not None and d != width:
         return CheckResult("trained_accuracy", 0.0, spec.points,
-                           f"the network has {params[0].shape[0]} hidden units; the course "
-                           f"network has d = {width}")
-    test, _ = recomputed_accuracy(bundle, ctx)
+                           f"the network has {d} hidden units; this course's rubric asks "
+                           f"for d = {width}", details={"hidden_units": d})
+    test, _ = recomputed_accuracy(bundle, ctx, names)
     hidden = accuracy_of(params, *ctx.hidden) if ctx.hidden is not None else test
     history = hs.recorded(bundle, names, prefer=test)
     last = float(history.values[-1]) if history is not None else None
     thr, floor, gap = spec.threshold, spec.floor, spec.max_gap
     seen = (f"held-back galaxies {hidden:.3f}, test set {test:.3f} (recomputed by the grader)"
             + (f", last recorded in the notebook {last:.3f}" if last is not None else "")
-            + _found_elsewhere(bundle, names))
+            + _params_note(bundle, ctx, names) + _width_note(d))
     details = {"accuracy": hidden, "hidden": hidden, "test": test, "last_recorded": last,
-               "threshold": thr, "hidden_source": ctx.hidden_source}
+               "threshold": thr, "hidden_source": ctx.hidden_source, "hidden_units": d,
+               "params_from": choice.choose(bundle, ctx, names).name}
     if gap is not None and test - hidden > gap:
         hint, mistake = named("trained_on_test_data")
         return CheckResult("trained_accuracy", 0.0, spec.points,

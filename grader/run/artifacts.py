@@ -23,7 +23,8 @@ import numpy as np
 
 from .compact import Sketch
 
-BUNDLE_FORMAT = 4                 # 3: history candidates, steps; 4: sketched gradients, compressed
+BUNDLE_FORMAT = 5                 # 3: history candidates, steps; 4: sketched gradients,
+                                  # compressed; 5: parameter candidates, the code's reading
 MAX_ARRAYS_BYTES = 200 * 1024 * 1024
 
 
@@ -39,6 +40,7 @@ class Bundle:
     protections: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
     stats: dict = field(default_factory=dict)   # phase seconds, peak memory (MB)
+    code: dict = field(default_factory=dict)    # the grader's reading of the student's code
 
     def meta(self) -> dict:
         d = asdict(replace(self, arrays={}))

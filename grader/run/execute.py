@@ -21,14 +21,14 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from . import cgroups, sandbox, uids
+from . import cgroups, sandbox, student_code, uids
 from .artifacts import Bundle, read_probe_output
 from .compact import compact, probe_directions
 from .client import OUTPUT_BUDGET, BoundedClient, CappedKernelManager
@@ -64,6 +64,8 @@ def execute(job: Job) -> Bundle:
     nb, problem = read_notebook(Path(job.notebook))
     if nb is None:
         return Bundle(key=job.key, status="invalid", reason=problem)
+    probe_names, reading = student_code.read(nb, job.names)
+    job = replace(job, extra={**(job.extra or {}), "probe_names": probe_names})
     protections = sandbox.detect_protections()
     uids.become_subreaper()
     lease = uids.UidLease((job.extra or {}).get("uid_pool"))
@@ -76,6 +78,7 @@ def execute(job: Job) -> Bundle:
         lease.release()
         shutil.rmtree(private, ignore_errors=True)
     bundle.seconds = round(time.monotonic() - started, 3)
+    bundle.code = reading
     bundle.protections = protections.to_dict()
     bundle.stats["worker_peak_mb"] = _own_peak_mb()
     return bundle
@@ -293,7 +296,8 @@ def _probe(client, job, box, uid, bundle, confined):
     inside = Path(IO) if confined else box.io
     try:
         _exec(client, len(client.nb.cells) - 1, PROBE_BUDGET + 60,
-              probe_source(inside / name, inside / "out", job.names, nonce))
+              probe_source(inside / name, inside / "out",
+                           {**job.names, **(job.extra or {}).get("probe_names", {})}, nonce))
     except (CellTimeoutError, DeadKernelError) as exc:
         bundle.notes.append(f"probes did not finish ({type(exc).__name__})")
     meta, arrays, problem = read_probe_output(box.io / "out", nonce, uid)

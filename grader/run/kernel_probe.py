@@ -14,7 +14,7 @@ try:    # the probe protocol's names: shipped ahead of this file into the kernel
 except NameError:       # imported on its own (a tool, a test)
     from grader.run.protocol import (DATA_ROWS, FINITE_DIFFERENCES, FUNCTIONS,  # noqa: F401
                                      GRADIENTS, HISTORY_CANDIDATES, MAX_CANDIDATES,
-                                     NAMESPACE, PARAMS, PER_IMAGE, WHOLE_SET,
+                                     NAMESPACE, PARAMS, PARAMS_KEYS, PER_IMAGE, WHOLE_SET,
                                      result_key, rows_key)
     from grader.run.kernel_params import Layout, describe, network_shaped, slots  # noqa: F401
 
@@ -114,6 +114,10 @@ def _probe(in_path, out_path, names, nonce, capture, seconds, budget):
 
     def fn(role):
         obj = ns.get(names[role])
+        if obj is None and role == "batch_grad":        # kept under another name
+            alt = next((k for k in names.get("batch_grad_alt") or () if callable(ns.get(k))), None)
+            if alt is not None:
+                obj, meta["batch_grad_name"] = ns[alt], alt
         if obj is None:
             meta["errors"].setdefault(role, f"name {names[role]!r} is not defined")
         return _compiled(obj) if callable(obj) else obj
@@ -124,6 +128,7 @@ def _probe(in_path, out_path, names, nonce, capture, seconds, budget):
         _history_candidates(ns, call, meta, seconds)
     _probe_functions({r: fn(r) for r in FUNCTIONS}, inp, call, layout)
     _probe_figures(capture, meta)
+    meta["per_image_mean"] = sorted(_PER_IMAGE_MEAN)
     with open(out_path + ".npz", "wb") as fh:
         np.savez(fh, **call.out)
     with open(out_path + ".json", "w") as fh:
@@ -131,31 +136,61 @@ def _probe(in_path, out_path, names, nonce, capture, seconds, budget):
 
 
 def _student_params(ns, names, inp, call, meta, seconds):
-    """Find the trained parameters (the contract name, else the one variable holding
-    four arrays of the network's shapes), hand them over in PARAMS order, and return
-    the Layout of the student's structure for the probe calls."""
+    """Hand over the trained-parameter candidates (PARAMS_KEYS, in PARAMS order): the
+    network-shaped values under the names the grader read from the code, best first
+    (``params_order``), then the contract name, then any other network-shaped value;
+    never a gradient (``params_never``).  Return the Layout of the student's structure
+    for the probe calls (from the first candidate, else from a gradient or the
+    notebook's NamedTuple class, which have the same structure)."""
     import numpy as np
     n_in, n_out = int(inp["W1"].shape[1]), int(inp["b2"].shape[0])
-    name = names["params"]
+    name, never = names["params"], [k for k in names.get("params_never") or () if isinstance(k, str)]
+
+    def shaped(k):
+        v = ns.get(k)
+        return v is not None and not callable(v) and network_shaped(slots(v) or [], n_in, n_out)
 
     def find():
-        if ns.get(name) is not None:
-            return ns[name], name
-        found = [(k, v) for k, v in list(ns.items()) if not k.startswith("_")
-                 and not callable(v) and network_shaped(slots(v) or [], n_in, n_out)]
-        return (found[0][1], found[0][0]) if len(found) == 1 else (None, None)
+        order = [k for k in list(names.get("params_order") or ()) + [name] if isinstance(k, str)]
+        rest = [k for k in list(ns) if isinstance(k, str) and not k.startswith("_")]
+        found = [k for k in dict.fromkeys(order + rest) if k not in never and shaped(k)]
+        excluded = [k for k in never if shaped(k)]
+        meta["params_excluded"] = excluded[:4]
+        return found[:len(PARAMS_KEYS)], (ns[excluded[0]] if excluded else None)
     try:
-        template, where = _guarded(seconds, find)
+        found, spare = _guarded(seconds, find)
     except BaseException as exc:
-        template, where = None, None
+        found, spare = [], None
         meta["errors"]["params"] = f"{type(exc).__name__}: {exc}"[:400]
-    layout = Layout(template, n_in, n_out)
-    if template is None:
+    if not found and ns.get(name) is not None:          # the contract name, whatever it holds
+        found = [name]
+    if not found:
         meta["errors"].setdefault("params", f"name {name!r} is not defined")
-        return layout
-    meta["params_name"], meta["params_kind"] = where, describe(template)
-    call("params", lambda: [np.asarray(v) for v in (layout.flat(template) or [])])
+        template = spare if spare is not None else _namedtuple_template(ns)
+        if template is not None:
+            meta["params_structure"] = describe(template)
+        return Layout(template, n_in, n_out)
+    layout = Layout(ns[found[0]], n_in, n_out)
+    meta["params_name"], meta["params_kind"] = found[0], describe(ns[found[0]])
+    meta["params_candidates"] = found
+    for key, k in zip(PARAMS_KEYS, found):
+        value = ns[k]
+        call(key, lambda: [np.asarray(v) for v in (Layout(value, n_in, n_out).flat(value) or [])])
     return layout
+
+
+def _namedtuple_template(ns):
+    """An instance of the notebook's own class with fields W1, b1, W2, b2 (a
+    ``NamedTuple`` ``Params``), when no value shows the structure."""
+    for v in list(ns.values()):
+        fields = getattr(v, "_fields", None)
+        if isinstance(v, type) and isinstance(fields, tuple) and set(PARAMS) <= set(fields) \
+                and len(fields) == 4:
+            try:
+                return v(*([None] * 4))
+            except Exception:
+                continue
+    return None
 
 
 def _probe_functions(f, inp, call, layout):
@@ -186,7 +221,25 @@ def _probe_functions(f, inp, call, layout):
                 call(result_key(tag, j), lambda: f["loss"](Pj, conv(X[0]), conv(Y[0])))
     for role, (a, b) in WHOLE_SET.items():
         if f[role] is not None:
-            call(role, lambda: flat[role](f[role](P, conv(inp[a]), conv(inp[b]))))
+            n = len(inp[a])
+            call(role, lambda: _mean_if_per_image(flat[role](f[role](P, conv(inp[a]), conv(inp[b]))),
+                                                  n, plain, layout, role))
+
+
+def _mean_if_per_image(value, n, plain, layout, role):
+    """A gradient function that returns one gradient per image (``vmap(grad(loss))``):
+    their mean, the mini-batch gradient, marked so the grader can say so."""
+    import numpy as np
+    if role not in GRADIENTS or not isinstance(value, list) or len(value) != 4:
+        return value
+    shapes = [tuple(getattr(v, "shape", ())) for v in value]
+    if all(s == (n,) + tuple(p.shape) for s, p in zip(shapes, plain)):
+        value = [np.mean(np.asarray(v, dtype=np.float64), axis=0) for v in value]
+        _PER_IMAGE_MEAN.add(role)
+    return value
+
+
+_PER_IMAGE_MEAN = set()
 
 
 def _fractions(value):

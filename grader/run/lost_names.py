@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 
+from .student_code import parse
+
 # the rubric's name roles -> what the grader uses them for (words for the note)
 GRADED_FOR = {
     "train_images": "data preparation", "train_labels": "data preparation",
@@ -61,10 +63,8 @@ def _bound(node) -> list:
 def defined_names(source: str) -> list:
     """Names a cell binds at its top level (assignments, def, class, import, for,
     with), in order, without repeats; [] when it cannot be parsed."""
-    try:
-        from IPython.core.inputtransformer2 import TransformerManager
-        tree = ast.parse(TransformerManager().transform_cell(source))
-    except Exception:          # not Python even after IPython's transforms
+    tree = parse(source)
+    if tree is None:           # not Python even after IPython's transforms
         return []
     found = [n for node in _top_level(tree.body) for n in _bound(node)]
     return list(dict.fromkeys(n for n in found if not n.startswith("_") and n != "*"))

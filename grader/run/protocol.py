@@ -18,6 +18,8 @@ WHOLE_SET = {"fraction_correct": ("fc_images", "fc_labels"),
 FUNCTIONS = tuple(PER_IMAGE) + tuple(WHOLE_SET)
 GRADIENTS = ("loss_grad", "batch_grad")  # return parameters' shapes (in the student's structure)
 NAMESPACE = ("params", "history", "steps")   # values read from the notebook, not called
+# the trained-parameter candidates handed over, best first (the grader chooses among them)
+PARAMS_KEYS = ("params", "params_alt1", "params_alt2")
 # without the contract's history name: the notebook's other series of fractions, by name
 HISTORY_CANDIDATES = "history_candidates"
 MAX_CANDIDATES = 20
