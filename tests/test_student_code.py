@@ -49,6 +49,9 @@ def test_values_trained_by_a_call_and_by_a_function_with_global_count_as_trained
                "def step(x, y):\n    global params\n    params = update(params, x, y)",
                "params = [W1, b1, W2, b2]")
     assert r["trained"].role == "trained" and r["params"].role == "trained"
+    r = _roles("def train(p, n):\n    return p", "p = init(key)", "p_trained = train(p, 100000)",
+               "key2 = split(key)")
+    assert r["p_trained"].role == "trained" and r["key2"].role == "template"
 
 
 def test_gradient_helpers_and_value_and_grad_are_gradients():

@@ -250,14 +250,17 @@ class _Reader:
 
     def candidates(self, model_functions):
         """Each name's role from all its assignments; ``model_functions``: the calls that
-        take parameters first (a ``derived`` value counts as trained when its source is
-        passed to one of them)."""
-        def derived(source):
+        take parameters first (with the student's own functions, the only ones kept in
+        ``passed_to``; a ``derived`` value counts as trained when its source is passed
+        to one of them)."""
+        for c in self.found.values():
+            c.passed_to = [f for f in c.passed_to if f in model_functions or f in self.defs]
+
+        def derived(source):         # trained = train(p0): p0 goes into the student's code
             src = self.found.get(source)
-            return src is not None and bool(set(src.passed_to) & model_functions)
+            return src is not None and bool(src.passed_to)
 
         for name, c in self.found.items():
-            c.passed_to = [f for f in c.passed_to if f in model_functions or f in self.defs]
             kinds = self.kinds[name]
             if any(k == "gradient" for k, *_ in kinds):
                 c.role = "gradient"
