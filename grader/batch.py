@@ -122,13 +122,11 @@ def require_confinement(allow_unconfined: bool, workers: dict | None = None) -> 
     prot = sandbox.detect_protections() if workers is None else Protections(**workers)
     if not prot.confined and not allow_unconfined:
         raise InputError(
-            f"kernels cannot be confined on this machine ({prot.why_unconfined}): students could "
-            f"read the answer key; install bubblewrap or run as root in a container "
-            f"(docs/security.md), or pass --allow-unconfined to grade anyway"
-            if workers is None else
+            f"kernels cannot be confined on this machine ({prot.why_unconfined}): students "
+            f"could read the answer key (docs/security.md); pass --allow-unconfined to grade "
+            f"anyway" if workers is None else
             f"the cluster's workers cannot confine kernels ({prot.why_unconfined}): "
-            f"run them as root in the grader's image (docs/cluster.md), or pass "
-            f"--allow-unconfined to grade anyway")
+            f"docs/cluster.md says how to run them, or pass --allow-unconfined to grade anyway")
     return prot.describe()
 
 
@@ -160,6 +158,11 @@ def _closed_hint() -> str:
     cannot start from there."""
     if os.geteuid() != 0 or sandbox.detect_protections().confined:
         return ""
+    from .run.nonamespace import closed_folder
+    closed = closed_folder()
+    return (f"; {closed} holds the grader's Python and the kernel's uid cannot enter it: "
+            f"install bubblewrap, or put the environment where every user can read it"
+            if closed else "")
     from .run.confine import runtime_folders
     for folder in runtime_folders():
         for parent in [*reversed(Path(folder).parents), Path(folder)]:

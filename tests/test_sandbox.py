@@ -57,7 +57,7 @@ def _cli(python, *args, env=None, cwd=ROOT):
 
 def test_unconfined_grading_is_refused_unless_allowed(tmp_path):
     run = _cli(sys.executable, "check", FIXTURES / "full_marks.ipynb", "--rubric", TEST_RUBRIC,
-               env={"GALAXY_GRADER_BWRAP": "none"})
+               env={"GALAXY_GRADER_BWRAP": "none", "GALAXY_GRADER_LANDLOCK": "none"})
     err = run.stderr.strip()
     assert run.returncode == 2 and "\n" not in err, err
     assert "cannot be confined" in err and "--allow-unconfined" in err
@@ -89,7 +89,7 @@ def test_a_grader_in_a_closed_folder_still_grades_when_confined(closed_venv, eas
 def test_a_grader_in_a_closed_folder_refuses_unconfined_with_one_line(closed_venv, easy_data):
     run = _cli(closed_venv, "check", FIXTURES / "full_marks.ipynb", "--quick",
                "--rubric", TEST_RUBRIC, "--data", easy_data, "--allow-unconfined",
-               env={"GALAXY_GRADER_BWRAP": "none"})
+               env={"GALAXY_GRADER_BWRAP": "none", "GALAXY_GRADER_LANDLOCK": "none"})
     err = run.stderr.strip()
     assert run.returncode == 2 and "\n" not in err, err
     assert "sandbox self-test failed, nothing was graded" in err

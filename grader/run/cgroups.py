@@ -41,8 +41,9 @@ def available() -> dict:
     return {c: ok and _own_group(c) is not None for c in CONTROLLERS}
 
 
-def create(uid: int, limits: dict) -> list[str]:
-    """Fresh groups for one kernel; returns the folders the launcher must join."""
+def create(uid, limits: dict) -> list[str]:
+    """Fresh groups for one kernel (named after its uid, or another unique name when
+    it has none); returns the folders the launcher must join."""
     made = []
     for controller in CONTROLLERS:
         parent = _own_group(controller)

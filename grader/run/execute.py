@@ -68,7 +68,9 @@ def execute(job: Job) -> Bundle:
     job = replace(job, extra={**(job.extra or {}), "probe_names": probe_names})
     protections = sandbox.detect_protections()
     uids.become_subreaper()
-    lease = uids.UidLease((job.extra or {}).get("uid_pool"))
+    # a uid of its own unless the kernel must keep root's (its runtime is closed to others)
+    lease = uids.UidLease((job.extra or {}).get("uid_pool")) if protections.own_uid or \
+        not protections.confined else uids.UidLease.none()
     private = Path(tempfile.mkdtemp(prefix="gg-", dir=job.work_dir))
     os.chmod(private, 0o711)
     try:
@@ -149,6 +151,9 @@ def _manager(private, box, job, uid, protections):
     if not protections.confined:
         return km, None
     km.transport = "ipc"                  # no network inside: unix sockets
+    if protections.mode == "landlock" and protections.landlock_abi >= 6:
+        km.ip = f"@gg-{secrets.token_hex(12)}"   # abstract: Landlock keeps other kernels out
+        return km, None
     ipc = Path(tempfile.mkdtemp(prefix="ipc-", dir="/tmp"))
     if uid is not None:
         os.chown(ipc, uid, uid)
@@ -183,7 +188,7 @@ def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
             bundle.stats["capture_setup_s"] = round(time.monotonic() - t0, 3)
             _cells(client, run_nb, job, bundle, skipped, deadline)
             t1 = time.monotonic()
-            _probe(client, job, box, uid, bundle, protections.confined)
+            _probe(client, job, box, uid, bundle, protections.namespaces)
             bundle.stats["probe_s"] = round(time.monotonic() - t1, 3)
         _note_dropped(client, bundle)
     except _Restart:
@@ -279,7 +284,7 @@ def _note_error(cell, rec):
                        error=f"{ename}: {str(out.get('evalue', ''))[:300]}")
 
 
-def _probe(client, job, box, uid, bundle, confined):
+def _probe(client, job, box, uid, bundle, namespaces):
     """Hand the probe inputs to the kernel only now, run the probe, read its output.
 
     Both go through ``box.io``, a folder of the grader's that the kernel sees
@@ -293,7 +298,7 @@ def _probe(client, job, box, uid, bundle, confined):
             box.io / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o444),
             "wb") as dst:
         shutil.copyfileobj(src, dst)
-    inside = Path(IO) if confined else box.io
+    inside = Path(IO) if namespaces else box.io
     try:
         _exec(client, len(client.nb.cells) - 1, PROBE_BUDGET + 60,
               probe_source(inside / name, inside / "out",

@@ -103,9 +103,17 @@ def main(argv=None):
         join(spec["cgroups"])
     _, inside = _hand_over(spec, connection_file)
     cmd = spec["kernel_cmd"] + ["-f", inside]
-    if spec.get("uid") is not None:
+    if spec.get("uid") is not None and not spec.get("landlock"):
         cmd = _as_user(spec, cmd)
     conf = spec.get("confine")
+    if spec.get("landlock"):                 # no namespaces: confined in this process
+        os.chdir(spec["sandbox"])
+        _rlimits(spec["limits"])
+        die_with_parent(spec.get("parent"))
+        from .nonamespace import confine_self
+        confine_self({**spec, **spec["landlock"]}, _ipc_folder(connection_file))
+        cmd = spec["kernel_cmd"] + ["-f", inside]
+        os.execve(cmd[0], cmd, spec["env"])
     if conf:
         from .confine import bwrap_args
         cmd = bwrap_args(bwrap=conf["bwrap"], sandbox=spec["sandbox"], io=spec["io"],

@@ -51,6 +51,8 @@ def make_sandbox(parent: Path, notebook_bytes: bytes, nb_name: str, data_file: P
     if data_file is not None:
         target = box / data_name
         try:
+            if uid is None:                 # the kernel keeps the grader's uid: it owns a link
+                raise OSError               # (chmod, then write): a private copy instead
             os.link(data_file, target)      # same file system: no copy, same inode
             # a hard link shares permissions with the original: fall back to a copy
             # if the original is writable by the sandbox uid
@@ -69,11 +71,12 @@ def make_sandbox(parent: Path, notebook_bytes: bytes, nb_name: str, data_file: P
     return Box(box, io, [])
 
 
-def kernel_env(box: Path, confined: bool) -> dict:
-    """A scrubbed environment: nothing of the grader's leaks in."""
+def kernel_env(box: Path, namespaces: bool) -> dict:
+    """A scrubbed environment: nothing of the grader's leaks in; paths as the kernel
+    sees them (bubblewrap's view, else the host's)."""
     from .confine import HOME
-    home = HOME if confined else str(box)
-    tmp = "/tmp" if confined else str(box / "tmp")
+    home = HOME if namespaces else str(box)
+    tmp = "/tmp" if namespaces else str(box / "tmp")
     env = {
         "PATH": f"{Path(sys.executable).parent}:/usr/local/bin:/usr/bin:/bin",
         "HOME": home, "TMPDIR": tmp, "MPLCONFIGDIR": tmp, "USER": "student",
@@ -92,11 +95,19 @@ def kernel_env(box: Path, confined: bool) -> dict:
 # not importable as a package; its files are still readable there (labelled)
 _UNCONFINED_BOOT = """import os, runpy, site, sys
 project, module = sys.argv.pop(1), sys.argv.pop(1)
+venv = os.path.dirname(os.path.dirname(os.path.abspath(sys.executable)))
+cfg = os.path.join(venv, 'pyvenv.cfg')
+if os.path.isfile(cfg):     # without ``site``, a venv's own prefix is not set (3.11)
+    with open(cfg) as fh:
+        system = 'include-system-site-packages = true' in fh.read().lower()
+    site.PREFIXES[:] = [venv] + (list(site.PREFIXES) if system else [])
+    sys.prefix = sys.exec_prefix = venv
 prefix = os.path.realpath(sys.prefix) + os.sep
 def shows_project(p):
     r = os.path.realpath(p or '.')
+    packages = os.path.basename(r) in ('site-packages', 'dist-packages')
     return (r + os.sep).startswith(project + os.sep) and not r.startswith(prefix) \\
-        or (project + os.sep).startswith(r + os.sep)
+        and not packages or (project + os.sep).startswith(r + os.sep)
 for d in site.getsitepackages():
     if os.path.isdir(d):
         sys.path.append(d)
@@ -109,8 +120,10 @@ runpy.run_module(module, run_name='__main__', alter_sys=True)
 """
 
 
-def kernel_cmd(confined: bool, module: str = "ipykernel_launcher") -> list:
-    if confined:
+def kernel_cmd(namespaces: bool, module: str = "ipykernel_launcher") -> list:
+    """The kernel's command: plain inside bubblewrap's view (the project is absent);
+    elsewhere through ``_UNCONFINED_BOOT`` (the project left off the import path)."""
+    if namespaces:
         return [sys.executable, "-m", module]
     from .confine import PROJECT
     return [sys.executable, "-S", "-c", _UNCONFINED_BOOT, PROJECT, module]
@@ -119,17 +132,22 @@ def kernel_cmd(confined: bool, module: str = "ipykernel_launcher") -> list:
 def write_kernelspec(private: Path, box: Box, limits: dict, uid: int | None,
                      protections: Protections, nb_name: str, data_name: str) -> Path:
     """A kernelspec whose argv is our launcher; returns the kernels folder."""
-    if uid is not None and (protections.cgroup_memory or protections.cgroup_pids):
-        box.cgroups = cgroups.create(uid, limits)
-    confine = None
-    if protections.confined:
+    if (uid is not None or os.geteuid() == 0) and (protections.cgroup_memory or
+                                                   protections.cgroup_pids):
+        box.cgroups = cgroups.create(uid if uid is not None else f"r-{box.path.name}", limits)
+    confine = landlock = None
+    if protections.namespaces:
         from .confine import IO, bwrap_path
         confine = {"bwrap": bwrap_path(), "notebook": str(box.path / nb_name),
                    "data_name": data_name, "io_inside": IO}
+    elif protections.confined:                      # no namespaces: nonamespace.py
+        from .confine import OUTPUTS
+        landlock = {"outputs": list(OUTPUTS)}
     spec = {"parent": os.getpid(), "uid": uid, "gid": uid, "sandbox": str(box.path),
             "io": str(box.io), "limits": limits, "python": sys.executable,
-            "env": kernel_env(box.path, protections.confined), "confine": confine,
-            "cgroups": box.cgroups, "kernel_cmd": kernel_cmd(protections.confined)}
+            "env": kernel_env(box.path, protections.namespaces), "confine": confine,
+            "landlock": landlock, "cgroups": box.cgroups,
+            "kernel_cmd": kernel_cmd(protections.namespaces)}
     spec_path = private / f"launch-{box.path.name}.json"
     spec_path.write_text(json.dumps(spec))
     argv = [sys.executable, "-m", "grader.run.launch", "--spec", str(spec_path),
