@@ -34,6 +34,10 @@ apt-get update -q && apt-get install -y -q python3-venv bubblewrap
 python3 -m venv /autograder/venv
 /autograder/venv/bin/pip install -q -r requirements.txt
 /autograder/venv/bin/pip install -q --no-deps ./{wheel}
+# the answer key, the probe secret and the data stay root's: kernels run as other uids
+# (the venv, made by the system's Python, stays readable for them)
+chmod 600 probe-secret
+chmod 700 /autograder/source
 """
 
 RUN = """#!/usr/bin/env bash
@@ -82,9 +86,9 @@ def build_wheel(work: Path) -> Path:
     return next((work / "dist").glob("galaxy_grader-*.whl"))
 
 
-def _add(zf, name, data, executable=False):
+def _add(zf, name, data, executable=False, mode=None):
     info = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
-    info.external_attr = (0o755 if executable else 0o644) << 16
+    info.external_attr = (mode or (0o755 if executable else 0o644)) << 16
     info.compress_type = zipfile.ZIP_DEFLATED
     zf.writestr(info, data)
 
@@ -110,7 +114,7 @@ def main(*, out="autograder.zip", rubric=None, data=None) -> int:
             _add(zf, "requirements.txt", requirements())
             _add(zf, wheel.name, wheel.read_bytes())
             _add(zf, "rubric.yaml", Path(rub.source).read_bytes())
-            _add(zf, "probe-secret", secret.read_bytes())
+            _add(zf, "probe-secret", secret.read_bytes(), mode=0o600)     # root's only
             zf.write(data_file, "dataG.pkl.gz")
         os.replace(tmp_zip, out)
     print(f"wrote {out}: upload it on Gradescope's Configure Autograder page "

@@ -211,14 +211,24 @@ def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, pr
         shutil.rmtree(work, ignore_errors=True)
 
 
+def _weakest(bundles) -> Protections:
+    """The weakest protections the bundles recorded where they ran (else this machine's)."""
+    recorded = [Protections(**b.protections) for b in bundles
+                if b is not None and isinstance(b.protections, dict) and b.protections]
+    if not recorded:
+        return sandbox.detect_protections()
+    return next((p for p in recorded if not p.confined), recorded[0])
+
+
+def sandbox_of(bundles) -> str:
+    """The confinement that graded these bundles, in a few words."""
+    return _weakest(bundles).short()
+
+
 def protections_of(bundles) -> tuple[str, bool]:
     """(the protections line for reports, confined) from where the bundles ran."""
-    recorded = [Protections(**b.protections) for b in bundles if b is not None and b.protections]
-    if not recorded:
-        prot = sandbox.detect_protections()
-        return prot.describe(), prot.confined
-    weakest = next((p for p in recorded if not p.confined), recorded[0])
-    return weakest.describe(), weakest.confined
+    prot = _weakest(bundles)
+    return prot.describe(), prot.confined
 
 
 def execution_summary(bundles) -> dict:

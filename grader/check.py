@@ -71,4 +71,5 @@ def main(*, notebook, rubric=None, data=None, quick=False, allow_unconfined=Fals
     result = run(notebook, rubric=rubric, data=data, quick=quick,
                  allow_unconfined=allow_unconfined)
     print(format_result(result, quick=quick))
+    print(f"  sandbox: {sandbox.detect_protections().short()}")
     return 0 if all(c.passed for c in result.checks) else 1

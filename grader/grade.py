@@ -76,6 +76,7 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
         protections = batch.require_confinement(allow_unconfined)
         if not sandbox.detect_protections().confined:
             print(f"warning: {protections}", file=sys.stderr)
+        print(f"sandbox: {sandbox.detect_protections().short()}")
     found = intake.find(submissions, rub, manifest=manifest, assignment=assignment,
                         file_times=file_times)
     ta_overrides = intake.overrides_for(found, rub, overrides)
@@ -126,6 +127,7 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
          "score_and_report_s": round(t3 - t2, 3), "total_s": round(t3 - t0, 3),
          "reference_curves_s": learning_rate.training_seconds(),
          "workers": jobs or os.cpu_count(), "engine": scheduler or "local",
+         "sandbox": batch.sandbox_of(bundles.values()),
          **batch.execution_summary(bundles.values())},
         indent=1))
     print(report.summary_table(results))

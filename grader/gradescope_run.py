@@ -19,9 +19,14 @@ from .check import run
 from .errors import GraderError, InputError
 from .platforms import submitter_id
 from .report.gradescope import write_failure_json, write_results_json
+from .run.protections import detect_protections
 from .times import parse_time
 
 METADATA = "submission_metadata.json"
+# what a student reads when the grader itself could not grade (the reason is in the
+# autograder's output, which results.json keeps hidden from students)
+STAFF_ONLY = ("grading failed on the grader's side, not because of your notebook; your "
+              "course staff can see the reason in the autograder output")
 
 
 @dataclass(frozen=True)
@@ -74,22 +79,24 @@ def main(*, submission, results, rubric=None, data=None, allow_unconfined=False)
     rubric/data: as for ``grader grade``.
     """
     folder, out = Path(submission), Path(results)
-    try:
-        meta = read_metadata(folder.parent / METADATA)
-        result = run(find_notebook(folder), rubric=rubric, data=data,
-                     submitted_at=meta.created_at, student_id=meta.student_id,
-                     deadline=meta.due_date,
-                     time_source=METADATA if meta.created_at else "none",
-                     allow_unconfined=allow_unconfined)
+    try:                              # what is wrong with the submission: the student sees it
+        notebook = find_notebook(folder)
     except GraderError as exc:
         write_failure_json(str(exc), out)
         print(f"wrote {out}: 0 points ({exc})")
         raise
-    except Exception as exc:          # a grader bug: the student still gets results.json
-        write_failure_json(f"the grader failed ({type(exc).__name__}); your course staff "
-                           f"can see why in the autograder log", out)
+    try:                              # what is wrong with the grader's set-up: only the staff
+        meta = read_metadata(folder.parent / METADATA)
+        result = run(notebook, rubric=rubric, data=data,
+                     submitted_at=meta.created_at, student_id=meta.student_id,
+                     deadline=meta.due_date,
+                     time_source=METADATA if meta.created_at else "none",
+                     allow_unconfined=allow_unconfined)
+    except Exception as exc:          # the student still gets results.json
+        write_failure_json(STAFF_ONLY, out)
+        print(f"wrote {out}: 0 points; not graded because: {type(exc).__name__}: {exc}")
         raise
     result.notes.extend(meta.notes)
-    write_results_json(result, out)
+    write_results_json(result, out, sandbox=detect_protections().short())
     print(f"wrote {out}: {result.final:g} points")
     return 0

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from grader import cli
-from tests.conftest import FIXTURES, TEST_RUBRIC
+from grader.run import landlock
+from tests.conftest import FIXTURES, ROOT, TEST_RUBRIC
 from tests.test_release import can_build_wheels
 
 pytestmark = pytest.mark.skipif(not can_build_wheels(), reason="needs setuptools>=70.1 or "
@@ -33,7 +34,9 @@ def test_the_zip_grades_a_submission_laid_out_like_gradescope(tmp_path, easy_dat
     assert {"setup.sh", "run_autograder", "requirements.txt", "rubric.yaml", "probe-secret",
             "dataG.pkl.gz"} <= names
     assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
+    assert modes["probe-secret"] == 0o600                  # root's only, unzipped or not
     setup = (root / "source" / "setup.sh").read_text()
+    assert "chmod 700 /autograder/source" in setup
     assert "pip install -q -r requirements.txt" in setup and wheel in setup
     pins = (root / "source" / "requirements.txt").read_text().splitlines()
     assert all("==" in line for line in pins) and any(p.startswith("jax==") for p in pins)
@@ -48,9 +51,17 @@ def test_the_zip_grades_a_submission_laid_out_like_gradescope(tmp_path, easy_dat
         "users": [{"email": "ada@example.edu", "id": 1, "name": "Ada"}]}))
     (root / "results").mkdir()
     grader = Path(sys.executable).with_name("grader")
-    done = subprocess.run([str(root / "source" / "run_autograder")], capture_output=True,
+    # inside a default Docker container, as on Gradescope (tools/containersim.py), when
+    # this machine can simulate one
+    in_container = os.geteuid() == 0 and shutil.which("setpriv") and landlock.abi() >= 1
+    sim = [sys.executable, str(ROOT / "tools" / "containersim.py"), "docker-default",
+           "--ro-sys", "--"] if in_container else []
+    done = subprocess.run(sim + [str(root / "source" / "run_autograder")], capture_output=True,
                           text=True, timeout=600,
                           env={**os.environ, "AUTOGRADER_ROOT": str(root), "GRADER": str(grader)})
     assert done.returncode == 0, done.stderr[-2000:]
     doc = json.loads((root / "results" / "results.json").read_text())
     assert doc["score"] == pytest.approx(100.0), doc.get("output")
+    assert "Graded in: " in doc["output"] and "UNCONFINED" not in doc["output"]
+    if in_container:
+        assert "Landlock" in doc["output"], doc["output"]

@@ -75,60 +75,113 @@ class _Listener:
             return False
 
 
+def _batch(easy_data, mode, opts=(), python=sys.executable, uid=None):
+    """Grade the honest notebook, the attack corpus and the hostile cells this mode
+    protects against in one ``grader grade`` run inside the simulated ``mode``."""
+    prot = _protections(mode, opts) if python == sys.executable else None
+    root = Path(tempfile.mkdtemp(prefix=".containers-", dir=ROOT))
+    os.chmod(root, 0o755)                   # world-readable: only confinement keeps kernels out
+    p = {k: root / v for k, v in (("subs", "subs"), ("out", "out"), ("old_out", "old_out"),
+                                  ("rubric", "rubric.yaml"), ("data", "data/easy.pkl.gz"),
+                                  ("home", "home"))}
+    for k in ("subs", "old_out", "home"):
+        p[k].mkdir()
+    p["data"].parent.mkdir()
+    shutil.copy(easy_data, p["data"])
+    shutil.copy(TEST_RUBRIC, p["rubric"])
+    (p["old_out"] / "grades.csv").write_text("last week's grades\n")
+    env = {**os.environ, "HOME": str(p["home"])} if uid is not None else None
+    cmd = [python, "-m", "grader"]
+    if uid is not None:
+        cmd = ["env", f"HOME={p['home']}", f"XDG_CACHE_HOME={p['home']}/.cache"] + cmd
+        for path in [root, *root.rglob("*")]:
+            os.chown(path, uid, uid)
+        run = _sim(mode, *cmd[:-2], "-c", "import json; from grader.run.protections import "
+                   "detect_protections as d; p = d(); print(json.dumps({**p.to_dict(), "
+                   "'signals_isolated': p.signals_isolated, 'files_isolated': p.files_isolated, "
+                   "'processes_capped': p.processes_capped, 'sockets_isolated': "
+                   "p.sockets_isolated}))", opts=opts, timeout=120)
+        assert run.returncode == 0, run.stderr[-2000:]
+        prot = json.loads(run.stdout.strip().splitlines()[-1])
+    listener = _Listener(root)
+    os.chmod(listener.path, 0o777)
+    expected = write_attacks(p["subs"], _targets(p))
+    if not prot["processes_capped"]:       # root without cgroups: nothing caps a fork storm
+        shutil.rmtree(p["subs"] / "fork_zombies")
+        expected.pop("fork_zombies")
+    (p["subs"] / "honest").mkdir()
+    shutil.copy(FIXTURES / "full_marks.ipynb", p["subs"] / "honest" / "homework.ipynb")
+    expected["honest"] = (105, None)
+    targets = {"subs": str(p["subs"]), "rubric": str(p["rubric"]), "data": str(p["data"]),
+               "other_nb": str(p["subs"] / "honest" / "homework.ipynb"),
+               "hidden": str(p["data"]), "out": str(p["out"]), "cache": str(p["out"] / "cache"),
+               "cache_file": str(p["out"] / "cache" / "x" / "bundle.json"),
+               "old_out": str(p["old_out"]), "old_grades": str(p["old_out"] / "grades.csv"),
+               "port": 9, "unix": str(listener.path), "processes": 64,
+               "memory_mb": 6144, "file_size_mb": 256, "disk_mb": 1024, "confined": True}
+    for sid in HOSTILE:
+        cell, parts, first, points, reason, needs = RUNAWAY[sid]
+        if needs and not prot.get(needs):
+            continue                          # this mode does not give that protection
+        nb = hostile_notebook(parts, cell, first, {**targets, "relative": sid == "tamper_dotdot"})
+        (p["subs"] / sid).mkdir()
+        nbformat.write(nb, p["subs"] / sid / "homework.ipynb")
+        expected[sid] = (points, reason)
+    for folder in p["subs"].iterdir():
+        (folder / "timestamp.txt").write_text(ON_TIME)
+    if uid is not None:
+        for path in [root, *root.rglob("*")]:
+            os.chown(path, uid, uid)
+    before = {f: f.read_bytes() for f in (p["rubric"], p["data"], p["old_out"] / "grades.csv")}
+    run = _sim(mode, *cmd, "grade", p["subs"], "--out", p["out"], "--rubric", p["rubric"],
+               "--data", p["data"], "-j", "2", "--no-progress", opts=opts)
+    rows = {r["student_id"]: r for r in csv.DictReader(open(p["out"] / "grades.csv"))} \
+        if (p["out"] / "grades.csv").exists() else {}
+    return {"run": run, "rows": rows, "expected": expected, "prot": prot, "p": p,
+            "before": before, "listener": listener, "root": root, "env": env,
+            "json": json.loads((p["out"] / "grades.json").read_text())
+            if (p["out"] / "grades.json").exists() else {}}
+
+
 @pytest.fixture(scope="module")
 def docker_batch(easy_data):
     _needs_sim()
-    opts = ("--ro-sys",)
-    prot = _protections("docker-default", opts)
-    root = Path(tempfile.mkdtemp(prefix=".containers-", dir=ROOT))
-    os.chmod(root, 0o755)                   # world-readable: only confinement keeps kernels out
+    done = _batch(easy_data, "docker-default", ("--ro-sys",))
     try:
-        p = {k: root / v for k, v in (("subs", "subs"), ("out", "out"), ("old_out", "old_out"),
-                                      ("rubric", "rubric.yaml"), ("data", "data/easy.pkl.gz"))}
-        for k in ("subs", "old_out"):
-            p[k].mkdir()
-        p["data"].parent.mkdir()
-        shutil.copy(easy_data, p["data"])
-        shutil.copy(TEST_RUBRIC, p["rubric"])
-        (p["old_out"] / "grades.csv").write_text("last week's grades\n")
-        listener = _Listener(root)
-        os.chmod(listener.path, 0o777)
-        expected = write_attacks(p["subs"], _targets(p))
-        if not prot["processes_capped"]:       # root without cgroups: nothing caps a fork storm
-            shutil.rmtree(p["subs"] / "fork_zombies")
-            expected.pop("fork_zombies")
-        (p["subs"] / "honest").mkdir()
-        shutil.copy(FIXTURES / "full_marks.ipynb", p["subs"] / "honest" / "homework.ipynb")
-        expected["honest"] = (105, None)
-        targets = {"subs": str(p["subs"]), "rubric": str(p["rubric"]), "data": str(p["data"]),
-                   "other_nb": str(p["subs"] / "honest" / "homework.ipynb"),
-                   "hidden": str(p["data"]), "out": str(p["out"]), "cache": str(p["out"] / "cache"),
-                   "cache_file": str(p["out"] / "cache" / "x" / "bundle.json"),
-                   "old_out": str(p["old_out"]), "old_grades": str(p["old_out"] / "grades.csv"),
-                   "port": 9, "unix": str(listener.path), "processes": 64,
-                   "memory_mb": 6144, "file_size_mb": 256, "disk_mb": 1024, "confined": True}
-        for sid in HOSTILE:
-            cell, parts, first, points, reason, needs = RUNAWAY[sid]
-            if needs and not prot.get(needs):
-                continue                      # this mode does not give that protection
-            nb = hostile_notebook(parts, cell, first, {**targets, "relative": sid == "tamper_dotdot"})
-            (p["subs"] / sid).mkdir()
-            nbformat.write(nb, p["subs"] / sid / "homework.ipynb")
-            expected[sid] = (points, reason)
-        for folder in p["subs"].iterdir():
-            (folder / "timestamp.txt").write_text(ON_TIME)
-        before = {f: f.read_bytes() for f in (p["rubric"], p["data"], p["old_out"] / "grades.csv")}
-        run = _sim("docker-default", sys.executable, "-m", "grader", "grade", p["subs"], "--out",
-                   p["out"], "--rubric", p["rubric"], "--data", p["data"], "-j", "2",
-                   "--no-progress", opts=opts)
-        rows = {r["student_id"]: r for r in csv.DictReader(open(p["out"] / "grades.csv"))} \
-            if (p["out"] / "grades.csv").exists() else {}
-        yield {"run": run, "rows": rows, "expected": expected, "prot": prot, "p": p,
-               "before": before, "listener": listener, "root": root,
-               "json": json.loads((p["out"] / "grades.json").read_text())
-               if (p["out"] / "grades.json").exists() else {}}
+        yield done
     finally:
-        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(done["root"], ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def world_venv(tmp_path_factory):
+    """A venv every user can read, made by the system's Python, with this checkout
+    installed (a non-root user cannot use a Python under /root)."""
+    _needs_sim()
+    system = Path("/usr/bin/python3")
+    if not system.exists():
+        pytest.skip("no system Python to make a world-readable venv")
+    venv = Path(tempfile.mkdtemp(prefix="gg-world-"))
+    os.chmod(venv, 0o755)
+    try:
+        made = subprocess.run([str(system), "-m", "venv", str(venv)], capture_output=True)
+        if made.returncode != 0:
+            pytest.skip(f"the system Python cannot make a venv: {made.stderr[-200:]!r}")
+        done = subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "-e", str(ROOT)],
+                              capture_output=True, text=True, timeout=900)
+        assert done.returncode == 0, done.stderr[-2000:]
+        yield venv / "bin" / "python"
+    finally:
+        shutil.rmtree(venv, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def user_batch(easy_data, world_venv):
+    done = _batch(easy_data, "user-nsdeny", ("--uid", "1500"), python=str(world_venv), uid=1500)
+    try:
+        yield done
+    finally:
+        shutil.rmtree(done["root"], ignore_errors=True)
 
 
 def test_a_default_container_confines_with_landlock(docker_batch):
@@ -138,24 +191,36 @@ def test_a_default_container_confines_with_landlock(docker_batch):
     assert "Landlock without namespaces" in docker_batch["json"]["protections"]
 
 
-def test_every_notebook_earns_exactly_its_honest_part_in_a_container(docker_batch):
-    run, rows = docker_batch["run"], docker_batch["rows"]
+@pytest.fixture(params=["docker_batch", "user_batch"])
+def any_batch(request):
+    return request.getfixturevalue(request.param)
+
+
+def test_every_notebook_earns_exactly_its_honest_part_in_a_container(any_batch):
+    run, rows = any_batch["run"], any_batch["rows"]
     assert rows, run.stdout[-3000:] + run.stderr[-3000:]
-    students = {s["student_id"]: s for s in docker_batch["json"]["students"]}
+    students = {s["student_id"]: s for s in any_batch["json"]["students"]}
     wrong = {}
-    for sid, (points, reason) in docker_batch["expected"].items():
+    for sid, (points, reason) in any_batch["expected"].items():
         said = " | ".join([*students[sid]["notes"], *(c["message"] for c in students[sid]["checks"])])
         if float(rows[sid]["final"]) != points or (reason and reason not in said):
             wrong[sid] = (rows[sid]["final"], points, reason, said[:600])
-    assert not wrong, wrong
+    assert not wrong, "\n".join(f"{k}: {v}" for k, v in wrong.items())
     assert "tamper_abs" in rows and "exit_kill_parent" in rows     # run in this mode too
+    assert "sandbox: Landlock" in run.stdout
 
 
-def test_nothing_outside_the_kernels_changed_in_a_container(docker_batch):
-    for path, data in docker_batch["before"].items():
+def test_nothing_outside_the_kernels_changed_in_a_container(any_batch):
+    for path, data in any_batch["before"].items():
         assert path.read_bytes() == data, path
-    assert not list(docker_batch["root"].rglob("planted.txt"))
-    assert not docker_batch["listener"].reached() or not docker_batch["prot"]["sockets_isolated"]
+    assert not list(any_batch["root"].rglob("planted.txt"))
+    assert not any_batch["listener"].reached() or not any_batch["prot"]["sockets_isolated"]
+
+
+def test_a_user_without_namespaces_confines_as_its_own_uid(user_batch):
+    prot = user_batch["prot"]
+    assert prot["mode"] == "landlock" and prot["kernel_uid"] == "self", prot
+    assert "kernels as the grader's uid" in user_batch["run"].stdout
 
 
 def test_refusal_names_what_it_found_and_what_works():

@@ -59,3 +59,24 @@ def test_results_json_is_written_whatever_fails(tmp_path, case):
     assert cli.main(["gradescope", "--submission", str(sub), "--results", str(results)]) == 2
     doc = json.loads(results.read_text())
     assert doc["score"] == 0 and doc["tests"] == [] and doc["output"].startswith("Not graded: ")
+
+
+def test_a_grader_side_failure_shows_students_no_detail(tmp_path):
+    """The grader cannot grade here (no confinement at all): the student reads that
+    grading failed on the grader's side; the reason goes to the hidden output."""
+    import subprocess
+    import sys
+    from tests.conftest import FIXTURES, ROOT
+    sub = tmp_path / "submission"
+    sub.mkdir()
+    (sub / "hw.ipynb").write_text((FIXTURES / "full_marks.ipynb").read_text())
+    results = tmp_path / "results" / "results.json"
+    run = subprocess.run([sys.executable, "-m", "grader", "gradescope", "--submission", str(sub),
+                          "--results", str(results)], capture_output=True, text=True, cwd=ROOT,
+                         timeout=300, env={**__import__("os").environ, "GALAXY_GRADER_BWRAP": "none",
+                                           "GALAXY_GRADER_LANDLOCK": "none"})
+    assert run.returncode == 2
+    doc = json.loads(results.read_text())
+    assert doc["score"] == 0 and doc["stdout_visibility"] == "hidden"
+    assert "not because of your notebook" in doc["output"]
+    assert "confined" not in doc["output"] and "kernels cannot be confined" in run.stdout

@@ -16,7 +16,7 @@ from . import atomic, view
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
-def _summary(fb) -> str:
+def _summary(fb, sandbox: str = "") -> str:
     lines = [f"Status: {fb.status}", f"Checks: {fb.total}", f"Late policy: {fb.late}"]
     if fb.submission_time:
         lines.append(f"Submission time: {fb.submission_time}")
@@ -24,6 +24,8 @@ def _summary(fb) -> str:
     if fb.accuracy_line:
         lines.append(fb.accuracy_line)
     lines += [f"Note: {n}" for n in fb.notes]
+    if sandbox:
+        lines.append(f"Graded in: {sandbox}")
     return "\n".join(lines)
 
 
@@ -41,8 +43,9 @@ def _test(number: int, row, visibility: str) -> dict:
 
 
 def results_json(result, *, visibility: str = "visible",
-                 stdout_visibility: str = "hidden") -> dict:
-    """One submission in Gradescope's results.json format."""
+                 stdout_visibility: str = "hidden", sandbox: str = "") -> dict:
+    """One submission in Gradescope's results.json format; ``sandbox``: the
+    confinement that graded it, in a few words."""
     for v in (visibility, stdout_visibility):
         if v not in VISIBILITIES:
             raise ValueError(f"unknown Gradescope visibility {v!r} "
@@ -51,7 +54,7 @@ def results_json(result, *, visibility: str = "visible",
     seconds = result.seconds or 0
     doc = {"score": _number(result.final),
            "execution_time": int(round(seconds)) if math.isfinite(seconds) else 0,
-           "output": _summary(fb), "output_format": "text", "visibility": visibility,
+           "output": _summary(fb, sandbox), "output_format": "text", "visibility": visibility,
            "stdout_visibility": stdout_visibility,
            "tests": [_test(i, row, visibility) for i, row in enumerate(fb.rows, start=1)]}
     accuracy = view.fraction(result.accuracy)

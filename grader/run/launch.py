@@ -22,7 +22,9 @@ import sys
 MB = 1024 * 1024
 
 
-def _rlimits(limits):
+def _rlimits(limits, own_uid=True):
+    """Every rlimit; RLIMIT_NPROC only for a kernel with a uid of its own (it counts
+    every process and thread of the uid: under the grader's uid, the grader's too)."""
     pairs = {
         resource.RLIMIT_AS: limits["memory_mb"] * MB,
         resource.RLIMIT_FSIZE: limits["file_size_mb"] * MB,
@@ -31,6 +33,8 @@ def _rlimits(limits):
         resource.RLIMIT_CORE: 0,
         resource.RLIMIT_NPROC: limits["processes"],
     }
+    if not own_uid:
+        pairs.pop(resource.RLIMIT_NPROC)
     for which, value in pairs.items():
         value = int(value)
         try:
@@ -108,7 +112,7 @@ def main(argv=None):
     conf = spec.get("confine")
     if spec.get("landlock"):                 # no namespaces: confined in this process
         os.chdir(spec["sandbox"])
-        _rlimits(spec["limits"])
+        _rlimits(spec["limits"], own_uid=spec.get("uid") is not None)
         die_with_parent(spec.get("parent"))
         from .nonamespace import confine_self
         confine_self({**spec, **spec["landlock"]}, _ipc_folder(connection_file))

@@ -81,6 +81,16 @@ class Protections:
                  "closed to other uids" if self.kernel_uid == "root-no-caps" else "") + ")"
         return name
 
+    def short(self) -> str:
+        """The confinement in a few words (start lines, timings.json, results.json)."""
+        if not self.confined:
+            return "UNCONFINED (no sandbox: students could read the answer key)"
+        if self.mode == "landlock":
+            who = {"pool": "a uid of its own", "root-no-caps": "root without capabilities",
+                   "self": "the grader's uid"}.get(self.kernel_uid, self.kernel_uid)
+            return f"Landlock ABI {self.landlock_abi} + seccomp, no namespaces; kernels as {who}"
+        return "bubblewrap namespaces" + ("; kernels as a uid of their own" if self.own_uid else "")
+
     def describe(self) -> str:
         on = [self._label(a) for _, a in self._NAMES if getattr(self, a)]
         off = [self._label(a) for _, a in self._NAMES if not getattr(self, a)]
