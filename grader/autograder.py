@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib.metadata
 import os
 import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -88,7 +89,7 @@ def build_wheel(work: Path) -> Path:
 
 def _add(zf, name, data, executable=False, mode=None):
     info = zipfile.ZipInfo(name, date_time=(2025, 1, 1, 0, 0, 0))
-    info.external_attr = (mode or (0o755 if executable else 0o644)) << 16
+    info.external_attr = (stat.S_IFREG | (mode or (0o755 if executable else 0o644))) << 16
     info.compress_type = zipfile.ZIP_DEFLATED
     zf.writestr(info, data)
 

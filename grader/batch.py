@@ -163,18 +163,6 @@ def _closed_hint() -> str:
     return (f"; {closed} holds the grader's Python and the kernel's uid cannot enter it: "
             f"install bubblewrap, or put the environment where every user can read it"
             if closed else "")
-    from .run.confine import runtime_folders
-    for folder in runtime_folders():
-        for parent in [*reversed(Path(folder).parents), Path(folder)]:
-            try:
-                mode = parent.stat().st_mode
-            except OSError:
-                continue
-            if not mode & 0o001:
-                return (f"; {parent} (mode {mode & 0o777:o}) holds the grader's Python and the "
-                        f"kernel's uid cannot enter it: install bubblewrap, or put the "
-                        f"environment where every user can read it")
-    return ""
 
 
 def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, progress,

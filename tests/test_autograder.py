@@ -30,18 +30,22 @@ def test_the_zip_grades_a_submission_laid_out_like_gradescope(tmp_path, easy_dat
         names = set(zf.namelist())
         zf.extractall(root / "source")
         modes = {i.filename: i.external_attr >> 16 for i in zf.infolist()}
+        listed = subprocess.run(["unzip", "-Z", str(zip_path)], capture_output=True,
+                                text=True).stdout if shutil.which("unzip") else ""
     wheel = next(n for n in names if n.endswith(".whl"))
     assert {"setup.sh", "run_autograder", "requirements.txt", "rubric.yaml", "probe-secret",
             "dataG.pkl.gz"} <= names
     assert modes["run_autograder"] & 0o111 and modes["setup.sh"] & 0o111
-    assert modes["probe-secret"] == 0o600                  # root's only, unzipped or not
+    assert modes["probe-secret"] == 0o100600     # a regular file, root's only (unzip -Z: -rw-------)
+    assert not listed or any(line.startswith("-rw-------") and line.endswith("probe-secret")
+                             for line in listed.splitlines()), listed
     setup = (root / "source" / "setup.sh").read_text()
     assert "chmod 700 /autograder/source" in setup
     assert "pip install -q -r requirements.txt" in setup and wheel in setup
     pins = (root / "source" / "requirements.txt").read_text().splitlines()
     assert all("==" in line for line in pins) and any(p.startswith("jax==") for p in pins)
     for f in ("run_autograder", "setup.sh"):
-        os.chmod(root / "source" / f, modes[f])
+        os.chmod(root / "source" / f, modes[f] & 0o777)
     sub = root / "submission" / "work"
     sub.mkdir(parents=True)
     shutil.copy(FIXTURES / "no_extra_credit.ipynb", sub / "galaxy_classifier.ipynb")
