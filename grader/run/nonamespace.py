@@ -167,7 +167,7 @@ def confine_self(spec, ipc):
     it becomes the kernel).  Raises if any step fails: the kernel never runs with
     less than was reported."""
     rules = kernel_rules(sandbox=spec["sandbox"], io=spec["io"], outputs=spec["outputs"],
-                         ipc=ipc, pid=os.getpid())
+                         ipc=ipc, pid=os.getpid()) + [tuple(r) for r in spec.get("more", ())]
     drop_privileges(spec.get("uid"))
     ll.restrict(rules)
     load_filter(KERNEL_DENY, no_effect=OWNER_DENY if spec.get("uid") is None else ())
@@ -227,10 +227,11 @@ def kernel_uid_mode(root: bool) -> str:
     return "root-no-caps" if closed_folder() else "pool"
 
 
-def selftest(uid, secret: str) -> str:
+def selftest(uid, secret: str, more=()) -> str:
     """'' when a Python confined this way here cannot read the project's code, the
     probe secret or other processes' environments, open internet sockets or signal
-    the grader, and can write its output; else why not."""
+    the grader, and can write its output; else why not.  ``more``: rules added to the
+    allowlist (a test that the self-test catches a wrong one)."""
     import json
     import shutil
     import subprocess
@@ -245,14 +246,15 @@ def selftest(uid, secret: str) -> str:
         if uid is not None:
             os.chown(folder, uid, uid)
             os.chown(out, uid, uid)
-        spec = {"sandbox": folder, "io": io, "outputs": ["out.json"], "uid": uid}
+        spec = {"sandbox": folder, "io": io, "outputs": ["out.json"], "uid": uid,
+                "more": [list(r) for r in more]}
         secrets_ = [os.path.join(d, f) for d in covered([PROJECT] + runtime_folders())
                     for f in sorted(os.listdir(d))[:3] if f.endswith(".py")]
         secrets_ += [secret, "/etc/passwd", f"/proc/{os.getpid()}/environ", "/proc/1/environ"]
         boot = ("import json, os, sys; sys.path.insert(0, sys.argv[1]); "
                 "from grader.run import nonamespace as n; n.confine_self(json.loads(sys.argv[2]), None); "
                 "os.execve(sys.executable, [sys.executable, '-I', '-c', n.SELFTEST] + sys.argv[3:], "
-                "{'GG_OUT': sys.argv[4] if False else os.environ['GG_OUT'], 'PATH': '/usr/bin:/bin'})")
+                "{'GG_OUT': os.environ['GG_OUT'], 'PATH': '/usr/bin:/bin'})")
         try:
             run = subprocess.run([sys.executable, "-c", boot, PROJECT, json.dumps(spec), *secrets_],
                                  capture_output=True, text=True, timeout=60, cwd=folder,
@@ -260,9 +262,9 @@ def selftest(uid, secret: str) -> str:
         except (OSError, subprocess.SubprocessError) as exc:
             return f"a confined Python could not run ({type(exc).__name__})"
         if run.returncode != 0:
-            said = (run.stdout.strip() or run.stderr.strip().splitlines()[-1:] or
-                    [f"exit status {run.returncode}"])
-            return f"confinement without namespaces failed: {str(said if isinstance(said, str) else said[0])[:200]}"
+            said = run.stdout.strip() or \
+                (run.stderr.strip().splitlines() or [f"exit status {run.returncode}"])[-1]
+            return f"confinement without namespaces failed: {said[:200]}"
         with open(out) as fh:
             return "" if fh.read() == "ok" else "the confined Python could not write its output"
     finally:
