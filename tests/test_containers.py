@@ -188,6 +188,7 @@ def test_a_default_container_confines_with_landlock(docker_batch):
     prot = docker_batch["prot"]
     assert prot["mode"] == "landlock" and prot["confined"], prot
     assert prot["landlock_abi"] >= 1 and not prot["cgroup_memory"]      # /sys read-only
+    assert prot["own_uid"] and prot["kernel_uid"] in ("pool", "pool-override"), prot
     assert "Landlock without namespaces" in docker_batch["json"]["protections"]
 
 
@@ -234,3 +235,18 @@ def test_refusal_names_what_it_found_and_what_works():
     assert run.returncode == 2 and "\n" not in err, err
     assert "root inside a container" in err or "root on this machine" in err, err
     assert "Operation not permitted" in err and "What works" in err, err
+
+
+def test_the_whole_hostile_and_attack_corpora_hold_in_a_container(tmp_path):
+    """tests/test_hostile.py and tests/test_attacks.py, run as they are inside the
+    simulated default container (/sys read-only): every hostile and attacking notebook
+    earns exactly its honest part in the Landlock mode too.  (test_protections_active
+    asserts bubblewrap's full set, which a container does not give.)"""
+    _needs_sim()
+    run = _sim("docker-default", sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+               "--basetemp", tmp_path / "inner", "tests/test_hostile.py", "tests/test_attacks.py",
+               "--deselect", "tests/test_hostile.py::test_protections_active",
+               opts=("--ro-sys",), timeout=1800)
+    tail = (run.stdout + run.stderr)[-3000:]
+    assert run.returncode == 0, tail
+    assert " passed" in run.stdout and " failed" not in run.stdout, tail

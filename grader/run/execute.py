@@ -165,7 +165,8 @@ def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
     run_nb = _run_notebook(nb)
     box = sandbox.make_sandbox(private, nbformat.writes(nb).encode(), NB_NAME,
                                Path(job.data_file) if job.data_file else None,
-                               job.data_name, uid)
+                               job.data_name, uid,
+                               private_data=protections.kernel_uid == "pool-override")
     ipc = pid = km = None
     started = False
     try:

@@ -108,23 +108,43 @@ def kernel_rules(*, sandbox, io, outputs, ipc, pid) -> list:
     return rules
 
 
-def drop_privileges(uid):
-    """Become ``uid`` (no groups), or, as root with ``uid`` None, keep root's uid but
-    no capability at all (bounding set included)."""
-    if uid is not None:
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)                          # clears every capability
-        return
-    if os.geteuid() != 0:
-        return
+CAP_DAC_OVERRIDE = 1
+
+
+def drop_privileges(uid, override=False):
+    """Become ``uid`` (no groups, no capability; with ``override``, CAP_DAC_OVERRIDE
+    alone, kept across exec as an ambient capability, so a uid of its own can still
+    reach a Python runtime under a folder closed to other users: Landlock decides what
+    it may open).  As root with ``uid`` None: keep root's uid but no capability at all.
+    The bounding set keeps nothing else either way."""
     import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
-    for cap in range(64):
-        libc.prctl(24, cap, 0, 0, 0)            # PR_CAPBSET_DROP (past the last: EINVAL)
-    libc.prctl(47, 4, 0, 0, 0)                  # PR_CAP_AMBIENT_CLEAR_ALL
+    keep = {CAP_DAC_OVERRIDE} if override and uid is not None else set()
+    if os.geteuid() == 0:
+        for cap in range(64):
+            if cap not in keep:
+                libc.prctl(24, cap, 0, 0, 0)    # PR_CAPBSET_DROP (past the last: EINVAL)
+        libc.prctl(47, 4, 0, 0, 0)              # PR_CAP_AMBIENT_CLEAR_ALL
+    if uid is not None:
+        if keep:
+            libc.prctl(8, 1, 0, 0, 0)           # PR_SET_KEEPCAPS: survive setuid
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)                          # clears the effective set
+        if keep:
+            _capset(libc, 1 << CAP_DAC_OVERRIDE)
+            if libc.prctl(47, 2, CAP_DAC_OVERRIDE, 0, 0) != 0:      # PR_CAP_AMBIENT_RAISE
+                raise OSError(ctypes.get_errno(), "cannot keep CAP_DAC_OVERRIDE")
+        return
+    if os.geteuid() == 0:
+        _capset(libc, 0)
+
+
+def _capset(libc, mask):
+    """Effective, permitted and inheritable capabilities all set to ``mask``."""
+    import ctypes
     header = (ctypes.c_uint32 * 2)(0x20080522, 0)          # _LINUX_CAPABILITY_VERSION_3
-    data = (ctypes.c_uint32 * 6)()                          # effective, permitted, inheritable x2
+    data = (ctypes.c_uint32 * 6)(mask, mask, mask, 0, 0, 0)
     if libc.syscall(126 if _x86() else 91, header, data) != 0:   # capset
         raise OSError(ctypes.get_errno(), "capset failed")
 
@@ -168,7 +188,7 @@ def confine_self(spec, ipc):
     less than was reported."""
     rules = kernel_rules(sandbox=spec["sandbox"], io=spec["io"], outputs=spec["outputs"],
                          ipc=ipc, pid=os.getpid()) + [tuple(r) for r in spec.get("more", ())]
-    drop_privileges(spec.get("uid"))
+    drop_privileges(spec.get("uid"), override=bool(spec.get("override")))
     ll.restrict(rules)
     load_filter(KERNEL_DENY, no_effect=OWNER_DENY if spec.get("uid") is None else ())
 
@@ -219,15 +239,17 @@ def closed_folder() -> str:
     return ""
 
 
-def kernel_uid_mode(root: bool) -> str:
-    """'pool' (a uid of the run's pool), 'root-no-caps' (the runtime is closed to other
-    uids), or 'self' (the grader is not root: the kernel keeps the grader's uid)."""
+def kernel_uid_modes(root: bool) -> tuple:
+    """The kernel uid modes to try, best first: 'pool' (a uid of the run's pool),
+    'pool-override' (the same with CAP_DAC_OVERRIDE, when the runtime sits in a folder
+    closed to other uids), 'root-no-caps' (root's uid without any capability, where
+    that capability cannot be kept), 'self' (the grader is not root: its own uid)."""
     if not root:
-        return "self"
-    return "root-no-caps" if closed_folder() else "pool"
+        return ("self",)
+    return ("pool-override", "root-no-caps") if closed_folder() else ("pool",)
 
 
-def selftest(uid, secret: str, more=()) -> str:
+def selftest(uid, secret: str, more=(), override=False) -> str:
     """'' when a Python confined this way here cannot read the project's code, the
     probe secret or other processes' environments, open internet sockets or signal
     the grader, and can write its output; else why not.  ``more``: rules added to the
@@ -247,7 +269,7 @@ def selftest(uid, secret: str, more=()) -> str:
             os.chown(folder, uid, uid)
             os.chown(out, uid, uid)
         spec = {"sandbox": folder, "io": io, "outputs": ["out.json"], "uid": uid,
-                "more": [list(r) for r in more]}
+                "override": override, "more": [list(r) for r in more]}
         secrets_ = [os.path.join(d, f) for d in covered([PROJECT] + runtime_folders())
                     for f in sorted(os.listdir(d))[:3] if f.endswith(".py")]
         secrets_ += [secret, "/etc/passwd", f"/proc/{os.getpid()}/environ", "/proc/1/environ"]

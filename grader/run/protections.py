@@ -60,7 +60,7 @@ class Protections:
     def sockets_isolated(self) -> bool:
         """The host's unix sockets are out of reach: out of view (namespaces), or owned
         by another uid.  Landlock (ABI <= 7) does not restrict connecting to them."""
-        return self.namespaces or self.own_uid
+        return self.namespaces or (self.own_uid and self.kernel_uid != "pool-override")
 
     @property
     def processes_capped(self) -> bool:
@@ -78,7 +78,9 @@ class Protections:
             return f"confinement ({MODES.get(self.mode or 'bubblewrap')}" + \
                 (f"; Landlock ABI {self.landlock_abi}" if self.landlock_abi else "") + \
                 ("; kernels run as root without any capability: the Python runtime is "
-                 "closed to other uids" if self.kernel_uid == "root-no-caps" else "") + ")"
+                 "closed to other uids" if self.kernel_uid == "root-no-caps" else "") + \
+                ("; kernels keep CAP_DAC_OVERRIDE to reach a Python runtime closed to other "
+                 "uids" if self.kernel_uid == "pool-override" else "") + ")"
         return name
 
     def short(self) -> str:
@@ -86,7 +88,9 @@ class Protections:
         if not self.confined:
             return "UNCONFINED (no sandbox: students could read the answer key)"
         if self.mode == "landlock":
-            who = {"pool": "a uid of its own", "root-no-caps": "root without capabilities",
+            who = {"pool": "a uid of its own",
+                   "pool-override": "a uid of its own with CAP_DAC_OVERRIDE only",
+                   "root-no-caps": "root without capabilities",
                    "self": "the grader's uid"}.get(self.kernel_uid, self.kernel_uid)
             return f"Landlock ABI {self.landlock_abi} + seccomp, no namespaces; kernels as {who}"
         return "bubblewrap namespaces" + ("; kernels as a uid of their own" if self.own_uid else "")
@@ -133,7 +137,7 @@ def _ladder(root: bool) -> dict:
         return {"own_uid": root, "confined": True, "mode": "bubblewrap"}
     why_ll, abi, uid_mode = _landlock_rung(root)
     if not why_ll:
-        return {"own_uid": uid_mode == "pool", "confined": True, "mode": "landlock",
+        return {"own_uid": uid_mode.startswith("pool"), "confined": True, "mode": "landlock",
                 "landlock_abi": abi, "kernel_uid": uid_mode}
     return {"own_uid": root, "why_unconfined": f"{environment(root)}: namespaces: {why_ns}; "
             f"without namespaces: {why_ll}. {advice(root)}"}
@@ -154,11 +158,16 @@ def _landlock_rung(root: bool):
         import pyseccomp  # noqa: F401  (libseccomp through ctypes)
     except (ImportError, OSError) as exc:
         return f"no seccomp filter ({type(exc).__name__}: install libseccomp2)", abi, ""
-    uid_mode = nonamespace.kernel_uid_mode(root)
     from ..heldback import secret_path
     from .uids import UID_BASE
-    why = nonamespace.selftest(UID_BASE - 1 if uid_mode == "pool" else None, str(secret_path()))
-    return why, abi, uid_mode
+    whys = []
+    for uid_mode in nonamespace.kernel_uid_modes(root):
+        why = nonamespace.selftest(UID_BASE - 1 if uid_mode.startswith("pool") else None,
+                                   str(secret_path()), override=uid_mode == "pool-override")
+        if not why:
+            return "", abi, uid_mode
+        whys.append(f"{uid_mode}: {why}")
+    return "; ".join(whys), abi, ""
 
 
 def environment(root: bool) -> str:

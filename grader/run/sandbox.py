@@ -39,7 +39,7 @@ class Box:
 
 
 def make_sandbox(parent: Path, notebook_bytes: bytes, nb_name: str, data_file: Path | None,
-                 data_name: str, uid: int | None) -> Box:
+                 data_name: str, uid: int | None, private_data: bool = False) -> Box:
     """Fresh folders in the grader's root-owned ``parent``: the notebook and a
     read-only copy of the data; ``io`` (owned by the grader) with the two
     probe-output files, the only things in it the kernel's uid may write."""
@@ -51,8 +51,8 @@ def make_sandbox(parent: Path, notebook_bytes: bytes, nb_name: str, data_file: P
     if data_file is not None:
         target = box / data_name
         try:
-            if uid is None:                 # the kernel keeps the grader's uid: it owns a link
-                raise OSError               # (chmod, then write): a private copy instead
+            if uid is None or private_data:     # a kernel that owns the link (the grader's
+                raise OSError                   # uid) or overrides its mode: a private copy
             os.link(data_file, target)      # same file system: no copy, same inode
             # a hard link shares permissions with the original: fall back to a copy
             # if the original is writable by the sandbox uid
@@ -142,7 +142,8 @@ def write_kernelspec(private: Path, box: Box, limits: dict, uid: int | None,
                    "data_name": data_name, "io_inside": IO}
     elif protections.confined:                      # no namespaces: nonamespace.py
         from .confine import OUTPUTS
-        landlock = {"outputs": list(OUTPUTS)}
+        landlock = {"outputs": list(OUTPUTS),
+                    "override": protections.kernel_uid == "pool-override"}
     spec = {"parent": os.getpid(), "uid": uid, "gid": uid, "sandbox": str(box.path),
             "io": str(box.io), "limits": limits, "python": sys.executable,
             "env": kernel_env(box.path, protections.namespaces), "confine": confine,
