@@ -153,14 +153,30 @@ class _Refused(ValueError):
     pass
 
 
+def valid_text(value, depth=0):
+    """``value`` with every string made valid Unicode (a lone surrogate such as
+    ``"\\ud800"``, legal in JSON, shown as ``\\ud800``): text from a kernel enters the
+    grader through this, so no report can fail to encode it."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if depth > 64:                     # deeper than any real probe output: dropped
+        return None
+    if isinstance(value, dict):
+        return {valid_text(k, depth + 1): valid_text(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list):
+        return [valid_text(v, depth + 1) for v in value]
+    return value
+
+
 def read_probe_output(stem: Path, nonce: str, uid: int | None = None) -> tuple[dict, dict, str]:
-    """Read what the probe cell wrote; anything forged or oversized is dropped."""
+    """Read what the probe cell wrote; anything forged or oversized is dropped; its
+    text is made valid (``valid_text``)."""
     try:
         with _open_plain(stem.with_suffix(".json"), uid, MAX_META_BYTES) as fh:
             text = fh.read(MAX_META_BYTES + 1)
         if not text:
             raise FileNotFoundError
-        meta = json.loads(text)
+        meta = valid_text(json.loads(text))
         if not isinstance(meta, dict) or meta.get("nonce") != nonce:
             return {}, {}, "probe output missing or not written by this run's probe"
         for k, kind in (("errors", dict), ("found", dict), ("figures", list)):

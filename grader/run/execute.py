@@ -29,7 +29,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
 from . import cgroups, sandbox, student_code, uids
-from .artifacts import Bundle, read_probe_output
+from .artifacts import Bundle, read_probe_output, valid_text
 from .compact import compact, probe_directions
 from .client import OUTPUT_BUDGET, BoundedClient, CappedKernelManager
 from .confine import IO
@@ -198,7 +198,7 @@ def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
         why = f"{type(exc).__name__}: {str(exc)[:200]}"
         if not started:
             raise _NoKernel(f"the grader could not start a sandboxed kernel ({why})") from None
-        bundle.notes.append(f"kernel problem: {why}")
+        bundle.notes.append(valid_text(f"kernel problem: {why}"))
     finally:
         _clean_up(box, bundle, pid, uid, km, ipc, protections)
 
@@ -282,7 +282,7 @@ def _note_error(cell, rec):
         if out.get("output_type") == "error" and rec["status"] == "ok":
             ename = out.get("ename", "Error")
             rec.update(status="timeout" if ename == "CellTimeout" else "error",
-                       error=f"{ename}: {str(out.get('evalue', ''))[:300]}")
+                       error=valid_text(f"{ename}: {str(out.get('evalue', ''))[:300]}"))
 
 
 def _probe(client, job, box, uid, bundle, namespaces):
