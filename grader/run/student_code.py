@@ -10,7 +10,8 @@ training loop updates and the code passes to ``net``/``loss``/``fractionCorrect`
 that must never be taken.  The probe (``kernel_probe._student_params``) hands over
 the first network-shaped values in that order; the grader chooses among them
 (``checks/choice.py``).  ``batch_gradient_names`` finds an extra-credit mini-batch
-gradient kept under another name.
+gradient kept under another name.  One reading of the code in one module (about 340
+lines: the walker, the roles and their reasons belong together).
 """
 from __future__ import annotations
 
