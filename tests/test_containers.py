@@ -46,8 +46,9 @@ def _needs_sim():
         pytest.skip("this kernel has no Landlock: the no-namespace mode cannot run here")
 
 
-def _protections(mode, opts=()):
-    run = _sim(mode, sys.executable, "-c", "import json; from grader.run.protections import "
+def _protections(mode, opts=(), python=(sys.executable,)):
+    """What the grader detects inside ``mode`` (``python``: the command that runs it)."""
+    run = _sim(mode, *python, "-c", "import json; from grader.run.protections import "
                "detect_protections as d; p = d(); print(json.dumps({**p.to_dict(), "
                "'signals_isolated': p.signals_isolated, 'files_isolated': p.files_isolated, "
                "'processes_capped': p.processes_capped, 'sockets_isolated': p.sockets_isolated}))",
@@ -90,19 +91,12 @@ def _batch(easy_data, mode, opts=(), python=sys.executable, uid=None):
     shutil.copy(easy_data, p["data"])
     shutil.copy(TEST_RUBRIC, p["rubric"])
     (p["old_out"] / "grades.csv").write_text("last week's grades\n")
-    env = {**os.environ, "HOME": str(p["home"])} if uid is not None else None
     cmd = [python, "-m", "grader"]
     if uid is not None:
         cmd = ["env", f"HOME={p['home']}", f"XDG_CACHE_HOME={p['home']}/.cache"] + cmd
         for path in [root, *root.rglob("*")]:
             os.chown(path, uid, uid)
-        run = _sim(mode, *cmd[:-2], "-c", "import json; from grader.run.protections import "
-                   "detect_protections as d; p = d(); print(json.dumps({**p.to_dict(), "
-                   "'signals_isolated': p.signals_isolated, 'files_isolated': p.files_isolated, "
-                   "'processes_capped': p.processes_capped, 'sockets_isolated': "
-                   "p.sockets_isolated}))", opts=opts, timeout=120)
-        assert run.returncode == 0, run.stderr[-2000:]
-        prot = json.loads(run.stdout.strip().splitlines()[-1])
+        prot = _protections(mode, opts, cmd[:-2])
     listener = _Listener(root)
     os.chmod(listener.path, 0o777)
     expected = write_attacks(p["subs"], _targets(p))
@@ -138,7 +132,7 @@ def _batch(easy_data, mode, opts=(), python=sys.executable, uid=None):
     rows = {r["student_id"]: r for r in csv.DictReader(open(p["out"] / "grades.csv"))} \
         if (p["out"] / "grades.csv").exists() else {}
     return {"run": run, "rows": rows, "expected": expected, "prot": prot, "p": p,
-            "before": before, "listener": listener, "root": root, "env": env,
+            "before": before, "listener": listener, "root": root,
             "json": json.loads((p["out"] / "grades.json").read_text())
             if (p["out"] / "grades.json").exists() else {}}
 
