@@ -3,9 +3,11 @@
 Reads Gradescope's ``submission_metadata.json`` beside the submission folder: the
 student's id (``users[]``: sid, else the email's local part, else Gradescope's user
 id), so the rubric's per-student extensions apply; ``created_at``; and the
-assignment's own ``due_date``, which replaces the rubric's deadline.  Finds the
-notebook anywhere in the submission (the one named like the assignment first),
-scores it with the same pipeline as ``grader grade`` and writes ``results.json``.
+assignment's own ``due_date``, which replaces the rubric's deadline.  Reads the
+submission folder as ``grader grade`` reads a student's (``submissions.read_submission``:
+the notebook named like the assignment, else the newest; a link leading out of the
+submission refused, the reason shown to the student), scores it with the same
+pipeline and writes ``results.json``.
 Whatever fails, ``results.json`` is written: score 0 and the reason in one line.
 """
 from __future__ import annotations
@@ -17,9 +19,11 @@ from pathlib import Path
 from .assign import DEFAULT_NAME
 from .check import run
 from .errors import GraderError, InputError
+from .ids import visible
 from .platforms import submitter_id
 from .report.gradescope import write_failure_json, write_results_json
 from .run.protections import detect_protections
+from .submissions import Submission, read_submission
 from .times import parse_time
 
 METADATA = "submission_metadata.json"
@@ -49,7 +53,8 @@ def read_metadata(path: Path) -> Metadata:
         return Metadata(student_id=_user_id(users[0]) if users else None,
                         created_at=parse_time(created) if created else None,
                         due_date=parse_time(due) if due else None,
-                        notes=(f"group submission by {', '.join(_user_id(u) for u in users)}",)
+                        notes=(f"group submission by "
+                               f"{visible(', '.join(_user_id(u) for u in users))}",)
                         if len(users) > 1 else ())
     except (OSError, ValueError, TypeError, AttributeError) as exc:
         raise InputError(f"{path}: cannot read Gradescope's metadata ({type(exc).__name__}: "
@@ -60,16 +65,16 @@ def _user_id(user: dict) -> str:
     return submitter_id(user, str(user.get("id", "student")))
 
 
-def find_notebook(folder: Path) -> Path:
-    """The notebook in ``folder`` or below it (not checkpoints): the one named like the
-    assignment, else the only one, else the first by name."""
+def find_notebook(folder: Path) -> Submission:
+    """The submission in ``folder`` with the notebook to grade (the one named like the
+    assignment, else the newest; not checkpoints) and notes on what else was there;
+    InputError saying why when there is nothing to grade."""
     if not folder.is_dir():
-        raise InputError(f"{folder}: submission folder not found")
-    found = sorted(p for p in folder.rglob("*.ipynb")
-                   if ".ipynb_checkpoints" not in p.parts and p.is_file())
-    if not found:
-        raise InputError(f"{folder}: no .ipynb notebook in the submission")
-    return next((p for p in found if p.name == DEFAULT_NAME), found[0])
+        raise InputError(f"{visible(folder)}: submission folder not found")
+    found = read_submission(folder, prefer=(DEFAULT_NAME,))
+    if found.notebook is None:
+        raise InputError(f"nothing to grade in your submission: {'; '.join(found.notes)}")
+    return found
 
 
 def main(*, submission, results, rubric=None, data=None, allow_unconfined=False) -> int:
@@ -80,14 +85,14 @@ def main(*, submission, results, rubric=None, data=None, allow_unconfined=False)
     """
     folder, out = Path(submission), Path(results)
     try:                              # what is wrong with the submission: the student sees it
-        notebook = find_notebook(folder)
+        found = find_notebook(folder)
     except GraderError as exc:
         write_failure_json(str(exc), out)
         print(f"wrote {out}: 0 points ({exc})")
         raise
     try:                              # what is wrong with the grader's set-up: only the staff
         meta = read_metadata(folder.parent / METADATA)
-        result = run(notebook, rubric=rubric, data=data,
+        result = run(found.notebook, rubric=rubric, data=data,
                      submitted_at=meta.created_at, student_id=meta.student_id,
                      deadline=meta.due_date,
                      time_source=METADATA if meta.created_at else "none",
@@ -96,7 +101,7 @@ def main(*, submission, results, rubric=None, data=None, allow_unconfined=False)
         write_failure_json(STAFF_ONLY, out)
         print(f"wrote {out}: 0 points; not graded because: {type(exc).__name__}: {exc}")
         raise
-    result.notes.extend(meta.notes)
+    result.notes.extend(found.notes + meta.notes)
     write_results_json(result, out, sandbox=detect_protections().short())
     print(f"wrote {out}: {result.final:g} points")
     return 0

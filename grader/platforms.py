@@ -8,8 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from .errors import SubmissionsError, one_line as _one_line, printable as _show
+from .errors import SubmissionsError, one_line as _one_line
 from .folders import Found, summary, visible_entries
+from .ids import visible as _show
 from .times import parse_time
 
 GRADESCOPE_META = "submission_metadata.yml"
@@ -36,7 +37,7 @@ def gradescope_entries(root: Path, real: Path, zone) -> tuple[list[Found], list[
         if not isinstance(entry, dict):
             problems.append(f"{_show(folder.name)}: not described in {GRADESCOPE_META}; "
                             "student id taken from the folder name")
-            found.append(Found(folder.name, folder))
+            found.append(Found(folder.name, folder, home=folder))
             continue
         entry = {str(k).strip(":"): v for k, v in entry.items()}
         notes, when = [], None
@@ -50,7 +51,7 @@ def gradescope_entries(root: Path, real: Path, zone) -> tuple[list[Found], list[
         ids = [submitter_id(p, folder.name) for p in people] or [folder.name]
         if len(ids) > 1:
             notes.append(f"group submission {_show(folder.name)} by {_show(', '.join(ids))}")
-        found += [Found(i, folder, time=when, notes=list(notes)) for i in ids]
+        found += [Found(i, folder, time=when, notes=list(notes), home=folder) for i in ids]
     if meta:
         problems.append(summary("entry", sorted(meta), f" in {GRADESCOPE_META} without a folder"))
     skipped = [e.name for e in entries if not e.is_dir() and e.name != GRADESCOPE_META]

@@ -10,22 +10,23 @@ export's own top folder).
 
 Discovery only reads: nothing under the submissions folder is created or
 changed.  Odd situations (several notebooks, none at all, duplicate ids,
-symlinks leaving the folder, strange file names) never crash; they become
-one-line notes on the submission or problems on the whole batch.
+links leading out of a student's own files, strange file names) never crash; they
+become one-line notes on the submission or problems on the whole batch.
+``read_submission`` reads one Gradescope submission folder by the same rules.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from .errors import SubmissionsError, one_line as _one_line, printable as _show
-from .folders import (STAMP, Found, has_work, inside, is_notebook, mtime, rel,
+from .errors import SubmissionsError, one_line as _one_line
+from .folders import (STAMP, Bounds, Found, has_work, inside, is_notebook, mtime, rel,
                       summary, visible_entries, walk)
+from .ids import sanitise_id, visible
 from .platforms import CANVAS_NAME, GRADESCOPE_META, canvas_entries, gradescope_entries
 from .times import parse_time, read_manifest, time_zone as _zone
 
@@ -44,7 +45,7 @@ class Submission:
     def to_dict(self) -> dict:
         """JSON-friendly copy; paths are shown with undecodable bytes escaped."""
         return {"student_id": self.student_id, "original_id": self.original_id or self.student_id,
-                "notebook": _show(self.notebook) if self.notebook else None,
+                "notebook": visible(self.notebook) if self.notebook else None,
                 "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
                 "time_source": self.time_source, "notes": list(self.notes)}
 
@@ -76,7 +77,7 @@ def discover(root, *, manifest: Path | None = None, assignment: str | None = Non
     root = Path(os.fsdecode(root))
     if not root.is_dir():
         what = "is not a folder" if root.exists() else "does not exist"
-        raise SubmissionsError(f"{_show(root)}: submissions folder {what}")
+        raise SubmissionsError(f"{visible(root)}: submissions folder {what}")
     zone = _zone(default_tz) if isinstance(default_tz, str) else default_tz
     times = read_manifest(manifest, default_tz=zone) if manifest else {}
     real = Path(os.path.realpath(root))
@@ -88,7 +89,8 @@ def discover(root, *, manifest: Path | None = None, assignment: str | None = Non
         if layout == "flat" and found and all(f.original for f in found):
             layout = "canvas"
     wanted = {sanitise_id(k).lower(): v for k, v in times.items()}
-    subs = [_build(f, real, wanted, zone, file_times, prefer) for f in found]
+    bounds = Bounds(root, [p for f in found for p in f.own()])
+    subs = [_build(f, bounds, wanted, zone, file_times, prefer) for f in found]
     subs, dupes = _dedupe(subs, root)
     problems += dupes
     unmatched = sorted(set(wanted) - {s.student_id.lower() for s in subs}
@@ -97,21 +99,18 @@ def discover(root, *, manifest: Path | None = None, assignment: str | None = Non
         problems.append(
             summary("manifest row", unmatched, " with no matching submission", "ignored"))
     if not any(s.notebook for s in subs):
-        problems.append(f"no notebooks found under {_show(root)}")
+        problems.append(f"no notebooks found under {visible(root)}")
     return Discovery(layout, tuple(subs), tuple(problems))
 
 
-def sanitise_id(raw: str) -> str:
-    """Reduce a name to [A-Za-z0-9._@-], at most 64 characters plus a hash.
-
-    The 8-character hash is added whenever the name had to change, so
-    distinct raw names stay distinct (names differing only in case share it).
-    """
-    clean = re.sub(r"[^A-Za-z0-9._@-]", "_", raw).lstrip(".")[:64]
-    if clean == raw and clean:
-        return clean
-    digest = hashlib.sha1(raw.lower().encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    return f"{clean or 'student'}-{digest}"
+def read_submission(folder, prefer=()) -> Submission:
+    """One submission folder on its own (Gradescope's container holds just the student's
+    files), read as ``discover`` reads each student's: the notebook named like
+    ``prefer``, else the newest; a link leading out of the folder refused with a note.
+    ``notebook`` is None when there is nothing to grade (the notes say why)."""
+    folder = Path(os.fsdecode(folder))
+    found = Found("", folder, home=folder)
+    return _build(found, Bounds(folder, where="your submission"), {}, None, False, prefer)
 
 
 def _detect(root: Path, real: Path, assignment: str | None) -> tuple[str, Path]:
@@ -150,10 +149,10 @@ def _layout_entries(layout: str, base: Path, real: Path, assignment: str | None,
     else:
         used = [e for e in entries if e.is_dir()]
         sub = _assignment(base, used, real, assignment, default) if layout == "nbgrader" else ""
-        found = [Found(e.name, Path(e.path) / sub, stamp=Path(e.path) / sub / STAMP)
-                 for e in used]
+        found = [Found(e.name, Path(e.path) / sub, stamp=Path(e.path) / sub / STAMP,
+                       home=Path(e.path)) for e in used]
     skipped = [e.name for e in entries if e not in used]
-    return found, [summary("item", skipped, f" in {_show(base)}")] if skipped else []
+    return found, [summary("item", skipped, f" in {visible(base)}")] if skipped else []
 
 
 def _assignment(base: Path, students, real: Path, wanted: str | None, default=None) -> str:
@@ -166,30 +165,31 @@ def _assignment(base: Path, students, real: Path, wanted: str | None, default=No
     if len(names) > 1 and default in names:
         return default
     if len(names) > 1:
-        raise SubmissionsError(f"{_show(base)}: several assignments found "
-                               f"({_show(', '.join(names))}); choose one with --assignment NAME")
+        raise SubmissionsError(f"{visible(base)}: several assignments found "
+                               f"({visible(', '.join(names))}); choose one with --assignment NAME")
     return names[0] if names else ""
 
 
-def _build(found: Found, real: Path, manifest: dict, zone, file_times: bool,
+def _build(found: Found, bounds: Bounds, manifest: dict, zone, file_times: bool,
            prefer=()) -> Submission:
     """Settle the notebook, submission time and notes for one entry."""
     sid, notes, notebook = sanitise_id(found.raw_id), list(found.notes), None
-    if not inside(found.folder, real):
-        notes.append("refused: symlink points outside submissions")
+    why = bounds.refusal(found.folder, found.own()) if found.home is not None else ""
+    if why:
+        notes.append(f"refused: {why}")
         found.stamp = None
     else:
         files = found.files if found.files is not None else walk(found.folder)
-        notebook, more = _pick(files, found.folder, real, prefer)
-        notes += more if files else [f"no notebook found in {_show(found.folder)}"]
-    when, source = _submission_time(found, sid, real, manifest, zone, notes)
+        notebook, more = _pick(files, found, bounds, prefer)
+        notes += more if files else [f"no notebook found in {visible(found.folder)}"]
+    when, source = _submission_time(found, sid, bounds, manifest, zone, notes)
     if when is None and file_times and notebook is not None:
         when, source = datetime.fromtimestamp(mtime(notebook), zone), "mtime"
     return Submission(sid, notebook, when, source if when else "none", tuple(notes),
-                      original_id=_show(found.original or found.raw_id))
+                      original_id=visible(found.original or found.raw_id))
 
 
-def _submission_time(found: Found, sid: str, real: Path, manifest: dict, zone, notes):
+def _submission_time(found: Found, sid: str, bounds: Bounds, manifest: dict, zone, notes):
     """(time, its source) in trust order: the TA's manifest, the platform's metadata,
     the layout's timestamp.txt; (None, "none") when none of them says."""
     for key in (sid.lower(), (found.original or "").lower()):
@@ -198,7 +198,7 @@ def _submission_time(found: Found, sid: str, real: Path, manifest: dict, zone, n
     if found.time is not None:
         return found.time, GRADESCOPE_META
     if found.stamp is not None:
-        when = _read_stamp(found.stamp, real, zone, notes)
+        when = _read_stamp(found.stamp, bounds.refusal(found.stamp, found.own()), zone, notes)
         if when is not None:
             return when, STAMP
     return None, "none"
@@ -213,20 +213,24 @@ def _named_like(path: Path, prefer) -> bool:
     return norm(name) in {norm(n) for n in prefer}
 
 
-def _pick(files: list[Path], base: Path, real: Path, prefer=()) -> tuple[Path | None, list[str]]:
+def _pick(files: list[Path], found: Found, bounds: Bounds,
+          prefer=()) -> tuple[Path | None, list[str]]:
     """Choose the notebook named like the assignment (``prefer``), else the newest
-    (ties by name); refuse symlinks leaving root."""
-    ok, refused, notes = [], [], []
+    (ties by name), among the submitter's own files (``Bounds``: links elsewhere are
+    refused, a few of them named); one file under two names counts once."""
+    ok, refused, notes, base = [], [], [], found.folder
     for path in files:
-        if not inside(path, real):
-            refused.append(rel(path, base))
+        why = bounds.refusal(path, found.own())
+        if why:
+            refused.append(f"refused: {why}")
         elif os.path.isfile(path):
             ok.append(path)
         else:
             notes.append(f"skipped {rel(path, base)}: not a readable file")
-    if refused:
-        notes.append(f"refused: symlink points outside submissions ({', '.join(refused)})")
+    notes[:0] = refused[:3] + ([f"refused {len(refused) - 3} more links"] if refused[3:] else [])
     ok.sort(key=lambda p: (not _named_like(p, prefer), -mtime(p), rel(p, base)))
+    real = [os.path.realpath(p) for p in ok]
+    ok = [p for i, p in enumerate(ok) if real[i] not in real[:i]]
     if len(ok) > 1:
         others = ", ".join(rel(p, base) for p in ok[1:])
         why = "named like the assignment" if _named_like(ok[0], prefer) else "newest"
@@ -235,13 +239,14 @@ def _pick(files: list[Path], base: Path, real: Path, prefer=()) -> tuple[Path | 
     return (ok[0] if ok else None), notes
 
 
-def _read_stamp(path: Path, real: Path, zone, notes: list[str]) -> datetime | None:
-    """The time in a timestamp.txt, or None (with a note when it is unusable)."""
+def _read_stamp(path: Path, refused: str, zone, notes: list[str]) -> datetime | None:
+    """The time in a timestamp.txt, or None (with a note when it is unusable;
+    ``refused``: why ``Bounds`` refuses to read it, or '')."""
     if not os.path.lexists(path):
         return None
     try:
-        if not (inside(path, real) and path.is_file()):
-            raise OSError("not a regular file inside the submissions folder")
+        if refused or not path.is_file():
+            raise OSError(refused or "not a regular file")
         with open(path, "rb") as handle:
             lines = handle.read(4096).decode("utf-8", "replace").strip().splitlines()
         return parse_time(lines[0] if lines else "", zone, local=zone)

@@ -1,6 +1,7 @@
 """grader gradescope without a kernel: Gradescope's metadata as its container writes
 it, the notebook found anywhere in the submission, results.json whatever happens."""
 import json
+import os
 
 import pytest
 
@@ -44,7 +45,37 @@ def test_the_notebook_is_found_in_a_subfolder(tmp_path):
     (tmp_path / "work" / ".ipynb_checkpoints" / "galaxy_classifier-checkpoint.ipynb").write_text("{}")
     (tmp_path / "work" / "scratch.ipynb").write_text("{}")
     (tmp_path / "work" / "galaxy_classifier.ipynb").write_text("{}")
-    assert find_notebook(tmp_path).name == "galaxy_classifier.ipynb"
+    assert find_notebook(tmp_path).notebook.name == "galaxy_classifier.ipynb"
+
+
+def test_a_link_out_of_the_submission_is_refused_and_the_student_told(tmp_path):
+    """The answer key is shipped in the wheel: a notebook linking to it is not graded, and
+    results.json says why (no kernel starts); the same link is read the same way by
+    ``grader grade`` (one reading, ``folders.Bounds``)."""
+    from grader.submissions import discover
+    from tests.conftest import ROOT
+    sub = tmp_path / "batch" / "submission"
+    sub.mkdir(parents=True)
+    os.symlink(ROOT / "reference" / "solution.ipynb", sub / "galaxy_classifier.ipynb")
+    results = tmp_path / "results" / "results.json"
+    assert cli.main(["gradescope", "--submission", str(sub), "--results", str(results)]) == 2
+    doc = json.loads(results.read_text())
+    assert doc["score"] == 0 and doc["tests"] == []
+    assert doc["output"] == ("Not graded: nothing to grade in your submission: refused: "
+                             "galaxy_classifier.ipynb is a link leading out of your "
+                             "submission: submit the file itself, not a link")
+    graded = discover(tmp_path / "batch").submissions
+    assert [s.notes for s in graded] == [("refused: submission/galaxy_classifier.ipynb is a "
+                                          "link leading out of the submissions folder: "
+                                          "submit the file itself, not a link",)]
+
+
+def test_links_inside_the_submission_are_the_students_own_files(tmp_path):
+    (tmp_path / "work").mkdir()
+    (tmp_path / "work" / "draft.ipynb").write_text("{}")
+    os.symlink("work/draft.ipynb", tmp_path / "galaxy_classifier.ipynb")
+    found = find_notebook(tmp_path)
+    assert found.notebook == tmp_path / "galaxy_classifier.ipynb" and found.notes == ()
 
 
 @pytest.mark.parametrize("case", ["empty", "missing", "bad metadata"])

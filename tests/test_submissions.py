@@ -416,10 +416,13 @@ def test_symlink_outside_root_is_refused(tmp_path):
     subs = by_id(scan(root))
     assert subs["mallory"].notebook is None
     assert subs["mallory"].time_source == "none"
-    assert subs["mallory"].notes == ("refused: symlink points outside submissions",)
+    assert subs["mallory"].notes == (
+        "refused: mallory is a link leading out of the submissions folder: submit the file "
+        "itself, not a link",)
     assert subs["ada"].notebook.parent == root / "ada"
-    assert any(n.startswith("refused: symlink points outside submissions (link.ipynb")
-               for n in subs["ada"].notes)
+    # the outside target is not named; ada's own file under a second name counts once
+    assert subs["ada"].notes == ("refused: ada/link.ipynb is a link leading out of the "
+                                 "submissions folder: submit the file itself, not a link",)
 
 
 def test_flat_symlink_outside_root_is_not_graded(tmp_path):
@@ -428,7 +431,81 @@ def test_flat_symlink_outside_root_is_not_graded(tmp_path):
     os.symlink(notebook(tmp_path / "elsewhere.ipynb"), root / "eve.ipynb")
     eve = by_id(scan(root))["eve"]
     assert eve.notebook is None and eve.time_source == "none"
-    assert eve.notes[0].startswith("refused: symlink points outside submissions")
+    assert eve.notes == ("refused: eve.ipynb is a link leading out of the submissions folder: "
+                         "submit the file itself, not a link",)
+
+
+def test_a_link_to_another_students_file_or_folder_is_refused(tmp_path):
+    """Per-student, Gradescope-export and flat layouts: a link to someone else's work is
+    refused with one line naming both; the student linked to is read as usual."""
+    root = tmp_path / "subs"
+    notebook(root / "alice" / "homework.ipynb", T0)
+    write(root / "alice" / "timestamp.txt", "2025-10-21T00:00Z")
+    (root / "mallory").mkdir()
+    os.symlink("../alice/homework.ipynb", root / "mallory" / "homework.ipynb")
+    os.symlink("../alice/timestamp.txt", root / "mallory" / "timestamp.txt")
+    os.symlink("alice", root / "trudy")
+    subs = by_id(scan(root))
+    assert subs["alice"].notebook == root / "alice" / "homework.ipynb"
+    assert subs["alice"].notes == () and subs["alice"].time_source == "timestamp.txt"
+    assert subs["mallory"].notebook is None and subs["mallory"].time_source == "none"
+    assert subs["mallory"].notes == (
+        "refused: mallory/homework.ipynb is a link to another student's file "
+        "(alice/homework.ipynb): submit your own file",
+        "ignored timestamp.txt: mallory/timestamp.txt is a link to another student's file "
+        "(alice/timestamp.txt): submit your own file")
+    assert subs["trudy"].notes == ("refused: trudy is a link to another student's folder "
+                                   "(alice): submit your own file",)
+    flat = tmp_path / "flat"
+    notebook(flat / "ada.ipynb")
+    os.symlink("ada.ipynb", flat / "eve.ipynb")
+    assert by_id(scan(flat))["eve"].notes == (
+        "refused: eve.ipynb is a link to another student's file (ada.ipynb): submit your "
+        "own file",)
+
+
+def test_links_within_a_students_own_folder_are_their_own_files(tmp_path):
+    """hw.ipynb -> drafts/hw.ipynb is read (one file, no 'several notebooks' note); a
+    link that stays in the folder but lands outside every student's files is refused,
+    and so is a link to a link that leaves; only a few refusals are listed."""
+    root = tmp_path / "subs"
+    notebook(root / "zed" / "drafts" / "hw.ipynb", T0)
+    os.symlink("drafts/hw.ipynb", root / "zed" / "hw.ipynb")
+    notebook(root / ".store" / "x.ipynb")
+    (root / "bob").mkdir()
+    os.symlink("../.store/x.ipynb", root / "bob" / "a.ipynb")
+    os.symlink(notebook(tmp_path / "key.ipynb"), root / "bob" / ".key.ipynb")
+    os.symlink(".key.ipynb", root / "bob" / "b.ipynb")
+    for n in range(5):
+        os.symlink("../zed/hw.ipynb", root / "bob" / f"c{n}.ipynb")
+    subs = by_id(scan(root))
+    assert subs["zed"].notes == () and subs["zed"].notebook.resolve() == \
+        (root / "zed" / "drafts" / "hw.ipynb").resolve()
+    assert subs["bob"].notebook is None
+    assert subs["bob"].notes == (
+        "refused: bob/a.ipynb is a link to .store/x.ipynb, which is not part of the submission",
+        "refused: bob/b.ipynb is a link leading out of the submissions folder: submit the "
+        "file itself, not a link",
+        "refused: bob/c0.ipynb is a link to another student's file (zed/drafts/hw.ipynb): "
+        "submit your own file",
+        "refused 4 more links")
+
+
+def test_a_gradescope_exports_folder_cannot_link_into_another(tmp_path):
+    write(tmp_path / "submission_metadata.yml", """
+submission_1:
+  :submitters: [{":name": A, ":sid": "1"}]
+submission_2:
+  :submitters: [{":name": M, ":sid": "2"}]
+""")
+    notebook(tmp_path / "submission_1" / "hw.ipynb")
+    (tmp_path / "submission_2").mkdir()
+    os.symlink("../submission_1/hw.ipynb", tmp_path / "submission_2" / "hw.ipynb")
+    subs = by_id(scan(tmp_path))
+    assert subs["1"].notes == () and subs["1"].notebook is not None
+    assert subs["2"].notebook is None and subs["2"].notes == (
+        "refused: submission_2/hw.ipynb is a link to another student's file "
+        "(submission_1/hw.ipynb): submit your own file",)
 
 
 # ---------------------------------------------------------------- time text

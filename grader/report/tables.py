@@ -14,6 +14,7 @@ import math
 from pathlib import Path
 
 from .. import overrides
+from ..ids import visible
 from . import atomic, lateness
 from .text import num, printable
 
@@ -35,14 +36,15 @@ def _column(name: str) -> str:
     return f"check_{name}" if name in TAIL or name in ("student_id", "original_id") else name
 
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_STARTS = ("=", "+", "-", "@")
 
 
 def spreadsheet_safe(cell) -> str:
-    """A CSV cell no spreadsheet runs as a formula: text starting with = + - @ (or a
-    tab or carriage return) gets a leading apostrophe (OWASP's CSV-injection advice)."""
+    """A CSV cell no spreadsheet runs as a formula: text starting with = + - @ or with
+    whitespace of any kind (a spreadsheet may drop it and read what follows) gets a
+    leading apostrophe (OWASP's CSV-injection advice)."""
     text = str(cell)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return "'" + text if text.startswith(FORMULA_STARTS) or text[:1].isspace() else text
 
 
 class SafeWriter:
@@ -56,20 +58,22 @@ class SafeWriter:
 
 
 def csv_text(results, rubric=None) -> str:
-    """The gradebook CSV as text: header row, one row per student, sorted by id."""
+    """The gradebook CSV as text: header row, one row per student, sorted by id; the ids
+    with hidden characters written out (``ids.visible``; intake already did for
+    discovered ones)."""
     checks = check_names(results, rubric)
     buf = io.StringIO()
     out = SafeWriter(buf)
     out.writerow(["student_id", *(_column(n) for n in checks), *TAIL, "original_id"])
     for r in sorted(results, key=lambda r: r.student_id):
         points = {c.name: num(c.score) for c in r.checks}
-        out.writerow([r.student_id, *(points.get(n, "") for n in checks),
+        out.writerow([visible(r.student_id), *(points.get(n, "") for n in checks),
                       num(r.score), num(r.extra), num(r.possible), lateness.flag(r),
                       num(lateness.minutes_late(r)),
                       "yes" if lateness.extended(r) else "no",
                       num(lateness.multiplier(r)), num(r.final), r.status,
                       r.submitted_at or "", r.time_source or "", overrides.column(r),
-                      r.original_id or r.student_id])
+                      visible(r.original_id or r.student_id)])
     return buf.getvalue()
 
 

@@ -6,7 +6,7 @@ import math
 import re
 from datetime import datetime
 
-from ..submissions import sanitise_id
+from ..ids import hidden, sanitise_id, visible
 
 
 def num(value) -> str:
@@ -83,8 +83,9 @@ def clip(text, limit: int = MAX_TEXT) -> str:
 
 
 def printable(text) -> str:
-    """Control characters (newlines, escapes) shown as '?', for one-line output."""
-    return re.sub(r"[\x00-\x1f\x7f]", "?", str(text))
+    """Control and format characters (newlines, escapes, bidi controls: ``ids.hidden``)
+    shown as '?', for one-line output in a terminal."""
+    return "".join("?" if hidden(c) else c for c in str(text))
 
 
 def file_names(student_ids) -> dict:
@@ -107,6 +108,7 @@ _MD_SPECIAL = re.compile(r"([\\`\[\]<>&|])")
 
 
 def md(text) -> str:
-    """Escape student-controlled text for Markdown (no raw HTML, no table breaks)."""
-    flat = " ".join(clip(text).split())
+    """Escape student-controlled text for Markdown (no raw HTML, no table breaks, bidi
+    and other hidden characters written out as ``\\u202e``)."""
+    flat = visible(" ".join(clip(text).split()))
     return _MD_SPECIAL.sub(r"\\\1", flat)
