@@ -6,12 +6,14 @@ import numpy as np
 import pytest
 
 from grader.checks.history import recorded
-from grader.checks.plot import check_plot, displayed
+from grader.checks.figures import shown_series
+from grader.checks.plot import check_plot
 from grader.checks.training import accuracy_of
 from grader.pipeline import CHECKS
 from grader.checks.plot import PlotSettings
 from grader.run.artifacts import Bundle
 from reference import model
+from tests.pictures import drawn_figure, picture_of
 
 SPEC = PlotSettings(points=15, min_points=20, values_atol=1e-6, last_value_tolerance=0.03)
 NAMES = {"history": "accuracies", "params": "params"}
@@ -39,20 +41,25 @@ def series(ys, marker="o", size=6.0, kind="line", visible=True):
 
 
 def bundle(params, history, figures, cells=None):
-    """A bundle whose notebook has 3 code cells; the figure is shown in cell ordinal 1."""
+    """A bundle whose notebook has 3 code cells; the figure is shown in cell ordinal 1
+    (its picture is the one ``figure`` drew)."""
     if cells is None:
         cells = [{"index": i, "status": "ok", "seconds": 0.1, "error": "", "ordinal": i,
                   "images": 1 if i == 1 else 0} for i in range(3)]
     arrays = {f"params/{i}": p for i, p in enumerate(params)}
     if history is not None:
         arrays["history"] = np.asarray(history, dtype=np.float64)
+    images = {}
+    for f in figures:
+        if isinstance(f, dict) and "picture" in f:
+            images.setdefault(str(f["cell"]), []).append(f.pop("picture"))
     return Bundle(key="k", status="executed", cells=cells, arrays=arrays,
-                  probe={"found": {"params": 4}, "figures": figures})
+                  probe={"found": {"params": 4}, "figures": figures}, images=images)
 
 
-def figure(*ser, cell=1):
-    return {"axes": [{"title": "", "xlabel": "step", "ylabel": "acc", "n_images": 0,
-                      "series": list(ser)}], "cell": cell}
+def figure(*ser, cell=1, width=1.5):
+    """The kernel's record of a figure really drawn with these series, and its picture."""
+    return drawn_figure(list(ser), cell, width)
 
 
 def run(b, setup, spec=SPEC):
@@ -102,13 +109,58 @@ def test_old_bundles_without_image_counts_are_not_verified(setup):
     assert res.score == 0 and "never displayed" in res.message
 
 
-def test_displayed_reads_exactly_the_ordinal_and_image_count():
+def test_shown_series_reads_exactly_the_ordinal_and_image_count(setup):
+    _, params, _, hist = setup
     cells = [{"ordinal": 0, "images": 0}, {"ordinal": 1, "images": 2},
              {"ordinal": None, "images": 0, "status": "not run"}]
-    assert displayed(1, cells) and not displayed(0, cells) and not displayed(2, cells)
-    assert not displayed(True, [{"ordinal": 1, "images": 1}])     # a bool is not a cell
-    assert not displayed("1", cells) and not displayed(None, cells)
-    assert not displayed(1, [{"ordinal": 1, "images": "3"}])
+
+    def shown(cell, cells=cells, records=1):
+        figs = [{**figure(series(hist), cell=cell), "cell": cell} for _ in range(records)]
+        return bool(shown_series(bundle(params, hist, figs, cells)))
+    assert shown(1) and not shown(0) and not shown(2)
+    assert shown(1, records=2) and not shown(1, records=3)     # more records than images
+    assert not shown(True, [{"ordinal": 1, "images": 1}])     # a bool is not a cell
+    assert not shown("1") and not shown(None)
+    assert not shown(1, [{"ordinal": 1, "images": "3"}])
+
+
+def test_a_record_edited_to_claim_markers_over_a_bare_line_gets_nothing(setup):
+    _, params, _, hist = setup
+    fig = figure(series(hist, marker=None))
+    for s in fig["axes"][0]["series"]:
+        s["marker"], s["markersize"] = "o", 6.0
+    res = run(bundle(params, hist, [fig]), setup)
+    assert res.score == 0 and "does not show the curve" in res.message, res.message
+
+
+def test_a_thick_line_recorded_as_a_thin_line_with_markers_gets_nothing(setup):
+    _, params, _, hist = setup
+    fig = figure(series(hist, marker=None), width=9.0)
+    for s in fig["axes"][0]["series"]:
+        s["marker"], s["markersize"] = "o", 6.0
+    for s in fig["drawn"]["axes"][0]["series"]:
+        s["style"]["lw"] = 1.0
+    res = run(bundle(params, hist, [fig]), setup)
+    assert res.score == 0 and "ring around it" in res.message, res.message
+
+
+def test_a_record_planted_beside_another_picture_gets_nothing(setup):
+    _, params, _, hist = setup
+    for other in (picture_of(np.full((2, 2, 3), 255, np.uint8)),           # a 2x2 image
+                  figure(series(list(np.linspace(0.9, 0.1, N))))["picture"]):  # another curve
+        fig = figure(series(hist))
+        fig["picture"] = other
+        res = run(bundle(params, hist, [fig]), setup)
+        assert res.score == 0 and "does not show the curve" in res.message, res.message
+
+
+def test_a_record_whose_pixels_do_not_follow_its_values_gets_nothing(setup):
+    _, params, _, hist = setup
+    fig = figure(series(hist))
+    px = fig["drawn"]["axes"][0]["series"][0]["px"]
+    px[3][1] -= 12.0                   # one point claimed 12 pixels higher than its value
+    res = run(bundle(params, hist, [fig]), setup)
+    assert res.score == 0 and "do not follow the values" in res.message, res.message
 
 
 def test_markers_of_size_zero_are_no_markers(setup):
@@ -173,7 +225,7 @@ def test_too_few_points(setup):
     _, params, acc, _ = setup
     short = [0.2, 0.3, acc]
     res = run(bundle(params, short, [figure(series(short))]), setup)
-    assert res.score == 0 and "has 3 points; at least 20" in res.message
+    assert res.score == 0 and "shows 3 points inside its axes; at least 20" in res.message
 
 
 def test_malformed_snapshots_are_ignored(setup):

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..run.protocol import HISTORY_CANDIDATES, result_key
-from .figures import accuracy_series, displayed
+from .figures import shown_series
 
 VALUES_ATOL = 1e-6      # a variable "is" a plotted series when equal to this
 
@@ -60,9 +60,7 @@ def _candidates(bundle):
 
 
 def _shown_series(bundle):
-    figures = bundle.probe.get("figures", []) if isinstance(bundle.probe, dict) else []
-    return [(s, cell) for s, cell in accuracy_series(figures)
-            if displayed(cell, bundle.cells, figures) and len(s["y"]) == s["n"]]
+    return [(s, cell) for s, cell in shown_series(bundle) if len(s["y"]) == s["n"]]
 
 
 def _cell_index(bundle, ordinal):

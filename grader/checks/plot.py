@@ -5,12 +5,15 @@ but whatever the kernel writes is untrusted.  So a curve only counts when:
 
 1. its figure was displayed: the grader itself received an image for the cell
    the snapshot names (``bundle.cells[i]["images"] >= 1`` for the executed cell
-   whose ``"ordinal"`` is the snapshot's ``"cell"``);
+   whose ``"ordinal"`` is the snapshot's ``"cell"``), and that picture shows the
+   series where the record says it was drawn (``picture.read``: the grader
+   draws the claim again and compares it with the PNG it received);
 2. its y values are the student's recorded history (``accuracies``, or the plotted
    series that stands in for it: ``history.py``) within the rubric's ``values_atol``;
 3. the last recorded value agrees with the grader's own test accuracy of the
    final ``params`` within the rubric's ``last_value_tolerance``;
-4. it shows its data points: visible markers of non-zero size;
+4. it shows its data points: markers the grader sees in the picture, beyond the
+   line (never the record's word for it);
 5. it has at least ``min_points`` points.
 """
 from __future__ import annotations
@@ -22,7 +25,8 @@ import numpy as np
 from ..results import CheckResult
 from . import Settings
 from . import history as hs
-from .figures import accuracy_series, displayed, shows_points
+from .figures import accuracy_series, shown_series, shows_points
+from .picture import Reading, read
 from .diagnoses import named
 from .training import accuracy_of, recomputed_accuracy, student_params
 
@@ -37,17 +41,33 @@ def _matches(series, history, atol) -> bool:
     return bool(np.allclose(ys, history[:len(ys)], rtol=0.0, atol=atol))
 
 
-def _presentation_problem(best, need) -> str:
+def _presentation_problem(best, seen: Reading, need) -> str:
     """What is wrong with how the (verified) curve is drawn, or ""."""
-    if not shows_points(best):
-        if best.get("marker") is not None:
+    if not (seen.markers and shows_points(best)):
+        if best.get("marker") is not None and not shows_points(best):
             return (f"the accuracy curve ({best['n']} points) has markers of size 0, which "
                     f"show no points: give the markers a visible size (e.g. {EXAMPLE})")
         return (f"the accuracy curve ({best['n']} points) is drawn as a bare line: plot the "
                 f"data points too so a reader can see there is data (e.g. {EXAMPLE})")
-    if best["n"] < need:
-        return f"the accuracy plot has {best['n']} points; at least {need} expected"
+    if seen.points < need:
+        return (f"the accuracy plot shows {seen.points} points inside its axes; at least "
+                f"{need} expected")
     return ""
+
+
+MAX_READ = 4            # pictures compared per notebook
+
+
+def _seen(bundle, same) -> tuple:
+    """(series, what the grader reads in the picture) for the best of the curves
+    that match the history: shown with markers, then shown, then the most points."""
+    pictures = bundle.images if isinstance(getattr(bundle, "images", None), dict) else {}
+    best = None
+    for s, cell in sorted(same, key=lambda sc: (-shows_points(sc[0]), -sc[0]["n"]))[:MAX_READ]:
+        got = read(s, s.get("drawn"), pictures.get(str(cell), []))
+        if best is None or (got.shown, got.markers) > (best[1].shown, best[1].markers):
+            best = (s, got)
+    return best
 
 
 def _training_set_accuracy(bundle, ctx, names, last, test_acc):
@@ -73,11 +93,9 @@ def check_plot(bundle, ctx, spec, names) -> CheckResult:
         return CheckResult("plot", 0.0, spec.points, msg, details=details)
 
     atol, tol = spec.values_atol, spec.last_value_tolerance
-    cands = accuracy_series(bundle.probe.get("figures", []))
-    if not cands:
+    if not accuracy_series(bundle.probe.get("figures", [])):
         return fail("no plot of accuracy (values between 0 and 1) against step was found")
-    figures = bundle.probe.get("figures", [])
-    shown = [s for s, cell in cands if displayed(cell, bundle.cells, figures)]
+    shown = shown_series(bundle)
     if not shown:
         return fail("the accuracy plot is a figure that was never displayed: the grader "
                     "received no image of it (show it with plt.show() in the notebook)")
@@ -88,7 +106,7 @@ def check_plot(bundle, ctx, spec, names) -> CheckResult:
     if found is None:
         return fail(f"no recorded {hist_name} found to compare the plot with")
     history = found.values
-    same = [s for s in shown if _matches(s, history, atol)]
+    same = [(s, c) for s, c in shown if _matches(s, history, atol)]
     if not same:
         return fail(f"the plotted values are not the recorded {hist_name} "
                     f"({len(history)} values): plot the accuracies your training recorded")
@@ -108,11 +126,18 @@ def check_plot(bundle, ctx, spec, names) -> CheckResult:
                     f"accuracy {acc:.3f} the grader measured for your final {params} "
                     f"(tolerance {tol:g}): plot the accuracies of the network you trained",
                     last_recorded=last, recomputed=acc)
-    best = max(same, key=lambda s: (shows_points(s), s["n"]))
-    problem = _presentation_problem(best, spec.min_points)
+    if not any(shows_points(s) for s, _ in same):    # the record's own word loses points
+        best = max((s for s, _ in same), key=lambda s: s["n"])
+        return fail(_presentation_problem(best, Reading(True), spec.min_points))
+    best, seen = _seen(bundle, same)
+    if not seen.shown:
+        return fail(f"the picture of the accuracy plot does not show the curve the notebook "
+                    f"recorded for it ({seen.why}): the grader grades the plot it received",
+                    picture=seen.why)
+    problem = _presentation_problem(best, seen, spec.min_points)
     if problem:
         return fail(problem)
     return CheckResult("plot", spec.points, spec.points,
-                       f"accuracy plot with {best['n']} visible data points, matching the "
+                       f"accuracy plot with {seen.points} visible data points, matching the "
                        f"recorded {hist_name}", details={"last_recorded": last,
                                                           "recomputed": acc})

@@ -23,8 +23,9 @@ import numpy as np
 
 from .compact import Sketch
 
-BUNDLE_FORMAT = 5                 # 3: history candidates, steps; 4: sketched gradients,
-                                  # compressed; 5: parameter candidates, the code's reading
+BUNDLE_FORMAT = 6                 # 3: history candidates, steps; 4: sketched gradients,
+                                  # compressed; 5: parameter candidates, the code's reading;
+                                  # 6: the pictures of the cells that drew figures
 MAX_ARRAYS_BYTES = 200 * 1024 * 1024
 
 
@@ -41,6 +42,8 @@ class Bundle:
     notes: list = field(default_factory=list)
     stats: dict = field(default_factory=dict)   # phase seconds, peak memory (MB)
     code: dict = field(default_factory=dict)    # the grader's reading of the student's code
+    images: dict = field(default_factory=dict)  # cell ordinal (str) -> [base64 PNG the
+                                                # grader received], cells with figure records
 
     def meta(self) -> dict:
         d = asdict(replace(self, arrays={}))

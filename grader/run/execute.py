@@ -265,8 +265,11 @@ def _cells(client, nb, job, bundle, skipped, deadline):
         except CellTimeoutError:
             raise _Restart(i, "timeout", f"stopped at the {client.timeout:g} s time limit") from None
         rec["seconds"] = round(time.monotonic() - t0, 3)
-        rec["images"] = sum(1 for out in cell.get("outputs", [])
-                            if "image/png" in (out.get("data") or {}))
+        pngs = [out["data"]["image/png"] for out in cell.get("outputs", [])
+                if isinstance((out.get("data") or {}).get("image/png"), str)]
+        rec["images"] = len(pngs)
+        if pngs and "ordinal" in rec:
+            bundle.images[str(rec["ordinal"])] = pngs
         _note_error(cell, rec)
         if rec["status"] == "error" and DOWNLOAD.search(cell.source):
             rec["download"] = True
@@ -283,6 +286,23 @@ def _note_error(cell, rec):
             ename = out.get("ename", "Error")
             rec.update(status="timeout" if ename == "CellTimeout" else "error",
                        error=valid_text(f"{ename}: {str(out.get('evalue', ''))[:300]}"))
+
+
+MAX_PICTURES = 16         # pictures kept per notebook: those of cells with figure records
+
+
+def _keep_pictures(bundle):
+    """Keep only the pictures of cells a figure record names (the plot check's
+    evidence), at most MAX_PICTURES, the latest cells first."""
+    figures = bundle.probe.get("figures") if isinstance(bundle.probe, dict) else None
+    named = {str(f.get("cell")) for f in (figures if isinstance(figures, list) else [])
+             if isinstance(f, dict)}
+    kept, left = {}, MAX_PICTURES
+    for cell in sorted((c for c in bundle.images if c in named), key=int, reverse=True):
+        if left > 0:
+            kept[cell] = bundle.images[cell][:left]
+            left -= len(kept[cell])
+    bundle.images = kept
 
 
 def _probe(client, job, box, uid, bundle, namespaces):
@@ -310,5 +330,6 @@ def _probe(client, job, box, uid, bundle, namespaces):
     if problem:
         bundle.notes.append(problem)
     bundle.probe = meta
+    _keep_pictures(bundle)
     bundle.arrays = compact(arrays, seed=int((job.extra or {}).get("sketch_seed", 0)),
                             directions=probe_directions(job.probe_inputs))

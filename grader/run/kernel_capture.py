@@ -3,15 +3,66 @@
 ``install_capture()`` records every matplotlib figure as data (per axes: each
 line / scatter with its point count, marker, labels and a copy of the points)
 before the inline backend closes it at the end of a cell, and which cell it
-came from.  The record is the student's (it lives in their kernel): the plot
-check trusts it only as far as the grader's own observations confirm it
-(checks/plot.py).  Runs with the other kernel-side sources in one private
+came from; and, each time a figure is drawn, where its points landed in the
+picture (``"drawn"``: the canvas size in pixels, each axes' box and each
+series' points in pixels, and how each series is drawn).  The record is the
+student's (it lives in their kernel): the plot check trusts it only as far as
+the image the grader itself received confirms it (checks/picture.py).  Runs with the other kernel-side sources in one private
 module (see notebook.py).
 """
 import sys
 import types
+import weakref
 
 _MAX_POINTS = 2000
+_MAX_FIGURES = 200                  # records kept: the latest (the grader caps them too)
+
+
+def _rgba(value):
+    from matplotlib.colors import to_rgba
+    try:
+        return [round(float(v), 4) for v in to_rgba(value)]
+    except (ValueError, TypeError):
+        return None
+
+
+def _style(line):
+    """How a line is drawn, enough for the grader to draw it again."""
+    return {"color": _rgba(line.get_color()), "mfc": _rgba(line.get_markerfacecolor()),
+            "mec": _rgba(line.get_markeredgecolor()), "lw": float(line.get_linewidth()),
+            "mew": float(line.get_markeredgewidth()), "ls": str(line.get_linestyle()),
+            "alpha": line.get_alpha(), "drawstyle": str(line.get_drawstyle()),
+            "markevery": line.get_markevery() if isinstance(line.get_markevery(), int) else None}
+
+
+def _scatter_style(coll):
+    def first(values):
+        return values[0] if len(values) else None
+    return {"color": _rgba(first(coll.get_facecolors())) if len(coll.get_facecolors()) else None,
+            "mfc": _rgba(first(coll.get_facecolors())) if len(coll.get_facecolors()) else None,
+            "mec": _rgba(first(coll.get_edgecolors())) if len(coll.get_edgecolors()) else None,
+            "lw": 0.0, "mew": float(first(coll.get_linewidths()) or 0.0), "ls": "None",
+            "alpha": coll.get_alpha(), "drawstyle": "default"}
+
+
+def _pixels(transform, xy, height):
+    pts = transform.transform(xy[:_MAX_POINTS])
+    return [[round(float(x), 3), round(float(height - y), 3)] for x, y in pts]
+
+
+def _geometry(fig, renderer):
+    """Where the figure's series landed in the picture just drawn (pixels, from the
+    top left), the axes' boxes, and the picture's size."""
+    width, height = int(renderer.width), int(renderer.height)
+    axes = []
+    for ax in fig.get_axes():
+        x0, y0, x1, y1 = (float(v) for v in ax.bbox.extents)
+        series = [{"px": _pixels(line.get_transform(), line.get_xydata(), height),
+                   "style": _style(line)} for line in ax.get_lines()]
+        series += [{"px": _pixels(coll.get_offset_transform(), coll.get_offsets(), height),
+                    "style": _scatter_style(coll)} for coll in ax.collections]
+        axes.append({"box": [x0, height - y1, x1, height - y0], "series": series})
+    return {"canvas": [width, height], "dpi": float(fig.dpi), "axes": axes}
 
 
 def _snapshot(fig):
@@ -47,7 +98,7 @@ def install_capture():
     """Record figures as data from the moment the student imports pyplot (an
     import hook: the kernel never pays for matplotlib it does not use)."""
     mod = sys.modules.setdefault("_galaxy_grader", types.ModuleType("_galaxy_grader"))
-    mod.figures, mod.cell = {}, [-1]
+    mod.figures, mod.cell, mod.refs, mod.retired = {}, [-1], {}, [0]
 
     def capture_all(*_):
         plt = sys.modules.get("matplotlib.pyplot")
@@ -56,13 +107,22 @@ def install_capture():
         for num in plt.get_fignums():
             fig = plt.figure(num)
             key = id(fig)
+            ref = mod.refs.get(key)
+            if ref is not None and ref() is not fig and key in mod.figures:  # id reused
+                mod.retired[0] += 1
+                mod.figures[f"{key}-{mod.retired[0]}"] = mod.figures.pop(key)
+            mod.refs[key] = weakref.ref(fig)
             try:
                 snap = _snapshot(fig)
             except Exception as exc:
                 snap = {"axes": [], "error": f"{type(exc).__name__}: {exc}"}
-            old = mod.figures.get(key)
+            old = mod.figures.pop(key, None)
             snap["cell"] = old["cell"] if old else mod.cell[0]
+            if old and "drawn" in old:
+                snap["drawn"] = old["drawn"]
             mod.figures[key] = snap
+            while len(mod.figures) > _MAX_FIGURES:
+                mod.figures.pop(next(iter(mod.figures)))
 
     def patch(plt):
         from matplotlib.figure import Figure
@@ -80,7 +140,20 @@ def install_capture():
             capture_all()
             return orig_savefig(self, *a, **k)
 
-        plt.show, plt.close, Figure.savefig = show, close, savefig
+        orig_draw = Figure.draw
+
+        def draw(self, renderer):
+            out = orig_draw(self, renderer)
+            ref = mod.refs.get(id(self))
+            snap = mod.figures.get(id(self)) if ref is not None and ref() is self else None
+            if snap is not None and hasattr(renderer, "width"):
+                try:
+                    snap["drawn"] = _geometry(self, renderer)
+                except Exception as exc:
+                    snap["drawn"] = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+            return out
+
+        plt.show, plt.close, Figure.savefig, Figure.draw = show, close, savefig, draw
 
     if "matplotlib.pyplot" in sys.modules:
         patch(sys.modules["matplotlib.pyplot"])
