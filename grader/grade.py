@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -12,6 +11,7 @@ from . import batch, pipeline, rubric as rubric_mod
 from .checks import learning_rate
 from .errors import InputError
 from .run import sandbox
+from .run.execute import own_peak_mb
 from . import intake
 
 
@@ -26,24 +26,6 @@ def _check_out_dir(out: Path, submissions: Path):
         probe.unlink()
     except OSError as exc:
         raise InputError(f"{out}: output folder is not writable ({exc.strerror})") from None
-
-
-def _keep_previous(out: Path):
-    """Move an earlier run's results aside (never overwrite them)."""
-    old = out / "grades.csv"
-    if not old.exists():
-        return
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(old.stat().st_mtime))
-    dest = out / "previous" / stamp
-    n = 1
-    while dest.exists():
-        dest = out / "previous" / f"{stamp}-{n}"
-        n += 1
-    dest.mkdir(parents=True)
-    for name in ("grades.csv", "grades.json", "feedback", "class_report.html", "class",
-                 "canvas_grades.csv", "nbgrader_grades.csv", "integrity.html", "integrity.json"):
-        if (out / name).exists():
-            shutil.move(str(out / name), str(dest / name))
 
 
 def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=None,
@@ -113,23 +95,30 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
             r.notes.insert(0, protections)
     for r in results:       # a file name that is not UTF-8 is shown escaped in the reports
         r.notebook = os.fsencode(r.notebook).decode("utf-8", "backslashreplace")
+    t_scored = time.monotonic()
     from . import report
     from .report import integrity as integrity_report
-    _keep_previous(out)
-    books, roster_problems = report.gradebooks.write(results, out, rubric=rub,
-                                                          roster=canvas_roster)
-    problems = list(found.problems) + intake.unknown_times(found.submissions) + roster_problems
-    report.write_all(results, out, rubric=rub, problems=problems, protections=protections)
-    integrity_report.write(found.submissions, results, bundles, ctx, rub, out)   # never a grade
-    t3 = time.monotonic()
-    report.atomic.write_text(out / "timings.json", json.dumps(
-        {"setup_s": round(t1 - t0, 3), "execute_s": round(t2 - t1, 3),
-         "score_and_report_s": round(t3 - t2, 3), "total_s": round(t3 - t0, 3),
-         "reference_curves_s": learning_rate.training_seconds(),
-         "workers": jobs or os.cpu_count(), "engine": scheduler or "local",
-         "sandbox": batch.sandbox_of(bundles.values()),
-         **batch.execution_summary(bundles.values())},
-        indent=1))
+    from .report import publish
+    with publish.staged(out) as stage:          # all outputs, or none (the previous stay)
+        books, roster_problems = report.gradebooks.write(results, stage, rubric=rub,
+                                                         roster=canvas_roster)
+        problems = list(found.problems) + intake.unknown_times(found.submissions) + \
+            roster_problems
+        report.write_all(results, stage, rubric=rub, problems=problems,
+                         protections=protections)
+        integrity_report.write(found.submissions, results, bundles, ctx, rub, stage)
+        t3 = time.monotonic()
+        report.atomic.write_text(stage / "timings.json", json.dumps(
+            {"setup_s": round(t1 - t0, 3), "execute_s": round(t2 - t1, 3),
+             "score_s": round(t_scored - t2, 3),
+             "score_and_report_s": round(t3 - t2, 3), "total_s": round(t3 - t0, 3),
+             "reference_curves_s": learning_rate.training_seconds(),
+             "workers": jobs or os.cpu_count(), "engine": scheduler or "local",
+             "grader_peak_mb": own_peak_mb(),
+             "sandbox": batch.sandbox_of(bundles.values()),
+             **batch.execution_summary(bundles.values())},
+            indent=1))
+        publish.publish(stage, out)
     print(report.summary_table(results))
     for p in problems:
         print(f"note: {p}")

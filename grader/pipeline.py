@@ -14,6 +14,7 @@ from typing import Callable, NamedTuple
 from . import late as late_policies
 from . import overrides as ov
 from .checks import Settings
+from .checks import budget
 from .checks import functions as fn
 from .checks import history as hs
 from .checks import plot
@@ -42,27 +43,42 @@ CHECKS = {c.name: c for c in PIPELINE}
 QUICK_CHECKS = tuple(c.name for c in PIPELINE if c.quick)
 
 
-def run_checks(bundle, ctx, rubric, *, only=None) -> list:
+def _not_checked(name, spec, why, **details) -> CheckResult:
+    return CheckResult(name, 0.0, spec.points, f"not checked: {why}",
+                       extra_credit=name == "extra_credit", details=details)
+
+
+def run_checks(bundle, ctx, rubric, *, only=None, seconds=budget.SCORING_SECONDS) -> list:
+    """Every enabled check in order; after ``seconds`` the rest are not checked, with
+    the reason (for this notebook alone)."""
     names = asdict(rubric.names)
     results = []
-    for name, check, _, _ in PIPELINE:
-        spec = rubric.check(name)
-        if not spec.enabled or (only and name not in only):
-            continue
-        if bundle is None or bundle.status != "executed":
-            why = bundle.reason if bundle is not None else "notebook was not run"
-            results.append(CheckResult(name, 0.0, spec.points, f"not checked: {why}",
-                                       extra_credit=name == "extra_credit"))
-            continue
-        try:
-            results.append(check(bundle, ctx, spec, names))
-        except Exception as exc:   # a grader bug: the batch goes on, the TA is told
-            results.append(CheckResult(
-                name, 0.0, spec.points,
-                f"could not check: the grader failed ({type(exc).__name__}: {str(exc)[:200]})",
-                extra_credit=name == "extra_credit",
-                details={"traceback": traceback.format_exc(limit=20)[-4000:]}))
+    todo = [(n, f) for n, f, _, _ in PIPELINE
+            if rubric.check(n).enabled and not (only and n not in only)]
+    try:
+        with budget.limit(seconds):
+            for name, check in todo:
+                results.append(_one_check(name, check, bundle, ctx, rubric.check(name), names))
+    except budget.OutOfTime:
+        why = (f"scoring this notebook took over {seconds:g} s, the grader's limit per "
+               f"notebook (what its kernel returned is too large to read)")
+        results += [_not_checked(n, rubric.check(n), why, out_of_time=True)
+                    for n, _ in todo[len(results):]]
     return results
+
+
+def _one_check(name, check, bundle, ctx, spec, names) -> CheckResult:
+    if bundle is None or bundle.status != "executed":
+        return _not_checked(name, spec, bundle.reason if bundle is not None
+                            else "notebook was not run")
+    try:
+        return check(bundle, ctx, spec, names)
+    except Exception as exc:   # a grader bug: the batch goes on, the TA is told
+        return CheckResult(
+            name, 0.0, spec.points,
+            f"could not check: the grader failed ({type(exc).__name__}: {str(exc)[:200]})",
+            extra_credit=name == "extra_credit",
+            details={"traceback": traceback.format_exc(limit=20)[-4000:]})
 
 
 def assess_late(submission, rubric):

@@ -82,3 +82,35 @@ def test_rescore_uses_cache(graded, easy_data, tmp_path):
     rows = {r["student_id"]: r for r in csv.DictReader(open(graded["out"] / "grades.csv"))}
     assert float(rows["full_marks"]["final"]) == 110
     assert list((graded["out"] / "previous").iterdir())      # earlier results kept
+
+
+def test_outputs_appear_all_at_once_and_a_run_archives_everything_the_last_wrote(
+        graded, easy_data, monkeypatch):
+    """A run that fails while writing reports leaves the previous results untouched
+    (nothing archived, nothing half written); the next complete run archives every
+    file the previous one wrote, class charts included (re-scored from the cache)."""
+    from grader.report import integrity as integrity_report
+    out = graded["out"]
+
+    def ours():
+        return {p.name: tree_hash(p) if p.is_dir() else p.read_bytes() for p in out.iterdir()
+                if p.name not in ("cache", "previous")}
+    args = ["grade", str(graded["subs"]), "--out", str(out), "--rubric", str(TEST_RUBRIC),
+            "--data", str(easy_data), "-j", "1", "--no-progress"]
+    before = ours()
+    assert {"grades.csv", "feedback", "integrity.json", "timings.json"} <= set(before)
+    assert any(n.startswith("class_") and n.endswith(".png") for n in before)
+    archived = set((out / "previous").iterdir()) if (out / "previous").exists() else set()
+
+    def fail(*_, **__):
+        raise RuntimeError("disk full while writing the integrity report")
+    monkeypatch.setattr(integrity_report, "write", fail)
+    with pytest.raises(RuntimeError, match="disk full"):
+        cli.main(args)
+    assert ours() == before
+    assert set((out / "previous").iterdir()) == archived if archived else \
+        not (out / "previous").exists()
+    monkeypatch.undo()
+    cli.main(args)
+    (new,) = set((out / "previous").iterdir()) - archived
+    assert sorted(p.name for p in new.iterdir()) == sorted(before)

@@ -16,9 +16,10 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader import grade, integrity
+from grader import integrity, integrity_code
 from grader.errors import RubricError
 from grader.report import integrity as integrity_report
+from grader.report import publish
 from grader.results import CheckResult, SubmissionResult
 from grader.rubric import DEFAULT_RUBRIC, from_mapping, load
 from grader.run.artifacts import Bundle
@@ -162,7 +163,7 @@ def test_magics_and_shell_lines_are_skipped():
         nbformat.v4.new_code_cell("%%bash\necho hi"),
         nbformat.v4.new_code_cell("%%time\ny = 2\n  %timeit f()"),
         nbformat.v4.new_markdown_cell("<script>not code</script>")])
-    assert integrity.notebook_code(nb) == "\n\nx = 1\n\ny = 2\n"
+    assert integrity_code.notebook_code(nb) == "\n\nx = 1\n\ny = 2\n"
 
 
 def test_unreadable_notebooks_are_skipped_with_a_note(tmp_path):
@@ -338,7 +339,9 @@ def test_segments_cut_long_unmatched_stretches():
 def test_the_previous_run_keeps_its_integrity_report(tmp_path):
     for name in ("grades.csv", "integrity.html", "integrity.json"):
         (tmp_path / name).write_text(name)
-    grade._keep_previous(tmp_path)
+    stage = tmp_path / ".staging"
+    stage.mkdir()
+    publish.archive(tmp_path, stage)
     moved = next((tmp_path / "previous").iterdir())
     assert sorted(p.name for p in moved.iterdir()) == ["grades.csv", "integrity.html",
                                                         "integrity.json"]

@@ -108,6 +108,33 @@ def test_a_check_that_raises_is_a_check_error_and_the_batch_goes_on(ctx, monkeyp
     assert res.status == "check error" and res.score == 10 and res.possible == 25
 
 
+def test_a_check_past_the_time_budget_stops_this_notebooks_scoring_only(ctx, monkeypatch):
+    """A check that does not return (here a loop that swallows every Exception, as a
+    slow read of a huge record would run) is stopped at the budget; it and the checks
+    after it are not checked, with the reason; the next notebook scores normally."""
+    def stuck(*_):
+        while True:
+            try:
+                sum(range(10_000))
+            except Exception:
+                pass
+    checks = pipeline.CHECKS
+    monkeypatch.setattr(pipeline, "PIPELINE", (checks["net"], checks["loss"]._replace(
+        function=stuck), checks["extra_credit"]))
+    slow = pipeline.run_checks(bundle(), ctx, rubric(), seconds=0.3)
+    net, loss, extra = slow
+    assert net.score == 15 and loss.score == 0 and extra.score == 0
+    for c in (loss, extra):
+        assert c.message.startswith("not checked: scoring this notebook took over 0.3 s"), c
+        assert c.details["out_of_time"]
+    monkeypatch.setattr(pipeline, "PIPELINE", (checks["net"], checks["loss"]))
+    assert [c.score for c in pipeline.run_checks(bundle(), ctx, rubric(), seconds=0.3)] == \
+        [15, 10]
+    import signal
+    assert signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None, signal.default_int_handler) \
+        and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)      # nothing left armed
+
+
 def test_a_malformed_probe_record_is_the_students_problem_not_a_check_error(ctx):
     b = bundle()
     b.probe["train_images_shape"] = 4761             # not a list of sizes (written by the kernel)

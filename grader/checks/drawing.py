@@ -12,6 +12,7 @@ from scipy import ndimage
 INK = 40
 PRESENT, RING = 0.8, 0.35
 MARGIN = 12                     # pixels around the series' box that are compared
+MAX_MARKER = 40.0               # points: a larger claimed marker is not believed
 
 
 def _style(claim, marker, markersize, kind, with_markers):
@@ -26,14 +27,14 @@ def _style(claim, marker, markersize, kind, with_markers):
         not isinstance(markersize, bool) and 0 <= markersize <= 1e4 else 0.0
     if kind == "scatter":
         size, ls = float(np.sqrt(size)), "None"       # a scatter's size is in points squared
-    kw = {"color": col("color"), "linewidth": min(num("lw", 50, 1.5), 50), "linestyle": ls,
+    kw = {"color": col("color"), "linewidth": num("lw", 1e4, 1.5), "linestyle": ls,
           "drawstyle": s.get("drawstyle") if s.get("drawstyle") in
           {"default", "steps", "steps-pre", "steps-mid", "steps-post"} else "default",
           "alpha": num("alpha", 1, None)}
     every = s.get("markevery")
     if with_markers and isinstance(marker, str) and marker and size > 0:
-        kw.update(marker=marker, markersize=min(size, 100), markerfacecolor=col("mfc"),
-                  markeredgecolor=col("mec"), markeredgewidth=min(num("mew", 50, 1.0), 50),
+        kw.update(marker=marker, markersize=size, markerfacecolor=col("mfc"),
+                  markeredgecolor=col("mec"), markeredgewidth=min(num("mew", 1e4, 1.0), 10),
                   markevery=every if isinstance(every, int) and not isinstance(every, bool)
                   and every > 0 else None)
     return kw
@@ -87,15 +88,17 @@ def _background(img, exclude):
     return np.array([c >> 16, (c >> 8) & 255, c & 255], np.float32)
 
 
-def _crop(claim, shape):
-    """The part of the picture around the points and inside the axes box."""
+def _crop(claim, shape, size):
+    """The part of the picture around the points and inside the axes box, with room
+    for a ring around the biggest claimed marker."""
     h, w = shape
+    margin = MARGIN + size * claim["dpi"] / 72
     px = claim["px"]
     x0, y0, x1, y1 = claim["box"]
     lo_x, hi_x = max(px[:, 0].min(), x0), min(px[:, 0].max(), x1)
     lo_y, hi_y = max(px[:, 1].min(), y0), min(px[:, 1].max(), y1)
-    a, b = int(max(0, lo_y - MARGIN)), int(min(h, hi_y + MARGIN + 1))
-    c, d = int(max(0, lo_x - MARGIN)), int(min(w, hi_x + MARGIN + 1))
+    a, b = int(max(0, lo_y - margin)), int(min(h, hi_y + margin + 1))
+    c, d = int(max(0, lo_x - margin)), int(min(w, hi_x + margin + 1))
     return (slice(a, b), slice(c, d)) if b > a and d > c else None
 
 
@@ -103,10 +106,13 @@ def compare(claim, img, marker, markersize, kind) -> tuple:
     """(shown, markers visible, points inside the axes, why not shown)."""
     px, (x0, y0, x1, y1) = claim["px"], claim["box"]
     inside = int(np.sum((px[:, 0] >= x0) & (px[:, 0] <= x1) & (px[:, 1] >= y0) & (px[:, 1] <= y1)))
-    where = _crop(claim, img.shape[:2])
+    style = _style(claim, marker, markersize, kind, True)
+    if style.get("markersize", 0) > MAX_MARKER or style["linewidth"] > MAX_MARKER:
+        return False, False, inside, f"the record claims markers or lines over {MAX_MARKER:g} points"
+    where = _crop(claim, img.shape[:2], style.get("markersize", 0))
     if where is None or inside == 0:
         return False, False, 0, "the record places no point inside its axes"
-    full = _render(claim, _style(claim, marker, markersize, kind, True), img.shape[:2])[where]
+    full = _render(claim, style, img.shape[:2])[where]
     bare = _render(claim, _style(claim, marker, markersize, kind, False), img.shape[:2])[where]
     pic = img[where].astype(np.float32)
     drawn = full[..., 3] > 0.02
@@ -118,7 +124,7 @@ def compare(claim, img, marker, markersize, kind) -> tuple:
     near = ndimage.binary_dilation(has, iterations=1)
     present = float(near[want].mean())
     ring = ndimage.binary_dilation(want, iterations=4) & ~ndimage.binary_dilation(want, iterations=1)
-    around = float(has[ring].mean()) if ring.any() else 0.0
+    around = float(has[ring].mean()) if ring.sum() >= want.sum() / 4 else 1.0
     if present < PRESENT or around > RING:
         return False, False, inside, (f"the picture does not show the series the record "
                                       f"describes ({present:.0%} of it drawn, {around:.0%} "

@@ -82,11 +82,11 @@ def execute(job: Job) -> Bundle:
     bundle.seconds = round(time.monotonic() - started, 3)
     bundle.code = reading
     bundle.protections = protections.to_dict()
-    bundle.stats["worker_peak_mb"] = _own_peak_mb()
+    bundle.stats["worker_peak_mb"] = own_peak_mb()
     return bundle
 
 
-def _own_peak_mb() -> float:
+def own_peak_mb() -> float:
     """This process's peak resident memory (VmHWM: unlike ru_maxrss it does not
     carry over the parent's peak into a forked-and-exec'd worker)."""
     try:
