@@ -73,6 +73,18 @@ print("unshare", ctypes.CDLL(None, use_errno=True).unshare(0x10000000))
     assert run.stdout.split() == ["no-udp", "0o600", "unshare", "-1"]
 
 
+def test_the_filter_denies_keyrings_sysv_ipc_and_message_queues():
+    """Without namespaces they are the host's: a uid's keyrings and every SysV and POSIX
+    queue would outlive the kernel (issue 22, item 9).  The files are Landlock's."""
+    from tests.fixtures.shared_state import CHANNELS
+    run = _child("from grader.run import nonamespace as n\n"
+                 "n.load_filter(n.KERNEL_DENY, no_effect=n.OWNER_DENY)\n" + CHANNELS +
+                 "\n_FILES = ()\nprint(repr(write_notes('x')))")
+    assert run.returncode == 0, run.stderr[-2000:]
+    wrote = eval(run.stdout)
+    assert len(wrote) == 7 and set(wrote.values()) == {"errno 1"}, wrote      # EPERM
+
+
 @pytest.mark.skipif(landlock.abi() < 1, reason="no Landlock on this kernel")
 def test_the_self_test_fails_when_the_allowlist_shows_the_project(tmp_path):
     """The self-test is the proof the ladder relies on: a rule that shows the checkout

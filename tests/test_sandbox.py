@@ -94,3 +94,42 @@ def test_a_grader_in_a_closed_folder_refuses_unconfined_with_one_line(closed_ven
     assert run.returncode == 2 and "\n" not in err, err
     assert "sandbox self-test failed, nothing was graded" in err
     assert "cannot enter" in err, err
+
+
+def _bwrap():
+    bwrap = confine.bwrap_path()
+    if bwrap is None or os.geteuid() != 0 or confine.selftest(bwrap, True):
+        pytest.skip("needs root and a bubblewrap that can make namespaces here")
+    return bwrap
+
+
+def test_bubblewrap_denies_keyrings_sysv_ipc_and_message_queues(tmp_path):
+    """The filter bwrap loads (``seccomp.SHARED_STATE``) stops what would outlive the
+    kernel under its uid: run as the launcher runs a kernel (bwrap, then setpriv)."""
+    from grader.run import launch, seccomp, uids
+    from tests.fixtures.shared_state import CHANNELS
+    for name in confine.OUTPUTS + ("nb.ipynb",):
+        (tmp_path / name).write_text("")
+    fd = seccomp.bpf_fd()
+    uid = uids.UID_BASE - 3
+    args = confine.bwrap_args(bwrap=_bwrap(), sandbox=tmp_path, io=tmp_path,
+                              notebook=tmp_path / "nb.ipynb", data_name="none", ipc=None,
+                              disk_mb=8, as_root=True, seccomp=fd)
+    cmd = launch._as_user({"uid": uid, "gid": uid, "python": sys.executable},
+                          [sys.executable, "-c", CHANNELS + "\nprint(repr(write_notes('x')))"])
+    run = subprocess.run(args + cmd, capture_output=True, text=True, timeout=60, pass_fds=(fd,))
+    os.close(fd)
+    assert run.returncode == 0, run.stderr[-2000:]
+    wrote = eval(run.stdout)
+    shared = {k: v for k, v in wrote.items() if not k.startswith("/")}
+    assert len(shared) == 7 and set(shared.values()) == {"errno 1"}, wrote       # EPERM
+    assert wrote["/tmp/gg-note"] == "ok"              # its own /tmp: gone with the sandbox
+
+
+def test_the_bubblewrap_self_test_fails_without_the_filter(monkeypatch):
+    from grader.run import seccomp
+    bwrap = _bwrap()
+    real = seccomp.bpf_fd
+    monkeypatch.setattr(seccomp, "bpf_fd", lambda: real(()))     # a filter denying nothing
+    why = confine.selftest(bwrap, True)
+    assert why == "bubblewrap failed: the sandbox reached keyrings", why

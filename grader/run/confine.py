@@ -12,7 +12,9 @@ A confined kernel starts in an empty root and sees only:
   size-capped ``/tmp`` and ``/dev/shm``, and ``/io``, read-only but for the
   two probe-output files the grader made for it;
 - ``/proc`` of its own pid namespace (its own processes only), a minimal
-  ``/dev``, no network (own network namespace), own IPC and UTS namespaces.
+  ``/dev``, no network (own network namespace), own IPC and UTS namespaces;
+- a seccomp filter bwrap loads before the kernel starts (``seccomp.SHARED_STATE``:
+  no keyrings, SysV IPC or message queues, which a uid would find again later).
 
 The kernel's unix sockets live in a folder bound at its host path (both
 sides must reach it).  Everything runs under ``bwrap --die-with-parent``
@@ -120,10 +122,13 @@ def _system(args, made):
             args += ["--ro-bind", f, f]
 
 
-def bwrap_args(*, bwrap, sandbox, io, notebook, data_name, ipc, disk_mb, as_root) -> list:
-    """argv prefix that runs a command confined; paths are the host's."""
+def bwrap_args(*, bwrap, sandbox, io, notebook, data_name, ipc, disk_mb, as_root,
+               seccomp) -> list:
+    """argv prefix that runs a command confined; paths are the host's; ``seccomp``:
+    a descriptor holding the filter's BPF program (``seccomp.bpf_fd``)."""
     args = [bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc",
-            "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
+            "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
+            "--seccomp", str(seccomp)]
     if not as_root:
         args.append("--unshare-user")
     half = max(1, int(disk_mb) // 2) * 1024 * 1024
@@ -156,15 +161,21 @@ def bwrap_args(*, bwrap, sandbox, io, notebook, data_name, ipc, disk_mb, as_root
 
 
 def selftest(bwrap: str, as_root: bool) -> str:
-    """'' when a confined Python starts here and sees only its allowlist, else why not."""
+    """'' when a confined Python starts here, sees only its allowlist and cannot reach
+    its uid's keyrings, else why not."""
     import tempfile
+    try:
+        from .seccomp import bpf_fd, number
+        seccomp, keyctl = bpf_fd(), number("keyctl")
+    except (ImportError, OSError, RuntimeError) as exc:
+        return f"no seccomp filter ({type(exc).__name__}: install libseccomp2)"
     folder = tempfile.mkdtemp(prefix="gg-confine-")
     try:
         for name in OUTPUTS + ("nb.ipynb", "data.bin"):
             open(os.path.join(folder, name), "w").close()
         args = bwrap_args(bwrap=bwrap, sandbox=folder, io=folder,
                           notebook=os.path.join(folder, "nb.ipynb"), data_name="data.bin",
-                          ipc=None, disk_mb=8, as_root=as_root)
+                          ipc=None, disk_mb=8, as_root=as_root, seccomp=seccomp)
         probe = ("import os, sys\n"
                  "open('/io/out.json', 'w').write('ok'); open('x', 'w').write('ok')\n"
                  f"bad = [p for p in ({PROJECT + '/grader'!r}, {PROJECT + '/reference'!r},"
@@ -172,16 +183,22 @@ def selftest(bwrap: str, as_root: bool) -> str:
                  "bad += [p for p in os.listdir('/proc') if p.isdigit() and int(p) > 10]\n"
                  "try:\n    import grader\n    bad.append('grader importable')\n"
                  "except ImportError:\n    pass\n"
+                 "import ctypes\n"       # KEYCTL_GET_KEYRING_ID of KEY_SPEC_USER_KEYRING
+                 f"if ctypes.CDLL(None).syscall({keyctl}, 0, -4, 0) != -1:\n"
+                 "    bad.append('keyrings')\n"
+                 "if bad:\n    print('the sandbox reached ' + ', '.join(bad))\n"
                  "sys.exit(3 if bad else 0)\n")
         try:
             run = subprocess.run(args + [sys.executable, "-c", probe], capture_output=True,
-                                 timeout=30, text=True)
+                                 timeout=30, text=True, pass_fds=(seccomp,))
         except (OSError, subprocess.SubprocessError) as exc:
             return f"bubblewrap could not run ({type(exc).__name__})"
         if run.returncode != 0:
-            err = (run.stderr.strip().splitlines() or [f"exit status {run.returncode}"])[-1]
+            err = (run.stdout.strip().splitlines() or run.stderr.strip().splitlines() or
+                   [f"exit status {run.returncode}"])[-1]
             return f"bubblewrap failed: {err[:200]}"
         with open(os.path.join(folder, "out.json")) as fh:
             return "" if fh.read() == "ok" else "the sandbox could not write its output"
     finally:
+        os.close(seccomp)
         shutil.rmtree(folder, ignore_errors=True)

@@ -1,4 +1,4 @@
-"""Kernel launcher: limits, cgroups, confinement (bubblewrap), an unprivileged uid, ipykernel.
+"""Kernel launcher: limits, cgroups, confinement, an unprivileged uid, ipykernel.
 
 Started by jupyter_client as the kernelspec's argv:
 
@@ -6,9 +6,10 @@ Started by jupyter_client as the kernelspec's argv:
 
 SPEC.json (written by the grader) holds the rlimits, the uid/gid to become,
 the sandbox and io folders, the cgroups to join, what to confine
-(``confine.py``) and the kernel command.  Standard library only: this runs before every
-kernel and must start fast.  Any confinement step that fails stops the
-launch (the kernel never runs with less protection than was reported).
+(``confine.py`` with bubblewrap, ``nonamespace.py`` without namespaces) and the kernel
+command.  Standard library and pyseccomp (the seccomp filter of either mode) only:
+this runs before every kernel and must start fast.  Any confinement step that fails
+stops the launch (the kernel never runs with less protection than was reported).
 """
 from __future__ import annotations
 
@@ -120,10 +121,11 @@ def main(argv=None):
         os.execve(cmd[0], cmd, spec["env"])
     if conf:
         from .confine import bwrap_args
+        from .seccomp import bpf_fd         # bwrap loads it before the kernel starts
         cmd = bwrap_args(bwrap=conf["bwrap"], sandbox=spec["sandbox"], io=spec["io"],
                          notebook=conf["notebook"], data_name=conf["data_name"],
                          ipc=_ipc_folder(connection_file), disk_mb=spec["limits"]["disk_mb"],
-                         as_root=spec.get("uid") is not None) + cmd
+                         as_root=spec.get("uid") is not None, seccomp=bpf_fd()) + cmd
     else:
         os.chdir(spec["sandbox"])
     _rlimits(spec["limits"])   # inherited through exec; RLIMIT_NPROC binds the new uid

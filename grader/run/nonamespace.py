@@ -12,9 +12,10 @@ The launcher, before it becomes the kernel:
    list-only, each other entry readable), its own working folder, its probe files,
    its sockets' folder, a few devices and its own ``/proc/<pid>``; TCP denied (ABI
    4), abstract sockets and signals scoped to itself (ABI 6);
-3. loads a seccomp filter (``KERNEL_DENY``): no internet or packet sockets (Landlock
-   cannot stop UDP), no ptrace or other processes' memory, no namespaces, mounts,
-   keyrings, BPF, io_uring or file handles.
+3. loads a seccomp filter (``seccomp.py``, ``KERNEL_DENY``): no internet or packet
+   sockets (Landlock cannot stop UDP), no ptrace or other processes' memory, no
+   namespaces, mounts, BPF, io_uring or file handles, and, as in every mode, no
+   keyrings, SysV IPC or POSIX message queues (state a uid finds again later).
 
 What this mode does not give, unlike bubblewrap: no size-capped disk (the file-size
 rlimit caps single files), no pid or IPC namespace (other processes are visible by
@@ -23,43 +24,18 @@ the table.  Standard library plus pyseccomp (libseccomp): the launcher imports t
 """
 from __future__ import annotations
 
-import errno
 import os
-import socket
 import sys
 
 from . import landlock as ll
 from .confine import ETC, covered, runtime_folders
+from .seccomp import KERNEL_DENY, OWNER_DENY, load_filter
 
 SYSTEM = ("/usr", "/lib", "/lib32", "/lib64", "/libx32", "/bin", "/sbin")
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 PROC_FILES = ("/proc/cpuinfo", "/proc/meminfo", "/proc/stat", "/proc/loadavg",
               "/proc/filesystems", "/proc/sys/vm/overcommit_memory")
 SYS_FOLDERS = ("/sys/devices/system/cpu",)
-# CLONE_NEWNS, NEWCGROUP, NEWUTS, NEWIPC, NEWUSER, NEWPID, NEWNET, NEWTIME
-CLONE_NEW_FLAGS = (0x20000, 0x2000000, 0x4000000, 0x8000000, 0x10000000, 0x20000000,
-                   0x40000000, 0x80)
-KERNEL_DENY = ("ptrace", "process_vm_readv", "process_vm_writev", "unshare", "setns",
-               "mount", "umount2", "pivot_root", "chroot", "move_mount", "open_tree",
-               "open_tree_attr", "fsopen",
-               "fsconfig", "fsmount", "fspick", "mount_setattr", "keyctl", "add_key",
-               "request_key", "bpf", "userfaultfd", "io_uring_setup", "io_uring_enter",
-               "io_uring_register", "open_by_handle_at", "name_to_handle_at", "perf_event_open",
-               "kexec_load", "init_module", "finit_module", "delete_module", "acct", "swapon",
-               "swapoff", "reboot", "quotactl", "setdomainname", "sethostname")
-# a kernel that keeps the grader's uid owns the grader's files: Landlock does not cover
-# changing their modes, owners, times or attributes, so these calls do nothing (they
-# report success: IPython and shutil.copy set modes on the kernel's own new files)
-OWNER_DENY = ("chmod", "fchmod", "fchmodat", "fchmodat2", "chown", "fchown", "lchown",
-              "fchownat", "utime", "utimes", "utimensat", "futimesat", "setxattr", "lsetxattr",
-              "fsetxattr", "removexattr", "lremovexattr", "fremovexattr", "setxattrat",
-              "removexattrat", "file_setattr")
-# calls newer than the libseccomp a machine may have: by number (the same on x86_64 and
-# aarch64); every number from FUTURE on (calls not written yet) fails with ENOSYS
-NUMBERS = {"fchmodat2": 452, "setxattrat": 463, "removexattrat": 466, "open_tree_attr": 467,
-           "file_setattr": 469}
-FUTURE = range(470, 600)
-NET_FAMILIES = (socket.AF_INET, socket.AF_INET6, getattr(socket, "AF_PACKET", 17))
 
 
 def runtime_rules() -> list:
@@ -151,35 +127,6 @@ def _capset(libc, mask):
 
 def _x86() -> bool:
     return os.uname().machine in ("x86_64", "amd64")
-
-
-def load_filter(deny=KERNEL_DENY, *, no_effect=(), network=True, namespaces=True,
-                no_new_privs=True):
-    """Load the seccomp filter: the calls in ``deny`` fail with EPERM, those in
-    ``no_effect`` do nothing and report success, internet and packet sockets fail
-    (``network``), clone with a CLONE_NEW* flag too and clone3 with ENOSYS so libc
-    falls back to clone (``namespaces``).  ``no_new_privs=False`` (root with
-    CAP_SYS_ADMIN only) loads it as a container runtime does."""
-    import pyseccomp as sc
-    f = sc.SyscallFilter(defaction=sc.ALLOW)
-    if not no_new_privs:
-        f.set_attr(sc.Attr.CTL_NNP, 0)
-    for names, action in ((deny, sc.ERRNO(errno.EPERM)), (no_effect, sc.ERRNO(0))):
-        for name in names:
-            try:
-                f.add_rule(action, NUMBERS.get(name, name))
-            except (RuntimeError, ValueError, OSError):  # not a call on this architecture
-                pass
-    for number in FUTURE:
-        f.add_rule(sc.ERRNO(errno.ENOSYS), number)
-    if network:
-        for family in NET_FAMILIES:
-            f.add_rule(sc.ERRNO(errno.EPERM), "socket", sc.Arg(0, sc.EQ, family))
-    if namespaces:
-        for flag in CLONE_NEW_FLAGS:
-            f.add_rule(sc.ERRNO(errno.EPERM), "clone", sc.Arg(0, sc.MASKED_EQ, flag, flag))
-        f.add_rule(sc.ERRNO(errno.ENOSYS), "clone3")
-    f.load()
 
 
 def confine_self(spec, ipc):

@@ -15,9 +15,11 @@ from . import cgroups
 
 MODES = {
     "bubblewrap": "bubblewrap: allowlisted read-only file system without the answer key, own "
-                  "process/network/IPC namespaces, size-capped disk",
+                  "process/network/IPC namespaces, size-capped disk, seccomp filter (no "
+                  "keyrings, SysV IPC or message queues)",
     "landlock": "Landlock without namespaces: allowlisted file system without the answer key, "
-                "seccomp filter (no internet sockets, ptrace, namespaces, keyrings), signals "
+                "seccomp filter (no internet sockets, ptrace, namespaces, keyrings, SysV IPC "
+                "or message queues), signals "
                 "and abstract sockets scoped to the kernel; no size-capped disk, no own pid "
                 "or IPC namespace",
 }
@@ -180,7 +182,7 @@ def environment(root: bool) -> str:
 
 
 def advice(root: bool) -> str:
-    return ("What works: a kernel with Landlock (Linux 5.13+) and libseccomp2 installed; or "
+    return ("What works, with libseccomp2 installed: a kernel with Landlock (Linux 5.13+); or "
             "bubblewrap with namespaces (a container run with --security-opt "
             "seccomp=unconfined and --cap-add SYS_ADMIN, or a machine that allows user "
             "namespaces)" + ("" if root else "; as a non-root user, Landlock ABI 6 "

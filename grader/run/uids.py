@@ -3,20 +3,21 @@
 Each running kernel gets a uid of its own from a pool private to this grader run
 (file locks under ``/run/galaxy-grader``); a uid that still has a process (a
 zombie included) is never handed out; everything a kernel left behind is killed
-and swept before its uid is used again.  The grader's processes are child
-subreapers, so orphans are collected even when the grader is PID 1.
+and removed (``leftovers.py``: files, keyrings, SysV IPC) before its uid is used
+again.  The grader's processes are child subreapers, so orphans are collected even
+when the grader is PID 1.
 """
 from __future__ import annotations
 
 import fcntl
 import os
-import shutil
 import signal
 import tempfile
 import time
 from pathlib import Path
 
 from . import cgroups
+from .leftovers import clear_kernel_state, sweep_files
 from ..errors import GraderError
 
 UID_BASE = 61000
@@ -72,12 +73,14 @@ def _has_tasks(uid: int) -> bool:
 
 def _clean(uid: int) -> bool:
     """Kill what an earlier holder of ``uid`` left running (a grader killed
-    mid-run); False if a process of it still remains (an unreaped zombie)."""
+    mid-run) and remove what it left behind (``leftovers.py``); False if a process
+    of it still remains (an unreaped zombie)."""
     kill_tree(None, uid)
     reap_orphans()
     if _has_tasks(uid):
         return False
     sweep_files(uid)
+    clear_kernel_state(uid)
     return True
 
 
@@ -164,26 +167,3 @@ def kill_tree(pid: int | None, uid: int | None, groups=()):
         if not found:
             return
         time.sleep(0.05)
-
-
-def sweep_files(uid: int | None):
-    """Delete what the uid left in the shared scratch folders (top level of /tmp,
-    /var/tmp, /dev/shm): what a kernel without a private file system wrote, or
-    the socket folder of a run whose grader was killed."""
-    if uid is None:
-        return
-    for top in ("/tmp", "/var/tmp", "/dev/shm"):
-        try:
-            entries = list(os.scandir(top))
-        except OSError:
-            continue
-        for e in entries:
-            try:
-                if e.stat(follow_symlinks=False).st_uid != uid:
-                    continue
-                if e.is_dir(follow_symlinks=False):
-                    shutil.rmtree(e.path, ignore_errors=True)
-                else:
-                    os.unlink(e.path)
-            except OSError:
-                pass
