@@ -13,7 +13,7 @@ try:    # the probe protocol's names: shipped ahead of this file into the kernel
     PARAMS  # noqa: F821
 except NameError:       # imported on its own (a tool, a test)
     from grader.run.protocol import (DATA_ROWS, FINITE_DIFFERENCES, FUNCTIONS,  # noqa: F401
-                                     GRADIENTS, HISTORY_CANDIDATES, MAX_CANDIDATES,
+                                     FIGURES_BYTES, GRADIENTS, HISTORY_CANDIDATES, MAX_CANDIDATES,
                                      NAMESPACE, PARAMS, PARAMS_KEYS, PER_IMAGE, WHOLE_SET,
                                      result_key, rows_key)
     from grader.run.kernel_params import Layout, describe, network_shaped, slots  # noqa: F401
@@ -281,11 +281,22 @@ def _history_candidates(ns, call, meta, seconds):
         call(result_key(HISTORY_CANDIDATES, i), lambda: arr)
 
 
+def _latest_figures(figures):
+    """The latest records that fit in FIGURES_BYTES of JSON, in order."""
+    kept, size = [], 0
+    for fig in reversed(figures):
+        size += len(json.dumps(fig, default=str))
+        if size > FIGURES_BYTES:
+            break
+        kept.append(fig)
+    return kept[::-1]
+
+
 def _probe_figures(capture, meta):
     if capture is not None and hasattr(capture, "capture_all"):
         try:
             capture.capture_all()
-            meta["figures"] = list(capture.figures.values())
+            meta["figures"] = _latest_figures(list(capture.figures.values()))
         except Exception as exc:
             meta["errors"]["figures"] = f"{type(exc).__name__}: {exc}"[:400]
 
