@@ -13,7 +13,9 @@ given cells left as given are not compared and its fingerprints never count.  A
 student's share is copydetect's (their fingerprinted code also found in the other
 notebook); a pair's similarity is the larger share.  The default threshold (rubric
 ``integrity: code_threshold``, 0.6) sits between honest work in different styles
-(at most 0.24) and planted copies (at least 0.92): tests/test_integrity.py.
+(at most 0.24) and planted copies (at least 0.92): tests/test_integrity.py.  What of a
+notebook is compared (cell by cell), and caps that padding cannot push a copy past:
+``grader/integrity_code.py``.
 
 Behaviour (cached bundles): identical trained parameters, and identical *wrong* probe
 outputs of ``net`` or ``loss``.  A value shared by ``COMMON_MIN`` students who are at
@@ -24,23 +26,20 @@ notebook trained: those are shown only.
 """
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import combinations
 
 import numpy as np
 
-K = 30                  # fingerprint length in filtered characters (about two statements)
+from .integrity_code import K, fingerprints, given, read_code
+
 MIN_MATCHED = 120       # filtered characters a code match needs before it can flag
-MAX_CODE = 200_000      # characters of a notebook's code that are fingerprinted
 COMMON_MIN, COMMON_SHARE = 3, 0.2
 PARAM_RTOL = 1e-6
 TOP_UNFLAGGED = 20      # pairs below the threshold still listed, for scale
 LOCATED = 100           # pairs (in rank order) whose matched regions are found
 DETECTOR = (f"copydetect (winnowing, as in MOSS): identifiers and comments ignored, "
             f"{K}-character fingerprints, the assignment's given code removed")
-_PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug"}
 
 
 @dataclass
@@ -63,62 +62,10 @@ class Findings:
     pairs: list                        # ranked: flagged first
     compared: int = 0
     skipped: list = field(default_factory=list)
+    partial: list = field(default_factory=list)    # notebooks compared in part (padding)
     common: list = field(default_factory=list)     # shared values not counted
     baseline: dict = field(default_factory=dict)   # median, 95th percentile similarity
     detector: str = DETECTOR
-
-
-def cell_code(source) -> str:
-    """One code cell as Python: magic and shell lines blanked, non-Python cells dropped."""
-    lines = str(source).split("\n")
-    if lines and lines[0].lstrip().startswith("%%"):
-        magic = (lines[0].split() or ["%%"])[0][2:]
-        if magic not in _PYTHON_CELL_MAGICS:
-            return ""
-        lines = lines[1:]
-    return "\n".join("" if ln.lstrip().startswith(("%", "!")) else ln for ln in lines)
-
-
-def notebook_code(nb, skip=frozenset()) -> str:
-    """The notebook's code cells, in order, one blank line apart; a cell whose code is
-    in ``skip`` (a given cell left as given) is left out."""
-    cells = (cell_code(c.get("source", "")) for c in nb.get("cells", [])
-             if c.get("cell_type") == "code")
-    return "\n\n".join(c for c in cells if c.strip() and c.strip() not in skip)
-
-
-def read_code(path, skip=frozenset()) -> tuple[str | None, str]:
-    """(code, "") or (None, why not): never raises for a broken notebook."""
-    from .run.notebook import read_notebook
-    try:
-        nb, why = read_notebook(path)
-        return (notebook_code(nb, skip)[:MAX_CODE], "") if nb is not None else (None, why)
-    except Exception as exc:               # a crafted file must never stop the batch
-        return None, f"notebook unreadable ({type(exc).__name__})"
-
-
-@lru_cache(maxsize=1)
-def given() -> tuple[str, frozenset]:
-    """(the code the assignment gives, its code cells): the student notebook's code cells
-    (generated from the packaged solution, as ``grader assign`` does) and the code blocks
-    its text shows."""
-    import re
-    import nbformat
-    from . import assign
-    nb = nbformat.reads(assign._generate(assign.default_solution()), as_version=4)
-    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    shown = re.findall(r"```(?:python)?\n(.*?)```", text, re.S) + re.findall(r"`([^`\n]+)`", text)
-    cells = [cell_code(c.source) for c in nb.cells if c.cell_type == "code"]
-    return "\n\n".join(cells + shown), frozenset(c.strip() for c in cells)
-
-
-def fingerprints(code: dict, given: str) -> dict:
-    """{student: copydetect.CodeFingerprint}, each notebook once, boilerplate removed."""
-    from copydetect import CodeFingerprint
-    make = lambda text, **kw: CodeFingerprint("notebook.py", K, 1, filter=True,  # noqa: E731
-                                              language="python", fp=io.StringIO(text), **kw)
-    boilerplate = np.unique(np.array(sorted(make(given).hashes), dtype=np.int64))
-    return {sid: make(text, boilerplate=boilerplate) for sid, text in code.items()}
 
 
 def matched_matrix(fps: dict) -> tuple[list, np.ndarray]:
@@ -279,15 +226,16 @@ def behaviour(bundles: dict, results: dict, ctx) -> tuple[dict, list]:
 def analyse(submissions, results, bundles, ctx, *, threshold: float) -> Findings:
     """Every pair of readable notebooks, compared; pure apart from reading the notebooks."""
     boilerplate, given_cells = given()
-    code, skipped = {}, []
+    cells, skipped, partial = {}, [], []
     for s in submissions:
-        text, why = read_code(s.notebook, given_cells) if s.notebook else (None, "no notebook")
-        if text is None or not text.strip():
+        found, why = read_code(s.notebook, given_cells) if s.notebook else (None, "no notebook")
+        if not found:
             skipped.append(f"{s.student_id}: {why or 'no code'}")
         else:
-            code[s.student_id] = text
+            cells[s.student_id] = found
     by_id = {r.student_id: r for r in results}
-    fps = fingerprints(code, boilerplate) if len(code) > 1 else {}
+    fps = fingerprints(cells, boilerplate, partial) if len(cells) > 1 else {}
+    code = {s: fps[s].raw_code if s in fps else "\n\n".join(c) for s, c in cells.items()}
     pairs = code_pairs(fps) if fps else {}
     n = len(code)
     sims = [p.similarity for p in pairs.values()] + [0.0] * (n * (n - 1) // 2 - len(pairs))
@@ -308,4 +256,4 @@ def analyse(submissions, results, bundles, ctx, *, threshold: float) -> Findings
         locate(p, fps)
     baseline = {"median": float(np.median(sims)), "p95": float(np.percentile(sims, 95))} \
         if sims else {}
-    return Findings(threshold, code, shown, len(sims), skipped, notes, baseline)
+    return Findings(threshold, code, shown, len(sims), skipped, partial, notes, baseline)

@@ -101,7 +101,8 @@ def integrity_html(findings, failure: str = "") -> str:
         pairs=[_pair_view(i, p, findings, i <= MAX_PAIRS_WITH_CODE)
                for i, p in enumerate(detailed, 1)],
         others=[_pair_view(i, p, findings, False) for i, p in enumerate(others, len(detailed) + 1)],
-        skipped=[clip(s, 400) for s in findings.skipped],
+        # the page's one list of notebooks not compared whole; integrity.json has two
+        skipped=[clip(s, 400) for s in findings.skipped + findings.partial],
         common=[clip(c, 400) for c in findings.common])
 
 
@@ -114,6 +115,7 @@ def integrity_json(findings, failure: str = "") -> dict:
     return {**base, "code_threshold": findings.threshold, "min_matched": integrity.MIN_MATCHED,
             "students_compared": len(findings.code), "pairs_compared": findings.compared,
             "similarity_baseline": findings.baseline, "skipped": findings.skipped,
+            "compared_in_part": findings.partial,
             "not_counted": findings.common,
             "flagged": sum(p.flagged for p in findings.pairs),
             "pairs": [{"a": p.a, "b": p.b, "flagged": p.flagged,
