@@ -8,6 +8,7 @@ written against the old classes still catches them.
 from __future__ import annotations
 
 import re
+import unicodedata
 from contextlib import contextmanager
 
 
@@ -47,13 +48,26 @@ def data_errors():
 
 
 def printable(value) -> str:
-    """Printable one-line text: undecodable bytes and control characters escaped."""
+    """Printable one-line text: undecodable bytes escaped, control characters written
+    as ``\x0a`` and the other characters that change how text around them shows
+    (Unicode Cf, Zl, Zp: bidi controls, zero-width characters) as ``\u202e``."""
     text = str(value)
     try:
         text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     except UnicodeEncodeError:
         text = text.encode("utf-8", "backslashreplace").decode("utf-8")
-    return re.sub(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]", lambda m: f"\\x{ord(m[0]):02x}", text)
+    return _HIDDEN.sub(_written, text)
+
+
+# C0/C1 controls, then format and separator characters (categories Cf, Zl, Zp)
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(
+    re.escape(chr(c)) for c in range(0xa0, 0x110000)
+    if unicodedata.category(chr(c)) in ("Cf", "Zl", "Zp")) + "]")
+
+
+def _written(m) -> str:
+    c = ord(m[0])
+    return f"\\x{c:02x}" if c < 0xa0 else f"\\u{c:04x}" if c <= 0xFFFF else f"\\U{c:08x}"
 
 
 def one_line(err: BaseException) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from . import batch, pipeline, rubric as rubric_mod
 from .checks import learning_rate
-from .errors import InputError
+from .errors import InputError, printable
 from .run import sandbox
 from .run.execute import own_peak_mb
 from . import intake
@@ -93,8 +93,8 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     if not confined:
         for r in results:          # every student's report says the run was unconfined
             r.notes.insert(0, protections)
-    for r in results:       # a file name that is not UTF-8 is shown escaped in the reports
-        r.notebook = os.fsencode(r.notebook).decode("utf-8", "backslashreplace")
+    for r in results:       # a file name shown escaped: not UTF-8, controls, bidi
+        r.notebook = printable(r.notebook)
     t_scored = time.monotonic()
     from . import report
     from .report import integrity as integrity_report

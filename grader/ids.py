@@ -24,31 +24,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 
 from .errors import printable
 
-HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp"})
-
-
-def hidden(char: str) -> bool:
-    """Whether a character changes how text around it is shown instead of showing."""
-    return unicodedata.category(char) in HIDDEN
-
-
 def visible(text) -> str:
     """``text`` on one line with undecodable bytes and every hidden character written
-    out (controls as ``\\x0a``, the others as ``\\u202e``); text without them is
-    returned unchanged."""
-    text = "".join(_written(c) for c in str(text))
-    return printable(text)          # controls, and bytes that are not UTF-8
-
-
-def _written(char: str) -> str:
-    """A format or separator character as its code (controls are left to ``printable``)."""
-    if not hidden(char) or unicodedata.category(char) == "Cc":
-        return char
-    return f"\\u{ord(char):04x}" if ord(char) <= 0xFFFF else f"\\U{ord(char):08x}"
+    out (controls as ``\\x0a``, the others as ``\\u202e``: ``errors.printable``);
+    text without them is returned unchanged."""
+    return printable(text)
 
 
 def sanitise_id(raw: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from . import intake, pipeline, rubric as rubric_mod
+from .errors import printable
 from .report.text import clip
 
 COLUMNS = ("student", "notebook", "submitted", "source", "late", "notes")
@@ -22,7 +23,7 @@ def rows(found, rub, root) -> list:
         late = pipeline.assess_late(s, rub)
         verdict = ("unknown" if s.submitted_at is None else
                    "yes" if late.late else "no") + (" (extension)" if late.extension_applied else "")
-        nb = os.path.relpath(s.notebook, root) if s.notebook else "-"
+        nb = printable(os.path.relpath(s.notebook, root)) if s.notebook else "-"
         out.append((s.student_id, nb, s.submitted_at.isoformat() if s.submitted_at else "-",
                     s.time_source, verdict, clip("; ".join(s.notes), 200) or "-"))
     return out

@@ -10,7 +10,8 @@ import pytest
 
 from grader.ids import sanitise_id, visible
 from grader.report import tables
-from grader.report.text import md, printable
+from grader.errors import printable
+from grader.report.text import md
 from grader.results import SubmissionResult
 from grader.submissions import discover
 
@@ -42,7 +43,7 @@ def test_a_leading_space_or_formula_sign_gets_an_apostrophe(cell):
 
 
 def test_terminal_and_markdown_show_no_hidden_character():
-    assert printable("\u202eecila\u200b\x1b[2J") == "?ecila??[2J"
+    assert printable("\u202eecila\u200b\x1b[2J") == "\\u202eecila\\u200b\\x1b[2J"
     assert md("\u202eecila <b>") == "\\\\u202eecila \\<b\\>"
 
 

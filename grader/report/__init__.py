@@ -16,7 +16,8 @@ from . import class_report, feedback, gradebooks, gradescope, tables
 from .atomic import ReportWriteError, write_bytes, write_text
 from .lateness import arithmetic as late_arithmetic
 from .tables import summary_table
-from .text import clip, file_names, printable
+from ..errors import printable
+from .text import clip, file_names
 
 __all__ = ["write_all", "summary_table", "late_arithmetic", "ReportWriteError",
            "write_text", "write_bytes", "gradescope", "gradebooks", "threshold_of"]

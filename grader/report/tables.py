@@ -16,7 +16,8 @@ from pathlib import Path
 from .. import overrides
 from ..ids import visible
 from . import atomic, lateness
-from .text import num, printable
+from ..errors import printable
+from .text import num
 
 TAIL = ("raw_total", "extra_credit", "possible", "late", "minutes_late", "extension_applied",
         "multiplier", "final", "status", "submitted_at", "time_source", "overrides")

@@ -6,7 +6,7 @@ import math
 import re
 from datetime import datetime
 
-from ..ids import hidden, sanitise_id, visible
+from ..ids import sanitise_id, visible
 
 
 def num(value) -> str:
@@ -80,12 +80,6 @@ def clip(text, limit: int = MAX_TEXT) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]} ... [{len(text) - limit} more characters cut]"
-
-
-def printable(text) -> str:
-    """Control and format characters (newlines, escapes, bidi controls: ``ids.hidden``)
-    shown as '?', for one-line output in a terminal."""
-    return "".join("?" if hidden(c) else c for c in str(text))
 
 
 def file_names(student_ids) -> dict:
