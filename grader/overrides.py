@@ -15,8 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
-
+from . import yamlfile
 from .errors import InputError
 
 FILE_NAME = "overrides.yaml"
@@ -38,11 +37,13 @@ def load(path, *, rubric) -> dict:
     """{student id: {check name: Override}} from ``path``, validated against the rubric."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yamlfile.read(path) or {}
     except FileNotFoundError:
         raise InputError(f"{path}: overrides file not found") from None
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read overrides ({type(exc).__name__})") from None
+    except yamlfile.Refused as exc:
+        raise InputError(f"{path}: cannot read overrides: {exc}") from None
     if not isinstance(raw, dict):
         raise InputError(f"{path}: expected student ids mapping to checks")
     return {str(sid): _student(path, str(sid), checks, rubric) for sid, checks in raw.items()}

@@ -10,9 +10,8 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
-import yaml
-
 from . import late as late_policies
+from . import yamlfile
 from .errors import RubricError, SubmissionsError
 from .times import parse_time, time_zone
 
@@ -137,15 +136,13 @@ def load(path=None) -> Rubric:
     """Read and validate a rubric file (default: the course's ``rubric.yaml``)."""
     path = Path(path) if path else DEFAULT_RUBRIC
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yamlfile.read(path)
     except FileNotFoundError:
         raise RubricError(f"{path}: file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise RubricError(f"{path}: cannot read ({exc})") from None
-    except yaml.YAMLError as exc:
-        where = getattr(exc, "problem_mark", None)
-        line = f" at line {where.line + 1}" if where else ""
-        raise RubricError(f"{path}: not valid YAML{line}") from None
+    except yamlfile.Refused as exc:
+        raise RubricError(f"{path}: {exc}") from None
     return from_mapping(raw, source=str(path))
 
 
