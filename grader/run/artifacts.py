@@ -27,6 +27,12 @@ BUNDLE_FORMAT = 6                 # 3: history candidates, steps; 4: sketched gr
                                   # compressed; 5: parameter candidates, the code's reading;
                                   # 6: the pictures of the cells that drew figures
 MAX_ARRAYS_BYTES = 200 * 1024 * 1024
+# Members of a probe output (each costs ~60 us and 1.5 KB on every read, however small).
+# The probe writes at most 48 per probe image (net, loss, loss_grad: up to 16 items of a
+# returned list each) and 202 more: 490 with the rubric's 6 images, about 60 with plain
+# returns.  A bundle keeps at most twice as many (a sketched gradient is two members).
+MAX_ARRAYS = 4096
+_ENTRY_BYTES = 256      # one member's directory entry, generously (46 bytes, name, zip64)
 
 
 @dataclass
@@ -126,8 +132,10 @@ def load(cache: Path, key: str) -> Bundle | None:
         if meta.pop("format", None) != BUNDLE_FORMAT:
             return None
         sketches = meta.pop("sketches", {})
-        with np.load(folder / "arrays.npz", allow_pickle=False) as npz:
-            arrays = {k: npz[k] for k in npz.files}
+        with open(folder / "arrays.npz", "rb") as fh:
+            _members(fh, 2 * MAX_ARRAYS).close()
+            with np.load(fh, allow_pickle=False) as npz:
+                arrays = {k: npz[k] for k in npz.files}
         return Bundle(arrays=_with_sketches(arrays, sketches), **meta)
     except (OSError, ValueError, TypeError, KeyError):
         return None
@@ -154,6 +162,24 @@ def _open_plain(path: Path, uid: int | None, limit: int):
 
 class _Refused(ValueError):
     pass
+
+
+def _members(fh, limit: int) -> zipfile.ZipFile:
+    """The .npz opened as a zip archive of at most ``limit`` members.  Its end record
+    (count and directory size, read the way zipfile reads them) is checked first, so a
+    directory of 300,000 entries is refused before it is parsed; the count parsed is
+    checked too (an end record can lie)."""
+    end = zipfile._EndRecData(fh)
+    if end is not None and (end[zipfile._ECD_ENTRIES_TOTAL] > limit or
+                            end[zipfile._ECD_SIZE] > limit * _ENTRY_BYTES):
+        raise _Refused(f"more than {limit:,} arrays")
+    fh.seek(0)
+    zf = zipfile.ZipFile(fh)
+    if len(zf.infolist()) > limit:
+        zf.close()
+        raise _Refused(f"more than {limit:,} arrays")
+    fh.seek(0)
+    return zf
 
 
 def valid_text(value, depth=0):
@@ -185,7 +211,7 @@ def read_probe_output(stem: Path, nonce: str, uid: int | None = None) -> tuple[d
         for k, kind in (("errors", dict), ("found", dict), ("figures", list)):
             meta[k] = meta[k] if isinstance(meta.get(k), kind) else kind()
         with _open_plain(stem.with_suffix(".npz"), uid, MAX_ARRAYS_BYTES) as fh:
-            with zipfile.ZipFile(fh) as zf:      # what the entries unpack to, before np.load
+            with _members(fh, MAX_ARRAYS) as zf:   # what the entries unpack to, before np.load
                 if sum(i.file_size for i in zf.infolist()) > MAX_ARRAYS_BYTES:
                     raise _Refused("arrays too large")
             fh.seek(0)
