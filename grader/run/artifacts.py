@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from .compact import Sketch
+from .protocol import FIGURES_BYTES
 
 BUNDLE_FORMAT = 6                 # 3: history candidates, steps; 4: sketched gradients,
                                   # compressed; 5: parameter candidates, the code's reading;
@@ -141,7 +142,7 @@ def load(cache: Path, key: str) -> Bundle | None:
         return None
 
 
-MAX_META_BYTES = 50 * 1024 * 1024
+MAX_META_BYTES = 2 * FIGURES_BYTES    # a probe record's JSON: bounds what parsing it costs
 
 
 def _open_plain(path: Path, uid: int | None, limit: int):
