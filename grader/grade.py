@@ -116,10 +116,14 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
              "workers": jobs or os.cpu_count(), "engine": scheduler or "local",
              "grader_peak_mb": own_peak_mb(),
              "sandbox": batch.sandbox_of(bundles.values()),
+             "shared_runs": batch.shared_runs(bundles),
              **batch.execution_summary(bundles.values())},
             indent=1))
         publish.publish(stage, out)
     print(report.summary_table(results))
+    if batch.shared_runs(bundles):
+        print(f"note: {batch.shared_runs(bundles)} notebook(s) identical to another student's "
+              f"were executed once and graded from that run")
     for p in problems:
         print(f"note: {p}")
     print(f"results written to {out}/ (grades.csv, grades.json, feedback/, class_report.html, "

@@ -2,7 +2,10 @@
 and the fixture notebooks graded once (test_grade checks them, test_cluster compares)."""
 import csv
 import hashlib
+import json
+import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +13,71 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 REAL_SAMPLE = ROOT.parent / "shared" / "data" / "sdss_gz1_5class.pkl.gz"
+
+
+# --- the two tiers ---------------------------------------------------------------------
+# A test that starts a real kernel (itself, through `grader grade`, a worker or a
+# subprocess) requests the `kernel` fixture, directly or through a fixture that does:
+# that puts it in the kernel tier (`-m kernel`).  Every other test runs with kernels
+# switched off (execute.NO_KERNELS, inherited by workers and subprocesses) and fails if
+# anything in it tried to start one, so a kernel test without the fixture cannot slip
+# into the pure tier (`-m "not kernel"`), where fixtures of every scope run switched off.
+
+@pytest.fixture(scope="session")
+def kernel():
+    """Requested by every test that starts a real kernel."""
+    return True
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "kernel" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.kernel)
+    if config.getoption("markexpr", "").replace(" ", "") == "notkernel":
+        from grader.run.execute import NO_KERNELS
+        os.environ[NO_KERNELS] = str(_start_log())   # the pure tier: fixtures of any scope too
+
+
+def pytest_sessionfinish(session, exitstatus):
+    from grader.run.execute import NO_KERNELS
+    log = Path(os.environ.get(NO_KERNELS) or "/nonexistent")
+    if not log.is_file():
+        return
+    started = sorted(set(log.read_text().split()))
+    shutil.rmtree(log.parent, ignore_errors=True)
+    if started:
+        said = (f"pure tier: a fixture started a kernel without the `kernel` fixture "
+                f"(notebooks {', '.join(started)})")
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_line(said, red=True) if reporter else print(said)
+        session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _kernels_only_in_the_kernel_tier(request, monkeypatch):
+    if "kernel" in request.fixturenames:
+        yield
+        return
+    from grader.run.execute import NO_KERNELS
+    log = _start_log()
+    monkeypatch.setenv(NO_KERNELS, str(log))
+    yield
+    said = log.read_text()
+    shutil.rmtree(log.parent, ignore_errors=True)
+    if said:
+        pytest.fail(f"this test started a kernel ({', '.join(sorted(set(log.read_text().split())))}) "
+                    f"without requesting the `kernel` fixture (tests/conftest.py)")
+
+
+def _start_log() -> Path:
+    """An empty file every uid may append to (kernels start as other uids in the
+    simulated containers), where refused kernel starts are noted."""
+    folder = Path(tempfile.mkdtemp(prefix="gg-tier-"))
+    folder.chmod(0o755)
+    log = folder / "kernel-starts"
+    log.write_text("")
+    log.chmod(0o666)
+    return log
 
 
 @pytest.fixture(scope="session")
@@ -136,7 +204,7 @@ def tree_hash(root: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def graded(tmp_path_factory, easy_data):
+def graded(tmp_path_factory, easy_data, kernel):
     """The fixture notebooks (EXPECTED) graded once by the local executor."""
     from grader import cli
     subs = tmp_path_factory.mktemp("submissions")
@@ -150,4 +218,6 @@ def graded(tmp_path_factory, easy_data):
     rc = cli.main(["grade", str(subs), "--out", str(out), "--rubric", str(TEST_RUBRIC),
                    "--data", str(easy_data), "-j", "2", "--no-progress"])
     rows = {r["student_id"]: r for r in csv.DictReader(open(out / "grades.csv"))}
-    return {"rc": rc, "rows": rows, "out": out, "subs": subs, "before": before}
+    timings = json.loads((out / "timings.json").read_text())
+    return {"rc": rc, "rows": rows, "out": out, "subs": subs, "before": before,
+            "timings": timings}

@@ -26,6 +26,8 @@ from reference import synthetic
 from tests.conftest import FIXTURES, ROOT, TEST_RUBRIC
 from tests.fixtures.make_attacks import ATTACKS, notebook, write_attacks
 
+pytestmark = pytest.mark.usefixtures("kernel")   # real kernels: the kernel tier
+
 ON_TIME = "2025-10-30 12:00:00 America/New_York"
 HONEST = "honest"
 

@@ -19,6 +19,8 @@ from tests.conftest import ON_TIME, ROOT, TEST_RUBRIC
 from tests.fixtures import shared_state
 from tests.fixtures.make_hostile import FAST, NO_EXTRA, notebook
 
+pytestmark = pytest.mark.usefixtures("kernel")   # real kernels: the kernel tier
+
 SURROGATE = '''def net(params, imageVector):          # after training: every probe call raises
     raise RuntimeError("\\ud800 broken \\udfff")
 

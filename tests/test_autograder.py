@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(not can_build_wheels(), reason="needs setuptools
                                 "the 'wheel' package (pip install -e '.[test]')")
 
 
-def test_the_zip_grades_a_submission_laid_out_like_gradescope(tmp_path, easy_data):
+def test_the_zip_grades_a_submission_laid_out_like_gradescope(kernel, tmp_path, easy_data):
     zip_path = tmp_path / "autograder.zip"
     assert cli.main(["autograder", "--out", str(zip_path), "--rubric", str(TEST_RUBRIC),
                      "--data", str(easy_data)]) == 0

@@ -8,7 +8,7 @@ STUDENT = ROOT / "assignment" / "galaxy_classifier.ipynb"
 SOLUTION = ROOT / "reference" / "solution.ipynb"
 
 
-def test_untouched_student_notebook_fails_clearly(capsys, easy_data):
+def test_untouched_student_notebook_fails_clearly(kernel, capsys, easy_data):
     rc = cli.main(["check", str(STUDENT), "--quick", "--data", str(easy_data)])
     out = capsys.readouterr().out
     assert rc == 1
@@ -17,7 +17,7 @@ def test_untouched_student_notebook_fails_clearly(capsys, easy_data):
     assert "not defined" in out or "NotImplementedError" in out
 
 
-def test_quick_check_of_a_wrong_gradient(capsys, easy_data):
+def test_quick_check_of_a_wrong_gradient(kernel, capsys, easy_data):
     rc = cli.main(["check", str(FIXTURES / "fails_gradient.ipynb"), "--quick",
                    "--rubric", str(TEST_RUBRIC), "--data", str(easy_data)])
     out = capsys.readouterr().out
@@ -31,7 +31,7 @@ def test_missing_notebook(capsys, tmp_path):
     assert "nope.ipynb: notebook not found" in capsys.readouterr().err
 
 
-def test_broken_notebook_is_reported_not_crashed(capsys, tmp_path, easy_data):
+def test_broken_notebook_is_reported_not_crashed(kernel, capsys, tmp_path, easy_data):
     bad = tmp_path / "bad.ipynb"
     bad.write_text("{not json")
     rc = cli.main(["check", str(bad), "--quick", "--data", str(easy_data)])
@@ -41,7 +41,7 @@ def test_broken_notebook_is_reported_not_crashed(capsys, tmp_path, easy_data):
 
 
 @pytest.mark.slow
-def test_solution_passes_every_item_on_default_data(capsys):
+def test_solution_passes_every_item_on_default_data(kernel, capsys):
     rc = cli.main(["check", str(SOLUTION)])
     out = capsys.readouterr().out
     print(out)

@@ -58,7 +58,7 @@ def test_student_regrades_only_into_existing_grades(tmp_path, easy_data, capsys)
     assert not (tmp_path / "out" / "grades.csv").exists()
 
 
-def test_student_reruns_one_notebook_and_merges_it_into_the_class(tmp_path, easy_data):
+def test_student_reruns_one_notebook_and_merges_it_into_the_class(kernel, tmp_path, easy_data):
     """Through real kernels: after a full run, --student re-executes that one notebook,
     re-scores the other from the cache, and the CSV still has both; --force re-executes
     everyone."""

@@ -54,7 +54,7 @@ ON_THE_CLUSTER = ("full_marks", "late", "fails_loss_missing_one_minus_y", "fails
                   "raises_mid_notebook")
 
 
-def test_a_cluster_grades_like_the_local_pool_even_when_a_worker_dies(
+def test_a_cluster_grades_like_the_local_pool_even_when_a_worker_dies(kernel, 
         cluster, graded, easy_data, tmp_path):
     subs, out = tmp_path / "subs", tmp_path / "grading"
     for sid in ON_THE_CLUSTER:

@@ -138,7 +138,7 @@ def _batch(easy_data, mode, opts=(), python=sys.executable, uid=None):
 
 
 @pytest.fixture(scope="module")
-def docker_batch(easy_data):
+def docker_batch(easy_data, kernel):
     _needs_sim()
     done = _batch(easy_data, "docker-default", ("--ro-sys",))
     try:
@@ -170,7 +170,7 @@ def world_venv(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def user_batch(easy_data, world_venv):
+def user_batch(easy_data, world_venv, kernel):
     done = _batch(easy_data, "user-nsdeny", ("--uid", "1500"), python=str(world_venv), uid=1500)
     try:
         yield done
@@ -178,7 +178,7 @@ def user_batch(easy_data, world_venv):
         shutil.rmtree(done["root"], ignore_errors=True)
 
 
-def test_a_default_container_confines_with_landlock(docker_batch):
+def test_a_default_container_confines_with_landlock(kernel, docker_batch):
     prot = docker_batch["prot"]
     assert prot["mode"] == "landlock" and prot["confined"], prot
     assert prot["landlock_abi"] >= 1 and not prot["cgroup_memory"]      # /sys read-only
@@ -191,7 +191,7 @@ def any_batch(request):
     return request.getfixturevalue(request.param)
 
 
-def test_every_notebook_earns_exactly_its_honest_part_in_a_container(any_batch):
+def test_every_notebook_earns_exactly_its_honest_part_in_a_container(kernel, any_batch):
     run, rows = any_batch["run"], any_batch["rows"]
     assert rows, run.stdout[-3000:] + run.stderr[-3000:]
     students = {s["student_id"]: s for s in any_batch["json"]["students"]}
@@ -205,7 +205,7 @@ def test_every_notebook_earns_exactly_its_honest_part_in_a_container(any_batch):
     assert "sandbox: Landlock" in run.stdout
 
 
-def test_nothing_outside_the_kernels_changed_in_a_container(any_batch):
+def test_nothing_outside_the_kernels_changed_in_a_container(kernel, any_batch):
     for path, data in any_batch["before"].items():
         assert path.read_bytes() == data, path
     assert not list(any_batch["root"].rglob("planted.txt"))
@@ -231,7 +231,7 @@ def test_refusal_names_what_it_found_and_what_works():
     assert "Operation not permitted" in err and "What works" in err, err
 
 
-def test_the_whole_hostile_and_attack_corpora_hold_in_a_container(tmp_path):
+def test_the_whole_hostile_and_attack_corpora_hold_in_a_container(kernel, tmp_path):
     """tests/test_hostile.py and tests/test_attacks.py, run as they are inside the
     simulated default container (/sys read-only): every hostile and attacking notebook
     earns exactly its honest part in the Landlock mode too.  (test_protections_active

@@ -7,6 +7,8 @@ import pytest
 from tests.conftest import grade_batch
 from tests.fixtures.make_course import COURSE, notebook
 
+pytestmark = pytest.mark.usefixtures("kernel")   # real kernels: the kernel tier
+
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory, easy_data):

@@ -8,6 +8,8 @@ import pytest
 from grader import cli
 from tests.fixtures.make_examples import DIR, EXAMPLES
 
+pytestmark = pytest.mark.usefixtures("kernel")   # real kernels: the kernel tier
+
 
 @pytest.mark.slow
 def test_every_example_grades_to_its_promise(tmp_path):

@@ -26,7 +26,7 @@ def _job(tmp_path, cells, notebook_seconds):
                timeouts=timeouts, limits=asdict(rub.limits), work_dir=str(work))
 
 
-def test_notebook_time_limit_stops_the_rest_and_keeps_what_ran(tmp_path):
+def test_notebook_time_limit_stops_the_rest_and_keeps_what_ran(kernel, tmp_path):
     """Near the notebook limit a cell gets the seconds left (a fraction, rounded up
     for nbclient's integer timeout); cells after the limit are marked, not run."""
     tmp_path.chmod(0o711)
@@ -40,7 +40,7 @@ def test_notebook_time_limit_stops_the_rest_and_keeps_what_ran(tmp_path):
     assert bundle.stats["kernel_start_s"] > 0 and bundle.stats["worker_peak_mb"] > 0
 
 
-def test_a_stopped_cell_says_what_it_would_have_defined(tmp_path):
+def test_a_stopped_cell_says_what_it_would_have_defined(kernel, tmp_path):
     """A cell stopped by the cell limit is skipped on a re-run, and the note names what
     it would have defined, and which of those the grader looks up; so do cells the
     notebook limit never reached."""

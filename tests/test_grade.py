@@ -6,6 +6,8 @@ import pytest
 from grader import cli
 from tests.conftest import EXPECTED, TEST_RUBRIC, tree_hash
 
+pytestmark = pytest.mark.usefixtures("kernel")   # real kernels: the kernel tier
+
 
 def test_every_fixture_gets_its_grade(graded):
     rows = graded["rows"]
@@ -13,6 +15,15 @@ def test_every_fixture_gets_its_grade(graded):
     for sid, want in EXPECTED.items():
         if want is not None:
             assert float(rows[sid]["final"]) == pytest.approx(want), (sid, rows[sid])
+
+
+def test_identical_notebooks_are_executed_once(graded):
+    """full_marks, late and late_with_extension are one notebook: one kernel, three grades."""
+    assert graded["timings"]["shared_runs"] == 2
+    assert graded["timings"]["notebooks_run"] == len(EXPECTED) - 2
+    rows = graded["rows"]
+    assert [float(rows[s]["final"]) for s in ("full_marks", "late", "late_with_extension")] \
+        == [105, 84, 105]
 
 
 def test_late_arithmetic(graded):

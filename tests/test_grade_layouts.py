@@ -26,7 +26,7 @@ def _assert_function_points(row):
         assert float(row[col]) == pts, (col, row)
 
 
-def test_nbgrader_tree_on_the_real_sample(tmp_path, real_sample):
+def test_nbgrader_tree_on_the_real_sample(kernel, tmp_path, real_sample):
     for sid, fx in (("ada", "full_marks"), ("bob", "fails_plot_line_only")):
         d = tmp_path / "course" / "submitted" / sid / "ps7"
         d.mkdir(parents=True)
@@ -56,7 +56,7 @@ submission_1001:
 
 
 @pytest.mark.slow
-def test_gradescope_export_on_the_default_synthetic_data(tmp_path):
+def test_gradescope_export_on_the_default_synthetic_data(kernel, tmp_path):
     root = tmp_path / "export"
     (root / "submission_1001").mkdir(parents=True)
     shutil.copy(FIXTURES / "full_marks.ipynb", root / "submission_1001" / "hw.ipynb")
@@ -116,7 +116,7 @@ def _sandbox_processes_gone(wait=15.0) -> bool:
 
 
 @pytest.mark.parametrize("how", ["SIGKILL", "Ctrl-C"])
-def test_interrupt_mid_batch_then_resume_gives_the_same_csv(how, tmp_path, easy_data):
+def test_interrupt_mid_batch_then_resume_gives_the_same_csv(kernel, how, tmp_path, easy_data):
     subs = tmp_path / "subs"
     subs.mkdir()
     for sid in ("a", "b", "c"):
@@ -152,7 +152,7 @@ def test_interrupt_mid_batch_then_resume_gives_the_same_csv(how, tmp_path, easy_
     assert (again / "grades.csv").read_bytes() == resumed
 
 
-def test_gradescope_autograder_results_json(tmp_path, easy_data):
+def test_gradescope_autograder_results_json(kernel, tmp_path, easy_data):
     sub = tmp_path / "autograder" / "submission"
     sub.mkdir(parents=True)
     shutil.copy(FIXTURES / "no_extra_credit.ipynb", sub / "hw.ipynb")

@@ -29,6 +29,8 @@ from grader.submissions import sanitise_id
 from tests.conftest import FIXTURES, ROOT, TEST_RUBRIC
 from tests.fixtures.make_hostile import write_corpus
 
+pytestmark = pytest.mark.usefixtures("kernel")   # real kernels: the kernel tier
+
 HONEST = ("honest_1", "honest_2")
 EARLIER_KEY = "e" * 32
 ON_TIME = "2025-10-30 12:00:00 America/New_York"

@@ -90,7 +90,7 @@ def test_broken_setup_is_a_one_line_error(case, tmp_path, easy_data, capsys):
     assert fragment in err and "Traceback" not in err, err
 
 
-def test_disk_full_leaves_no_partial_files_and_keeps_earlier_results(tmp_path, easy_data,
+def test_disk_full_leaves_no_partial_files_and_keeps_earlier_results(kernel, tmp_path, easy_data,
                                                                      monkeypatch, capsys):
     import errno
 

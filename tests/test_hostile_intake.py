@@ -19,6 +19,8 @@ from grader import cli
 from grader.ids import sanitise_id
 from tests.conftest import FIXTURES, ON_TIME, ROOT, TEST_RUBRIC
 
+pytestmark = pytest.mark.usefixtures("kernel")   # real kernels: the kernel tier
+
 KEY = ROOT / "reference" / "solution.ipynb"
 ZED = " \u202ezed"                       # shows as "dez " where bidi is obeyed
 HIDDEN = ("\u202e", "\u200b", "\u2066")

@@ -8,7 +8,7 @@ from grader.checks.diagnoses import MISTAKES as CATALOGUE
 from tests.conftest import grade_batch
 from tests.fixtures.make_mistakes import MISTAKES, base_notebook, mistake_notebook
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("kernel")]
 CORRECT = "correct"
 
 

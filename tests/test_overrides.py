@@ -60,7 +60,7 @@ def test_applied_override_keeps_what_the_grader_gave_and_shows_in_the_csv():
     assert rows[0]["overrides"] == "plot 10 (markers in her PDF)" and rows[0]["plot"] == "10"
 
 
-def test_an_override_survives_a_rescore_and_reaches_every_report(tmp_path, easy_data, capsys):
+def test_an_override_survives_a_rescore_and_reaches_every_report(kernel, tmp_path, easy_data, capsys):
     """Through a real kernel: the overrides file beside the rubric changes the plot's
     points with its reason in the CSV and the feedback page, again on a re-score from
     the cache; an override for a student not in the batch stops with one line."""

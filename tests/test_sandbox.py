@@ -79,14 +79,14 @@ def closed_venv(tmp_path_factory):
     return closed / "venv" / "bin" / "python"
 
 
-def test_a_grader_in_a_closed_folder_still_grades_when_confined(closed_venv, easy_data):
+def test_a_grader_in_a_closed_folder_still_grades_when_confined(kernel, closed_venv, easy_data):
     run = _cli(closed_venv, "check", FIXTURES / "full_marks.ipynb", "--quick",
                "--rubric", TEST_RUBRIC, "--data", easy_data)
     assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
     assert run.stdout.count("[PASS]") == 6, run.stdout
 
 
-def test_a_grader_in_a_closed_folder_refuses_unconfined_with_one_line(closed_venv, easy_data):
+def test_a_grader_in_a_closed_folder_refuses_unconfined_with_one_line(kernel, closed_venv, easy_data):
     run = _cli(closed_venv, "check", FIXTURES / "full_marks.ipynb", "--quick",
                "--rubric", TEST_RUBRIC, "--data", easy_data, "--allow-unconfined",
                env={"GALAXY_GRADER_BWRAP": "none", "GALAXY_GRADER_LANDLOCK": "none"})

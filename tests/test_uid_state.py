@@ -101,7 +101,7 @@ def _assert_nothing_passed(students):
         assert note["read"] == {}, (sid, note)
 
 
-def test_nothing_passes_between_students_on_one_uid_under_bubblewrap(tmp_path, easy_data):
+def test_nothing_passes_between_students_on_one_uid_under_bubblewrap(kernel, tmp_path, easy_data):
     _needs_root()
     from grader.run.protections import detect_protections
     if detect_protections().mode != "bubblewrap":
@@ -112,7 +112,7 @@ def test_nothing_passes_between_students_on_one_uid_under_bubblewrap(tmp_path, e
     assert float(rows["honest"]["final"]) == 105        # the filter takes nothing honest
 
 
-def test_nothing_passes_between_students_on_one_uid_in_a_default_container(tmp_path,
+def test_nothing_passes_between_students_on_one_uid_in_a_default_container(kernel, tmp_path,
                                                                            easy_data):
     _needs_root()
     from grader.run import landlock

@@ -142,8 +142,24 @@ def _run_notebook(nb):
     return run_nb
 
 
+# set: no kernel starts (a test tier without them); when it names a file (an absolute
+# path), each refused start is also noted there, so the tier can tell who tried
+NO_KERNELS = "GALAXY_GRADER_NO_KERNELS"
+
+
+def _refuse_if_switched_off(job):
+    switch = os.environ.get(NO_KERNELS)
+    if not switch:
+        return
+    if switch.startswith("/"):
+        with open(switch, "a") as fh:
+            fh.write(f"{job.student_id}\n")
+    raise _NoKernel(f"kernels are switched off here ({NO_KERNELS} is set)")
+
+
 def _manager(private, box, job, uid, protections):
     """(kernel manager, socket folder or None) for a kernel in ``box``."""
+    _refuse_if_switched_off(job)
     kdirs = sandbox.write_kernelspec(private, box, job.limits, uid, protections,
                                      NB_NAME, job.data_name)
     km = CappedKernelManager(kernel_name="gg-sandbox",

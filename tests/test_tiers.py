@@ -1,0 +1,26 @@
+"""The two test tiers (tests/conftest.py): a test that starts a kernel must request the
+`kernel` fixture, which marks it for the kernel tier; any other test runs with kernels
+switched off and fails if anything in it tried to start one."""
+import os
+from pathlib import Path
+
+from grader.run.execute import NO_KERNELS, execute
+from tests.test_execute import _job
+
+
+def test_a_test_without_the_kernel_fixture_runs_with_kernels_switched_off():
+    assert os.environ.get(NO_KERNELS, "").startswith("/")
+
+
+def test_a_kernel_start_is_refused_and_noted_where_kernels_are_switched_off(tmp_path):
+    tmp_path.chmod(0o711)
+    bundle = execute(_job(tmp_path, ["x = 1"], notebook_seconds=30))
+    assert bundle.status == "error" and f"{NO_KERNELS} is set" in bundle.reason, bundle
+    noted = Path(os.environ[NO_KERNELS])
+    assert noted.read_text().split() == ["s"]       # the job's student: the tier's guard
+    noted.write_text("")                            # would fail this test for it
+
+
+def test_the_kernel_fixture_puts_a_test_in_the_kernel_tier(request, kernel):
+    assert request.node.get_closest_marker("kernel") is not None
+    assert not os.environ.get(NO_KERNELS)
