@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-MAX_FIGURES = 200           # the latest records read (the kernel keeps as many)
+from ..run.protocol import MAX_FIGURES    # the latest records read (kept in a bundle)
 MAX_SERIES = 2000           # series read over all figures
 MAX_POINTS = 2000           # values read per series (the kernel keeps as many)
 

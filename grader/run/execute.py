@@ -35,6 +35,7 @@ from .client import OUTPUT_BUDGET, BoundedClient, CappedKernelManager
 from .confine import IO
 from .lost_names import lost_note
 from .notebook import PROBE_BUDGET, probe_source, read_notebook, setup_source
+from .protocol import MAX_FIGURES
 
 NB_NAME = "submission.ipynb"          # the notebook's name in the sandbox
 # a cell that fetches something from the network (the lecture downloads the data file)
@@ -345,6 +346,8 @@ def _probe(client, job, box, uid, bundle, namespaces):
     meta, arrays, problem = read_probe_output(box.io / "out", nonce, uid)
     if problem:
         bundle.notes.append(problem)
+    if isinstance(meta, dict) and isinstance(meta.get("figures"), list):   # the latest only
+        meta["figures"] = meta["figures"][-MAX_FIGURES:]
     bundle.probe = meta
     _keep_pictures(bundle)
     bundle.arrays = compact(arrays, seed=int((job.extra or {}).get("sketch_seed", 0)),

@@ -15,7 +15,10 @@ import types
 import weakref
 
 _MAX_POINTS = 2000
-_MAX_FIGURES = 200                  # records kept: the latest (the grader caps them too)
+try:    # the probe protocol's names: shipped ahead of this file into the kernel
+    MAX_FIGURES  # noqa: F821
+except NameError:       # imported on its own (a tool, a test)
+    from grader.run.protocol import MAX_FIGURES
 
 
 def _rgba(value):
@@ -121,7 +124,7 @@ def install_capture():
             if old and "drawn" in old:
                 snap["drawn"] = old["drawn"]
             mod.figures[key] = snap
-            while len(mod.figures) > _MAX_FIGURES:
+            while len(mod.figures) > MAX_FIGURES:
                 mod.figures.pop(next(iter(mod.figures)))
 
     def patch(plt):

@@ -23,9 +23,11 @@ PARAMS_KEYS = ("params", "params_alt1", "params_alt2")
 # without the contract's history name: the notebook's other series of fractions, by name
 HISTORY_CANDIDATES = "history_candidates"
 MAX_CANDIDATES = 20
-# the figure records handed over: the latest, up to this much JSON (the grader refuses
-# a probe record over twice this: artifacts.MAX_META_BYTES)
-FIGURES_BYTES = 4 * 1024 * 1024
+# the figure records handed over: the latest MAX_FIGURES, up to FIGURES_BYTES of JSON
+# (the grader refuses a probe record over twice this: artifacts.MAX_META_BYTES, keeps
+# only the latest MAX_FIGURES in a bundle and reads no more)
+MAX_FIGURES = 200
+FIGURES_BYTES = 2 * 1024 * 1024
 # data arrays -> the inputs-file row indices read from them
 DATA_ROWS = {"train_images": "rows_train", "train_labels": "rows_train",
              "test_images": "rows_test", "test_labels": "rows_test"}
