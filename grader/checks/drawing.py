@@ -6,6 +6,8 @@ with the series' own style, clipped to its axes' box.
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from scipy import ndimage
 
@@ -15,16 +17,28 @@ MARGIN = 12                     # pixels around the series' box that are compare
 MAX_MARKER = 40.0               # points: a larger claimed marker is not believed
 
 
+def number(v, lo, hi):
+    """A finite number in [lo, hi] from a kernel's record, else None."""
+    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+    return float(v) if ok and lo <= v <= hi else None
+
+
+def colour(v, default=(0, 0, 0, 1)):
+    """An RGBA tuple of four numbers in [0, 1] from a kernel's record, else ``default``."""
+    parts = [number(x, 0.0, 1.0) for x in v] if isinstance(v, list) and len(v) == 4 else [None]
+    return default if None in parts else tuple(parts)
+
+
 def _style(claim, marker, markersize, kind, with_markers):
     s = claim["style"]
-    num = lambda k, hi, d: float(s[k]) if isinstance(s.get(k), (int, float)) \
-        and not isinstance(s.get(k), bool) and 0 <= s[k] <= hi else d
-    col = lambda k: tuple(s[k]) if isinstance(s.get(k), list) and len(s[k]) == 4 and \
-        all(isinstance(v, (int, float)) and 0 <= v <= 1 for v in s[k]) else (0, 0, 0, 1)
+
+    def num(k, hi, default):
+        got = number(s.get(k), 0, hi)
+        return default if got is None else got
+    col = lambda k: colour(s.get(k))           # noqa: E731
     ls = s.get("ls") if s.get("ls") in {"-", "--", "-.", ":", "None", "solid", "dashed",
                                          "dashdot", "dotted", "none", " ", ""} else "-"
-    size = float(markersize) if isinstance(markersize, (int, float)) and \
-        not isinstance(markersize, bool) and 0 <= markersize <= 1e4 else 0.0
+    size = number(markersize, 0, 1e4) or 0.0
     if kind == "scatter":
         size, ls = float(np.sqrt(size)), "None"       # a scatter's size is in points squared
     kw = {"color": col("color"), "linewidth": num("lw", 1e4, 1.5), "linestyle": ls,

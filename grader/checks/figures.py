@@ -70,8 +70,10 @@ def accuracy_series(figures) -> list:
 
 
 def shown_series(bundle) -> list:
-    """[(series, cell)] of ``accuracy_series`` whose cell the grader received enough
-    images for (``displayed``); computed once per bundle."""
+    """[(series, cell)] of ``accuracy_series`` whose cell the grader received an image
+    for, and at least as many images as that cell has figure records (a record planted
+    beside an unrelated image would otherwise borrow that image); computed once per
+    bundle.  Bundles cached before the grader counted images confirm nothing."""
     memo = bundle.__dict__.get("_shown")
     if memo is not None:
         return memo
@@ -85,23 +87,6 @@ def shown_series(bundle) -> list:
              if _whole(c) is not None and images.get(c, 0) >= max(1, claimed[c])]
     bundle.__dict__["_shown"] = shown
     return shown
-
-
-def displayed(cell, records, figures=()) -> bool:
-    """Whether the grader received an image for the executed cell with this ordinal,
-    and at least as many images as that cell has figure records (a record planted
-    beside an unrelated image would otherwise borrow that image).
-
-    Bundles whose cell records carry no ``"images"`` count (cached before the
-    grader counted images) cannot confirm anything: nothing counts as displayed.
-    """
-    cell = _whole(cell)
-    records = _dicts(records)
-    if cell is None or not any("images" in r for r in records):
-        return False
-    claimed = max(1, sum(1 for f in _records(figures) if _whole(f.get("cell")) == cell))
-    return any(_whole(r.get("ordinal")) == cell and (_whole(r.get("images")) or 0) >= claimed
-               for r in records)
 
 
 def shows_points(series) -> bool:

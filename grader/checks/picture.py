@@ -23,12 +23,11 @@ from __future__ import annotations
 import base64
 import binascii
 import io
-import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from .drawing import compare
+from .drawing import compare, number
 
 MAX_PIXELS = 16_000_000        # a larger picture is not decoded (no figure is that big)
 FIT_PX = 1.0                    # claimed pixels vs the affine map of the values
@@ -54,32 +53,20 @@ def decode(b64) -> np.ndarray | None:
         return None
 
 
-def _number(v, lo, hi):
-    ok = isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-    return float(v) if ok and lo <= v <= hi else None
-
-
-def _colour(v):
-    if not (isinstance(v, list) and len(v) == 4):
-        return None
-    c = [_number(x, 0.0, 1.0) for x in v]
-    return None if None in c else tuple(c)
-
-
 def _claim(series, drawn):
     """The validated drawing claim for one series, or (None, why)."""
     canvas = drawn.get("canvas") if isinstance(drawn, dict) else None
     if not (isinstance(canvas, list) and len(canvas) == 2
-            and all(_number(v, 1, 20000) for v in canvas)):
+            and all(number(v, 1, 20000) for v in canvas)):
         return None, "the record has no picture size"
     px, box, style = series.get("px"), series.get("box"), series.get("style")
-    dpi = _number(drawn.get("dpi"), 10, 2000)
+    dpi = number(drawn.get("dpi"), 10, 2000)
     if not (isinstance(px, list) and isinstance(box, list) and len(box) == 4
             and isinstance(style, dict) and dpi):
         return None, "the record does not say where the series was drawn"
-    pts = [(_number(p[0], -1e6, 1e6), _number(p[1], -1e6, 1e6)) for p in px
+    pts = [(number(p[0], -1e6, 1e6), number(p[1], -1e6, 1e6)) for p in px
            if isinstance(p, list) and len(p) == 2]
-    box = [_number(v, -1e6, 1e6) for v in box]
+    box = [number(v, -1e6, 1e6) for v in box]
     if len(pts) != len(px) or None in box or any(None in p for p in pts):
         return None, "the record's pixel positions are not numbers"
     return {"canvas": (int(canvas[0]), int(canvas[1])), "dpi": dpi, "px": np.asarray(pts),
