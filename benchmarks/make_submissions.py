@@ -4,7 +4,9 @@
 
 Styles cycle through: compiled training (lax.scan), a plain Python training
 loop (slow, like most students write it), a vmapped-gradient variant, a
-line-only plot, a wrong gradient, a cell that raises.  Deterministic.
+line-only plot, a wrong gradient, a cell that raises.  Deterministic; each
+student draws their own initial weights (``PRNGKey(i)``), so no two notebooks are
+identical and the grader cannot share one execution between them.
 """
 import argparse
 from pathlib import Path
@@ -33,8 +35,9 @@ STYLES = {
 }
 
 
-def build(style):
+def build(style, student=0):
     parts = {**fx.BASE, **STYLES[style]}
+    parts["init"] = parts["init"].replace("PRNGKey(0)", f"PRNGKey({student})")
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(parts[k]) for k in fx.ORDER]
@@ -49,7 +52,7 @@ def write(n, out):
     names = list(STYLES)
     for i in range(n):
         style = names[i % len(names)]
-        nbformat.write(build(style), out / f"student{i:03d}_{style}.ipynb")
+        nbformat.write(build(style, i), out / f"student{i:03d}_{style}.ipynb")
     return out
 
 

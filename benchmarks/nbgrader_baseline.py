@@ -65,9 +65,10 @@ def source_notebook():
     return nb
 
 
-def fill(release, style):
+def fill(release, style, student):
     nb = nbformat.from_dict(release)
     parts = {**fx.BASE, **STYLES[style]}
+    parts["init"] = parts["init"].replace("PRNGKey(0)", f"PRNGKey({student})")
     for c in nb.cells:
         gid = c.metadata.get("nbgrader", {}).get("grade_id", "")
         if gid.startswith("sol_"):
@@ -95,7 +96,7 @@ def main():
     for i in range(a.n):
         d = course / "submitted" / f"s{i:03d}" / "ps7"
         d.mkdir(parents=True)
-        nbformat.write(fill(release, names[i % len(names)]), d / "ps7.ipynb")
+        nbformat.write(fill(release, names[i % len(names)], i), d / "ps7.ipynb")
         shutil.copy(a.data, d / "dataG.pkl.gz")
         (d / "timestamp.txt").write_text("2025-10-30 12:00:00.000000 UTC\n")
     t = time.perf_counter()

@@ -33,9 +33,10 @@ def execution_settings(rubric, seed: int) -> dict:
             "data_name": rubric.data.name_in_notebook}
 
 
-def prepare_batch(rubric, data_override=None):
+def prepare_batch(rubric, data_override=None, curve_dir=None):
     """The data file the kernels get, its digest, and the trusted context: probe
-    inputs and reference answers, and the held-back galaxies (heldback.py)."""
+    inputs and reference answers, and the held-back galaxies (heldback.py);
+    ``curve_dir``: where the learning-rate diagnosis keeps its reference curves."""
     seed = heldback.batch_seed(rubric.probes.seed)
     source = Path(data_override) if data_override else rubric.data_path()
     hidden_file = (Path(rubric.source).parent / rubric.data.hidden_file
@@ -48,7 +49,9 @@ def prepare_batch(rubric, data_override=None):
                        batch_size=rubric.probes.batch_size)
     ctx = Context.build(pset, rtol=rubric.probes.rtol, atol=rubric.probes.atol, hidden=hidden,
                         hidden_source=how, seed=seed)
-    return data_file, artifacts.file_digest(data_file), ctx
+    ctx.data_digest = digest = artifacts.file_digest(data_file)
+    ctx.curve_dir = str(curve_dir) if curve_dir else None
+    return data_file, digest, ctx
 
 
 def make_jobs(subs, rubric, data_file, digest, probe_path, work_dir, seed):

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from . import batch, pipeline, rubric as rubric_mod
-from .checks import learning_rate
+from .checks import reference_curves
 from .errors import InputError, printable
 from .run import sandbox
 from .run.execute import own_peak_mb
@@ -51,7 +51,7 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     notebooks instead of local processes (docs/cluster.md).
     Returns 0 when every notebook was graded.
     """
-    t0 = time.monotonic()
+    t0, trained = time.monotonic(), reference_curves.training_seconds()
     submissions, out = Path(submissions), Path(out)
     rub = rubric_mod.load(rubric)
     if scheduler is None:        # else the workers' confinement is tested on a worker
@@ -73,7 +73,7 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
         from .run import cluster
         client = cluster.connect(scheduler)
     try:
-        data_file, digest, ctx = batch.prepare_batch(rub, data)
+        data_file, digest, ctx = batch.prepare_batch(rub, data, curve_dir=cache / "curves")
         t1 = time.monotonic()
         bundles = batch.execute_submissions(
             found.submissions, rub, data_file, digest, ctx, cache=cache,
@@ -112,7 +112,7 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
             {"setup_s": round(t1 - t0, 3), "execute_s": round(t2 - t1, 3),
              "score_s": round(t_scored - t2, 3),
              "score_and_report_s": round(t3 - t2, 3), "total_s": round(t3 - t0, 3),
-             "reference_curves_s": learning_rate.training_seconds(),
+             "reference_curves_s": round(reference_curves.training_seconds() - trained, 3),
              "workers": jobs or os.cpu_count(), "engine": scheduler or "local",
              "grader_peak_mb": own_peak_mb(),
              "sandbox": batch.sandbox_of(bundles.values()),

@@ -32,6 +32,8 @@ class Context:
     hidden: tuple | None = None   # (x, y) held-back galaxies, prepared; never in a kernel
     hidden_source: str = ""       # how they were chosen, for reports
     seed: int = 0                 # the batch seed (private): part of the cache key
+    data_digest: str = ""         # the kernels' data file's digest (keys reference curves)
+    curve_dir: str | None = None  # where reference curves are kept (the batch's cache)
 
     @classmethod
     def build(cls, probes: ProbeSet, *, rtol: float, atol: float, hidden=None,
