@@ -17,6 +17,7 @@ from pathlib import Path
 from reference import data as ref_data
 
 from . import __version__, heldback, probes
+from .checks import context
 from .checks.context import Context
 from .errors import InputError, data_errors
 from .run import artifacts, compact, sandbox, uids
@@ -37,6 +38,7 @@ def prepare_batch(rubric, data_override=None, curve_dir=None):
     """The data file the kernels get, its digest, and the trusted context: probe
     inputs and reference answers, and the held-back galaxies (heldback.py);
     ``curve_dir``: where the learning-rate diagnosis keeps its reference curves."""
+    context.use_compile_cache()
     seed = heldback.batch_seed(rubric.probes.seed)
     source = Path(data_override) if data_override else rubric.data_path()
     hidden_file = (Path(rubric.source).parent / rubric.data.hidden_file

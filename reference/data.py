@@ -136,7 +136,8 @@ def _check_labels(path, name, arr):
 
 def prepare(images_raw, labels):
     """Flatten images to 4761-vectors scaled by 1/256 (the course's recipe)."""
-    x = np.asarray(images_raw, dtype=np.float32).reshape(len(images_raw), -1) / 256.0
+    raw = np.asarray(images_raw)
+    x = np.multiply(raw.reshape(len(raw), -1), np.float32(1 / 256), dtype=np.float32)
     return x, np.asarray(labels, dtype=np.float32)
 
 

@@ -7,7 +7,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from reference import model
+from reference import model, synthetic
 
 from ..probes import ProbeSet, params_of
 from ..run.compact import Sketch
@@ -17,6 +17,21 @@ _net = jax.jit(model.net)
 _loss = jax.jit(model.loss)
 _fraction_correct = jax.jit(model.fractionCorrect)
 _batch_grad = jax.jit(model.batch_loss_grad)
+
+
+def use_compile_cache() -> None:
+    """Keep this process's compiled reference programs in the grader's own cache folder
+    (beside the built-in data set, never reachable from a kernel), so a re-score or the
+    next batch loads them instead of compiling them again (about a second a run)."""
+    if jax.config.jax_compilation_cache_dir:
+        return
+    folder = synthetic.cache_dir() / "jax"
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return                      # no cache folder: compile as before
+    jax.config.update("jax_compilation_cache_dir", str(folder))
+    jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 
 
 @dataclass
