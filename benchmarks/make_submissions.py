@@ -36,7 +36,7 @@ STYLES = {
 
 
 def build(style, student=0):
-    parts = {**fx.BASE, **STYLES[style]}
+    parts = {**fx.BASE, "train": fx.COURSE_TRAIN, **STYLES[style]}
     parts["init"] = parts["init"].replace("PRNGKey(0)", f"PRNGKey({student})")
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}

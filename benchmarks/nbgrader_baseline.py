@@ -67,7 +67,7 @@ def source_notebook():
 
 def fill(release, style, student):
     nb = nbformat.from_dict(release)
-    parts = {**fx.BASE, **STYLES[style]}
+    parts = {**fx.BASE, "train": fx.COURSE_TRAIN, **STYLES[style]}
     parts["init"] = parts["init"].replace("PRNGKey(0)", f"PRNGKey({student})")
     for c in nb.cells:
         gid = c.metadata.get("nbgrader", {}).get("grade_id", "")
