@@ -94,10 +94,22 @@ def _add(zf, name, data, executable=False, mode=None):
     zf.writestr(info, data)
 
 
-def main(*, out="autograder.zip", rubric=None, data=None) -> int:
+def _built(wheel) -> Path:
+    path = Path(wheel)
+    if not path.is_file():
+        raise InputError(f"{path}: wheel not found")
+    if not (path.name.startswith("galaxy_grader-") and path.suffix == ".whl"
+            and zipfile.is_zipfile(path)):
+        raise InputError(f"{path}: not a galaxy_grader wheel (galaxy_grader-*.whl)")
+    return path
+
+
+def main(*, out="autograder.zip", rubric=None, data=None, wheel=None) -> int:
     """Write the autograder zip to ``out``; rubric and data as for ``grader grade``
-    (the built-in synthetic set when neither names a file)."""
+    (the built-in synthetic set when neither names a file); ``wheel``: the grader's
+    wheel already built (else one is built from this checkout)."""
     rub = rubric_mod.load(rubric)
+    wheel = _built(wheel) if wheel else None
     data_file = Path(data) if data else rub.data_path()
     if data_file is None:
         from reference import synthetic
@@ -107,7 +119,7 @@ def main(*, out="autograder.zip", rubric=None, data=None) -> int:
     heldback.batch_seed(None)       # the secret exists from here on (the zip ships it, even
     secret = heldback.secret_path()  # when this rubric fixes the seed)
     with tempfile.TemporaryDirectory() as tmp:
-        wheel = build_wheel(Path(tmp))
+        wheel = wheel or build_wheel(Path(tmp))
         tmp_zip = Path(out).with_name(f".{Path(out).name}.{os.getpid()}")
         with zipfile.ZipFile(tmp_zip, "w") as zf:
             _add(zf, "setup.sh", SETUP.format(wheel=wheel.name), executable=True)

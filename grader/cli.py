@@ -25,7 +25,7 @@ def _list(a):
 
 def _autograder(a):
     from .autograder import main
-    return main(out=a.out, rubric=a.rubric, data=a.data)
+    return main(out=a.out, rubric=a.rubric, data=a.data, wheel=a.wheel)
 
 
 def _check(a):
@@ -125,6 +125,8 @@ def build_parser():
     ag.add_argument("--out", default="autograder.zip", help="the zip (default: autograder.zip)")
     ag.add_argument("--rubric", help="rubric.yaml (default: the course's)")
     ag.add_argument("--data", help="data file (default: rubric's, else built-in synthetic)")
+    ag.add_argument("--wheel", help="the grader's wheel, already built (default: build one "
+                                    "from this checkout)")
     ag.set_defaults(func=_autograder)
     gs = sub.add_parser("gradescope", help="grade one submission inside Gradescope")
     gs.add_argument("--submission", default="/autograder/submission",

@@ -166,6 +166,13 @@ def easy_data(tmp_path_factory):
     return write_course_file(tmp_path_factory.mktemp("data") / "easy.pkl.gz", *easy_arrays())
 
 
+@pytest.fixture(scope="session")
+def grader_wheel(tmp_path_factory):
+    """The grader's wheel, built once per test run the way `grader autograder` builds it."""
+    from grader.autograder import build_wheel
+    return build_wheel(tmp_path_factory.mktemp("wheel"))
+
+
 FIXTURES = ROOT / "tests" / "fixtures" / "notebooks"
 TEST_RUBRIC = ROOT / "tests" / "fixtures" / "rubric_test.yaml"
 

@@ -21,10 +21,11 @@ pytestmark = pytest.mark.skipif(not can_build_wheels(), reason="needs setuptools
                                 "the 'wheel' package (pip install -e '.[test]')")
 
 
-def test_the_zip_grades_a_submission_laid_out_like_gradescope(kernel, tmp_path, easy_data):
+def test_the_zip_grades_a_submission_laid_out_like_gradescope(kernel, tmp_path, easy_data,
+                                                              grader_wheel):
     zip_path = tmp_path / "autograder.zip"
     assert cli.main(["autograder", "--out", str(zip_path), "--rubric", str(TEST_RUBRIC),
-                     "--data", str(easy_data)]) == 0
+                     "--data", str(easy_data), "--wheel", str(grader_wheel)]) == 0
     root = tmp_path / "autograder"
     with zipfile.ZipFile(zip_path) as zf:
         names = set(zf.namelist())
@@ -69,3 +70,15 @@ def test_the_zip_grades_a_submission_laid_out_like_gradescope(kernel, tmp_path, 
     assert "Graded in: " in doc["output"] and "UNCONFINED" not in doc["output"]
     if in_container:
         assert "Landlock" in doc["output"], doc["output"]
+
+
+def test_a_wheel_that_is_not_the_graders_is_one_line(tmp_path, capsys):
+    other = tmp_path / "other-1.0-py3-none-any.whl"
+    other.write_bytes(b"PK\x05\x06" + bytes(18))          # an empty zip
+    for wheel, words in ((tmp_path / "none.whl", "wheel not found"),
+                         (other, "not a galaxy_grader wheel")):
+        assert cli.main(["autograder", "--out", str(tmp_path / "a.zip"),
+                         "--wheel", str(wheel)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and str(wheel) in err and words in err, err
+    assert not (tmp_path / "a.zip").exists()
