@@ -98,21 +98,48 @@ def test_bad_inputs_are_one_line_errors(tmp_path, capsys, easy_data):
     assert sorted(p.name for p in subs.iterdir()) == ["ada.ipynb"]
 
 
-def _sandbox_processes_gone(wait=15.0) -> bool:
-    from grader.run.uids import UID_RANGE
+def _pools_of(pid: int) -> list:
+    """The uid pools the grader ``pid`` holds (none when not root)."""
+    from grader.run import uids
+    return [index for index, holder in uids.pool_holders().items() if holder == pid]
+
+
+def _ticks_now() -> float:
+    """Now, in the clock ticks since boot that /proc/PID/stat gives a start time in."""
+    return float(Path("/proc/uptime").read_text().split()[0]) * os.sysconf("SC_CLK_TCK")
+
+
+def _started(pid: str) -> float:
+    try:
+        return float(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return float("inf")
+
+
+def _sandbox_processes_gone(grader_pid: int, pools: list, wait=15.0) -> bool:
+    """Every kernel of the killed grader ``grader_pid`` is gone: no process left with a
+    uid of its pools that started while they were still its own (another grader run
+    beside this test may take a pool once it is free, and its kernels are not ours)."""
+    from grader.run import uids
     deadline = time.time() + wait
-    while time.time() < deadline:
+    while time.time() < deadline and any(
+            uids.pool_holders().get(index) in (grader_pid, 0) for index in pools):
+        time.sleep(0.1)                     # its workers still hold it
+    ours = {uid for index in pools for uid in uids.pool_uids(index)}
+    freed = _ticks_now() + 1
+    while True:
         alive = []
         for pid in filter(str.isdigit, os.listdir("/proc")):
             try:
-                if os.stat(f"/proc/{pid}").st_uid in UID_RANGE:
+                if os.stat(f"/proc/{pid}").st_uid in ours and _started(pid) <= freed:
                     alive.append(pid)
             except OSError:
                 pass
         if not alive:
             return True
+        if time.time() > deadline:
+            return False
         time.sleep(0.5)
-    return False
 
 
 @pytest.mark.parametrize("how", ["SIGKILL", "Ctrl-C"])
@@ -134,13 +161,15 @@ def test_interrupt_mid_batch_then_resume_gives_the_same_csv(kernel, how, tmp_pat
     while time.time() < deadline and not (cache.exists() and any(
             p.is_dir() and not p.name.startswith(".") for p in cache.iterdir())):
         time.sleep(0.5)
+    pools = _pools_of(proc.pid)              # its kernels' uids: this run's, no other's
+    assert len(pools) == (1 if os.geteuid() == 0 else 0), pools
     # the grader and its workers, mid-batch; Ctrl-C reaches the terminal's whole group
     os.killpg(proc.pid, signal.SIGKILL if how == "SIGKILL" else signal.SIGINT)
     err = proc.communicate(timeout=60)[1]
     if how == "Ctrl-C":
         assert proc.returncode == 130 and "interrupted; run it again to resume" in err, err
         assert "Traceback" not in err, err
-    assert _sandbox_processes_gone(), "a kernel outlived the interrupted grader"
+    assert _sandbox_processes_gone(proc.pid, pools), "a kernel outlived the interrupted grader"
     finished = {p.name for p in cache.iterdir() if not p.name.startswith(".")}
     assert 1 <= len(finished) < 3 and not (out / "grades.csv").exists()
     assert subprocess.run(cmd, cwd=ROOT).returncode == 0

@@ -106,18 +106,19 @@ def _bwrap():
 def test_bubblewrap_denies_keyrings_sysv_ipc_and_message_queues(tmp_path):
     """The filter bwrap loads (``seccomp.SHARED_STATE``) stops what would outlive the
     kernel under its uid: run as the launcher runs a kernel (bwrap, then setpriv)."""
-    from grader.run import launch, seccomp, uids
-    from tests.fixtures.shared_state import CHANNELS
+    from grader.run import launch, seccomp
+    from tests.fixtures.shared_state import CHANNELS, spare_uid
     for name in confine.OUTPUTS + ("nb.ipynb",):
         (tmp_path / name).write_text("")
     fd = seccomp.bpf_fd()
-    uid = uids.UID_BASE - 3
     args = confine.bwrap_args(bwrap=_bwrap(), sandbox=tmp_path, io=tmp_path,
                               notebook=tmp_path / "nb.ipynb", data_name="none", ipc=None,
                               disk_mb=8, as_root=True, seccomp=fd)
-    cmd = launch._as_user({"uid": uid, "gid": uid, "python": sys.executable},
-                          [sys.executable, "-c", CHANNELS + "\nprint(repr(write_notes('x')))"])
-    run = subprocess.run(args + cmd, capture_output=True, text=True, timeout=60, pass_fds=(fd,))
+    with spare_uid() as uid:                 # no grader's, nor another test run's
+        cmd = launch._as_user({"uid": uid, "gid": uid, "python": sys.executable},
+                              [sys.executable, "-c", CHANNELS + "\nprint(repr(write_notes('x')))"])
+        run = subprocess.run(args + cmd, capture_output=True, text=True, timeout=60,
+                             pass_fds=(fd,))
     os.close(fd)
     assert run.returncode == 0, run.stderr[-2000:]
     wrote = eval(run.stdout)

@@ -18,7 +18,7 @@ import pytest
 from grader import cli
 from grader.run import uids
 from tests.conftest import FIXTURES, ROOT, TEST_RUBRIC
-from tests.fixtures.shared_state import CHANNELS, notebook, reported
+from tests.fixtures.shared_state import CHANNELS, notebook, reported, spare_uid
 
 STATE = ("user keyring", "user session keyring", "session keyring", "sysv shm", "sysv msg",
          "sysv sem", "mqueue")
@@ -36,8 +36,8 @@ def _as_uid(uid: int, expression: str):
     ``uid`` (no filter: the channels as an unconfined process of that uid has them),
     with a session keyring of its own (the test's is no uid's state)."""
     run = subprocess.run([sys.executable, "-I", "-c", CHANNELS + f"""
-_IPC_KEY, _MQ = 0x676774, b"/gg-test"         # not the kernels' notes of the tests below
-_FILES = tuple(f + "-test" for f in _FILES)
+_IPC_KEY, _MQ = 0x67000000 + {uid}, b"/gg-test-{uid}"  # not the kernels' notes of the tests
+_FILES = tuple(f + "-test-{uid}" for f in _FILES)       # below, nor another test run's
 os.setgroups([])
 os.setresgid({uid}, {uid}, {uid})
 os.setresuid({uid}, {uid}, {uid})
@@ -49,18 +49,19 @@ print(repr({expression}))"""], capture_output=True, text=True, timeout=60)
 
 def test_a_uid_is_cleared_of_its_keyrings_ipc_and_files_before_its_next_lease():
     _needs_root()
-    uid = uids.UID_BASE - 2                     # outside every pool: no grader leases it
-    wrote = _as_uid(uid, "write_notes('left behind')")
-    assert {wrote[c] for c in ("user keyring", "user session keyring", "sysv shm", "sysv msg",
-                               "sysv sem", "mqueue", "/tmp/gg-note-test")} == {"ok"}, wrote
-    before = _as_uid(uid, "read_notes()")      # the next holder of the uid finds them
-    assert set(STATE) - {"session keyring"} | {"/tmp/gg-note-test"} <= set(before), before
-    assert uids._clean(uid)
-    after = _as_uid(uid, "read_notes()")
-    if not os.path.ismount("/dev/mqueue"):      # a queue is found to remove only there
-        assert after.pop("mqueue") == "queue"
-        _as_uid(uid, "_libc.mq_unlink(_MQ)")
-    assert after == {}, after
+    with spare_uid() as uid:                    # outside every pool, and this run's alone
+        note = f"/tmp/gg-note-test-{uid}"
+        wrote = _as_uid(uid, "write_notes('left behind')")
+        assert {wrote[c] for c in ("user keyring", "user session keyring", "sysv shm",
+                                   "sysv msg", "sysv sem", "mqueue", note)} == {"ok"}, wrote
+        before = _as_uid(uid, "read_notes()")  # the next holder of the uid finds them
+        assert set(STATE) - {"session keyring"} | {note} <= set(before), before
+        assert uids._clean(uid)
+        after = _as_uid(uid, "read_notes()")
+        if not os.path.ismount("/dev/mqueue"):  # a queue is found to remove only there
+            assert after.pop("mqueue") == "queue"
+            _as_uid(uid, "_libc.mq_unlink(_MQ)")
+        assert after == {}, after
 
 
 def _grade(subs, out, *prefix):
