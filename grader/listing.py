@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from . import intake, pipeline, rubric as rubric_mod
+from . import intake, rubric as rubric_mod
 from .errors import printable
 from .report.text import clip
 
@@ -20,7 +20,7 @@ def rows(found, rub, root) -> list:
     """(student, notebook, submitted, source, late, notes) per submission, as text."""
     out = []
     for s in found.submissions:
-        late = pipeline.assess_late(s, rub)
+        late = rub.assess_late(s)
         verdict = ("unknown" if s.submitted_at is None else
                    "yes" if late.late else "no") + (" (extension)" if late.extension_applied else "")
         nb = printable(os.path.relpath(s.notebook, root)) if s.notebook else "-"

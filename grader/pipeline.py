@@ -1,9 +1,10 @@
 """The grading pipeline, in order, in one place: bundle -> scored result.
 
 Pure: no disk, no kernels.  Each check is a function
-``(bundle, context, settings, names) -> CheckResult`` registered here with its
-settings class; the check names everywhere (rubric, reports, ``--quick``) come
-from this one table.  The rubric switches checks on and sets their settings.
+``(bundle, context, settings, names) -> CheckResult`` paired here with its entry
+in ``grader.checks.catalog``, where its name, settings class and ``--quick``
+membership are declared (the light table the rubric validates against).  The
+rubric switches checks on and sets their settings.
 """
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from typing import Callable, NamedTuple
 
 from . import late as late_policies
 from . import overrides as ov
-from .checks import Settings
 from .checks import budget
+from .checks import catalog as cat
 from .checks import functions as fn
 from .checks import history as hs
 from .checks import plot
@@ -29,23 +30,24 @@ class Check(NamedTuple):
     quick: bool = False         # part of ``grader check --quick`` (no long training)
 
 
-PIPELINE = (
-    Check("data_prep", tr.check_data_prep, Settings, quick=True),
-    Check("net", fn.check_net, Settings, quick=True),
-    Check("loss", fn.check_loss, Settings, quick=True),
-    Check("loss_grad", fn.check_loss_grad, fn.LossGradSettings, quick=True),
-    Check("fraction_correct", fn.check_fraction_correct, Settings, quick=True),
-    Check("trained_accuracy", tr.check_trained_accuracy, tr.TrainedAccuracySettings),
-    Check("plot", plot.check_plot, plot.PlotSettings),
-    Check("extra_credit", fn.check_extra_credit, Settings, quick=True),
-)
+FUNCTIONS = {
+    cat.DATA_PREP: tr.check_data_prep,
+    cat.NET: fn.check_net,
+    cat.LOSS: fn.check_loss,
+    cat.LOSS_GRAD: fn.check_loss_grad,
+    cat.FRACTION_CORRECT: fn.check_fraction_correct,
+    cat.TRAINED_ACCURACY: tr.check_trained_accuracy,
+    cat.PLOT: plot.check_plot,
+    cat.EXTRA_CREDIT: fn.check_extra_credit,
+}
+PIPELINE = tuple(Check(e.name, FUNCTIONS[e.name], e.settings, e.quick) for e in cat.CATALOG)
 CHECKS = {c.name: c for c in PIPELINE}
 QUICK_CHECKS = tuple(c.name for c in PIPELINE if c.quick)
 
 
 def _not_checked(name, spec, why, **details) -> CheckResult:
     return CheckResult(name, 0.0, spec.points, f"not checked: {why}",
-                       extra_credit=name == "extra_credit", details=details)
+                       extra_credit=cat.BY_NAME[name].extra_credit, details=details)
 
 
 def run_checks(bundle, ctx, rubric, *, only=None, seconds=budget.SCORING_SECONDS) -> list:
@@ -77,15 +79,8 @@ def _one_check(name, check, bundle, ctx, spec, names) -> CheckResult:
         return CheckResult(
             name, 0.0, spec.points,
             f"could not check: the grader failed ({type(exc).__name__}: {str(exc)[:200]})",
-            extra_credit=name == "extra_credit",
+            extra_credit=cat.BY_NAME[name].extra_credit,
             details={"traceback": traceback.format_exc(limit=20)[-4000:]})
-
-
-def assess_late(submission, rubric):
-    ext = rubric.extensions.get(submission.student_id)
-    return late_policies.assess(submission.submitted_at, deadline=rubric.deadline,
-                                grace_minutes=rubric.late.grace_minutes, extension=ext,
-                                policy=rubric.late.policy, multiplier=rubric.late.multiplier)
 
 
 def _download_notes(bundle, rubric) -> list:
@@ -110,10 +105,10 @@ def score(submission, bundle, ctx, rubric, *, only=None, overrides=None) -> Subm
     checks = run_checks(bundle, ctx, rubric, only=only)
     mine = {k.lower(): v for k, v in (overrides or {}).items()}.get(submission.student_id.lower())
     checks = ov.apply(checks, mine or {})
-    late = assess_late(submission, rubric)
+    late = rubric.assess_late(submission)
     raw = round(sum(c.score for c in checks), 4)
-    acc = next((c.details.get("accuracy") for c in checks if c.name == "trained_accuracy"), None)
-    test = next((c.details.get("test") for c in checks if c.name == "trained_accuracy"), None)
+    acc = next((c.details.get("accuracy") for c in checks if c.name == cat.TRAINED_ACCURACY), None)
+    test = next((c.details.get("test") for c in checks if c.name == cat.TRAINED_ACCURACY), None)
     found = hs.recorded(bundle, asdict(rubric.names), prefer=test) \
         if bundle is not None and bundle.status == "executed" else None
     notes = list(submission.notes) + (list(bundle.notes) if bundle else []) + \

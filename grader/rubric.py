@@ -12,6 +12,7 @@ from pathlib import Path
 
 from . import late as late_policies
 from . import yamlfile
+from .checks import catalog
 from .errors import RubricError, SubmissionsError
 from .times import parse_time, time_zone
 
@@ -108,9 +109,15 @@ class Rubric:
         return self.deadline.tzinfo if self.deadline is not None else timezone.utc
 
     def check(self, name):
-        """The check's settings (its pipeline settings class); off when not listed."""
-        from .pipeline import CHECKS
-        return self.checks.get(name) or CHECKS[name].settings(points=0, enabled=False)
+        """The check's settings (its catalog settings class); off when not listed."""
+        return self.checks.get(name) or catalog.BY_NAME[name].settings(points=0, enabled=False)
+
+    def assess_late(self, submission):
+        """This rubric's late policy (deadline, grace, extension) applied to a submission."""
+        return late_policies.assess(submission.submitted_at, deadline=self.deadline,
+                                    grace_minutes=self.late.grace_minutes,
+                                    extension=self.extensions.get(submission.student_id),
+                                    policy=self.late.policy, multiplier=self.late.multiplier)
 
     def data_path(self) -> Path | None:
         """The data file as an absolute path (relative paths are from the rubric)."""
@@ -226,20 +233,19 @@ def _typed(val, hint, key, err):
 
 
 def _checks(value, err):
-    from .pipeline import CHECKS
-    names = ", ".join(CHECKS)
+    names = ", ".join(catalog.NAMES)
     if not isinstance(value, dict) or not value:
         raise err("checks", f"expected a mapping of check name to settings (checks: {names})")
     out = {}
     for name, spec in value.items():
         if name == "hidden_accuracy":
             raise err("checks.hidden_accuracy", "now part of trained_accuracy (set max_gap there)")
-        if name not in CHECKS:
+        if name not in catalog.BY_NAME:
             raise err(f"checks.{name}", f"unknown check (expected one of {names})")
         if not isinstance(spec, dict) or "points" not in spec:
             raise err(f"checks.{name}", "expected a mapping with at least 'points'")
-        out[name] = _section(CHECKS[name].settings, spec, f"checks.{name}", err)
-    thr = out.get("trained_accuracy")
+        out[name] = _section(catalog.BY_NAME[name].settings, spec, f"checks.{name}", err)
+    thr = out.get(catalog.TRAINED_ACCURACY)
     if thr and not 0 < thr.threshold <= 1:
         raise err("checks.trained_accuracy.threshold", f"expected a fraction in (0, 1], "
                                                        f"found {thr.threshold}")

@@ -10,7 +10,7 @@ from grader.checks.figures import shown_series
 from grader.checks.plot import check_plot
 from grader.checks.training import accuracy_of
 from grader.pipeline import CHECKS
-from grader.checks.plot import PlotSettings
+from grader.checks.catalog import PlotSettings
 from grader.run.artifacts import Bundle
 from reference import model
 from tests.pictures import drawn_figure, picture_of

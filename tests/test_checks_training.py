@@ -5,7 +5,7 @@ import numpy as np
 from grader import probes
 from grader.checks.context import Context
 from grader.checks.training import check_trained_accuracy
-from grader.checks.training import TrainedAccuracySettings as CheckSpec
+from grader.checks.catalog import TrainedAccuracySettings as CheckSpec
 from grader.run.artifacts import Bundle
 from reference import model, train
 from tests.conftest import easy_arrays

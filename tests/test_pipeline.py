@@ -36,6 +36,18 @@ def test_the_check_names_come_from_the_pipeline_table():
                                      "fraction_correct", "extra_credit")
 
 
+def test_the_pipeline_table_matches_the_light_catalog():
+    """The rubric validates against grader.checks.catalog (no check code, no JAX): the
+    pipeline pairs every entry with a function, in its order, and has no other check."""
+    from grader.checks import catalog
+    assert tuple(pipeline.FUNCTIONS) == catalog.NAMES == CHECK_NAMES
+    for entry in catalog.CATALOG:
+        check = pipeline.CHECKS[entry.name]
+        assert (check.settings, check.quick) == (entry.settings, entry.quick)
+        assert check.function is pipeline.FUNCTIONS[entry.name]
+    assert catalog.QUICK == pipeline.QUICK_CHECKS
+
+
 def test_a_right_bundle_scores_every_function_point_and_the_extra_credit(ctx):
     res = pipeline.score(submission(notes=["from a zip"]), bundle(notes=["kernel restarted"]),
                          ctx, rubric(), only=FUNCTION_CHECKS)

@@ -1,12 +1,10 @@
 """Checks of the student's functions on the grader's probe inputs."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..results import CheckResult
-from . import Settings
+from .catalog import EXTRA_CREDIT, FRACTION_CORRECT, LOSS, LOSS_GRAD, NET
 from .diagnoses import named, other_gradient
 from ..run.compact import directional
 from ..run.protocol import FINITE_DIFFERENCES, result_key
@@ -33,28 +31,28 @@ def check_net(bundle, ctx, spec, names) -> CheckResult:
     outs = [bundle.arrays.get(result_key("net", i)) for i in range(len(ctx.net))]
     if any(o is None for o in outs):
         first = next(k for k in (result_key("net", i) for i in range(len(ctx.net))) if k not in bundle.arrays)
-        return _missing("net", spec, bundle, first if _error(bundle, first) else "net", names["net"])
+        return _missing(NET, spec, bundle, first if _error(bundle, first) else "net", names["net"])
     shapes = {tuple(o.shape) for o in outs}
     if shapes != {(ctx.net[0].shape[0],)}:
-        return CheckResult("net", 0.0, spec.points,
+        return CheckResult(NET, 0.0, spec.points,
                            f"`{names['net']}` returned shape {sorted(shapes)[0]}; expected (5,) for one image")
     if not all(np.all((o > 0) & (o < 1)) for o in outs):
         z = [np.log(r / (1 - r)) for r in ctx.net]
         typo = [1 / (1 - np.exp(-zz)) for zz in z]
         hint, seen = named("sigmoid_typo") if all(ctx.close(o, t) for o, t in zip(outs, typo)) \
             else ("", {})
-        return CheckResult("net", 0.0, spec.points,
+        return CheckResult(NET, 0.0, spec.points,
                            f"`{names['net']}` outputs are not all between 0 and 1, so the output "
                            "layer is not a sigmoid." + (" " + hint if hint else ""), details=seen)
     if all(ctx.close(o, r) for o, r in zip(outs, ctx.net)):
-        return CheckResult("net", spec.points, spec.points,
+        return CheckResult(NET, spec.points, spec.points,
                            f"`{names['net']}` matches the reference on {len(outs)} probe images")
     worst = max(float(np.max(np.abs(o - r))) for o, r in zip(outs, ctx.net))
     z = [np.log(r / (1 - r)) for r in ctx.net]             # the reference's pre-activations
     softmax = [np.exp(zz - zz.max()) / np.exp(zz - zz.max()).sum() for zz in z]
     hint, seen = named("softmax") if all(ctx.close(o, m) for o, m in zip(outs, softmax)) else \
         ("check the layer order, tanh, and that W1 is d x 4761.", {})
-    return CheckResult("net", 0.0, spec.points,
+    return CheckResult(NET, 0.0, spec.points,
                        f"`{names['net']}` outputs differ from sigmoid(W2 tanh(W1 v + b1) + b2) by up to "
                        f"{worst:.3g}. {hint[0].upper()}{hint[1:]}",
                        details={"max_abs_diff": worst, **seen})
@@ -63,17 +61,17 @@ def check_net(bundle, ctx, spec, names) -> CheckResult:
 def check_loss(bundle, ctx, spec, names) -> CheckResult:
     vals = [bundle.arrays.get(result_key("loss", i)) for i in range(len(ctx.loss))]
     if any(v is None for v in vals):
-        return _missing("loss", spec, bundle,
+        return _missing(LOSS, spec, bundle,
                         _failed(bundle, "loss", len(vals), lambda k: k not in bundle.arrays),
                         names["loss"])
     if any(np.asarray(v).size != 1 for v in vals):
-        return CheckResult("loss", 0.0, spec.points, f"`{names['loss']}` must return a single number per image")
+        return CheckResult(LOSS, 0.0, spec.points, f"`{names['loss']}` must return a single number per image")
     got = [float(np.asarray(v).reshape(())) for v in vals]
     if all(ctx.close(g, r) for g, r in zip(got, ctx.loss)):
-        return CheckResult("loss", spec.points, spec.points,
+        return CheckResult(LOSS, spec.points, spec.points,
                            f"`{names['loss']}` matches the cross-entropy on {len(got)} probe images")
     hint, seen = _loss_hint(ctx, got)
-    return CheckResult("loss", 0.0, spec.points,
+    return CheckResult(LOSS, 0.0, spec.points,
                        f"`{names['loss']}` differs from sum -y log(a) - (1 - y) log(1 - a) "
                        f"(e.g. {got[0]:.5g} instead of {ctx.loss[0]:.5g})." +
                        (" " + hint if hint else ""), details=seen)
@@ -91,11 +89,6 @@ def _loss_hint(ctx, got):
     return "", {}
 
 
-@dataclass(frozen=True)
-class LossGradSettings(Settings):
-    self_consistent_points: float = 0.0   # for the gradient of the student's own (wrong) loss
-
-
 def _student_grads(bundle, ctx) -> list:
     return [bundle.get_list(result_key("loss_grad", i)) for i in range(len(ctx.grads))]
 
@@ -111,34 +104,34 @@ def check_loss_grad(bundle, ctx, spec, names) -> CheckResult:
     single = bundle.arrays.get(result_key("loss_grad", 0))
     if grads[0] is None and single is not None and np.shape(single) == ctx.probes.inputs["images"][0].shape:
         hint, seen = named("grad_wrt_image")
-        return CheckResult("loss_grad", 0.0, spec.points, f"`{names['loss_grad']}` returned one "
+        return CheckResult(LOSS_GRAD, 0.0, spec.points, f"`{names['loss_grad']}` returned one "
                            f"array of shape {np.shape(single)}. {hint}", details=seen)
     if any(g is None for g in grads):
-        return _missing("loss_grad", spec, bundle,
+        return _missing(LOSS_GRAD, spec, bundle,
                         _failed(bundle, "loss_grad", len(grads), lambda k: bundle.get_list(k) is None),
                         names["loss_grad"])
     if gradient_is_reference(bundle, ctx):
-        return CheckResult("loss_grad", spec.points, spec.points,
+        return CheckResult(LOSS_GRAD, spec.points, spec.points,
                            f"`{names['loss_grad']}` equals the gradient of the reference loss")
     consistent, detail = _self_consistent(bundle, ctx, grads[0])
     partial = float(spec.self_consistent_points)
     if consistent:
-        return CheckResult("loss_grad", min(partial, spec.points), spec.points,
+        return CheckResult(LOSS_GRAD, min(partial, spec.points), spec.points,
                            f"`{names['loss_grad']}` is not the gradient of the correct loss, but it is the "
                            f"gradient of your own `{names['loss']}` (finite differences agree): partial credit",
                            details=detail)
     if detail.get("reason", "").startswith("the loss does not change"):
-        return CheckResult("loss_grad", 0.0, spec.points,
+        return CheckResult(LOSS_GRAD, 0.0, spec.points,
                            f"`{names['loss_grad']}` is not the reference gradient, and your `{names['loss']}` does not "
                            "change with the parameters, so no gradient of it can be checked",
                            details=detail)
     other = other_gradient(ctx, grads[0])
     if other:
         hint, seen = named("grad_of_other_function", what=other, loss=names["loss"])
-        return CheckResult("loss_grad", 0.0, spec.points,
+        return CheckResult(LOSS_GRAD, 0.0, spec.points,
                            f"`{names['loss_grad']}` is not the gradient of the course loss. {hint}",
                            details={**detail, **seen})
-    return CheckResult("loss_grad", 0.0, spec.points,
+    return CheckResult(LOSS_GRAD, 0.0, spec.points,
                        f"`{names['loss_grad']}` is neither the reference gradient nor the gradient of your "
                        f"`{names['loss']}` (finite differences disagree); use jax.grad(loss)", details=detail)
 
@@ -175,7 +168,7 @@ def _self_consistent(bundle, ctx, grad):
 def check_fraction_correct(bundle, ctx, spec, names) -> CheckResult:
     v = bundle.arrays.get("fraction_correct")
     if v is None:
-        return _missing("fraction_correct", spec, bundle, "fraction_correct",
+        return _missing(FRACTION_CORRECT, spec, bundle, "fraction_correct",
                         names["fraction_correct"])
     n = len(ctx.probes.inputs["fc_images"])
     v, per_image = np.asarray(v, np.float64), ""
@@ -183,17 +176,17 @@ def check_fraction_correct(bundle, ctx, spec, names) -> CheckResult:
         v, per_image = v.mean(), (" (it returns one right/wrong value per image; the grader "
                                   "took their mean: return jnp.mean(...) for the fraction)")
     if v.size != 1:
-        return CheckResult("fraction_correct", 0.0, spec.points,
+        return CheckResult(FRACTION_CORRECT, 0.0, spec.points,
                            f"`{names['fraction_correct']}` must return one number (a fraction), "
                            f"or one right/wrong value per image; it returned shape {v.shape}")
     got = float(v.reshape(()))
     if abs(got - ctx.fraction_correct) <= 0.5 / n:
-        return CheckResult("fraction_correct", spec.points, spec.points,
+        return CheckResult(FRACTION_CORRECT, spec.points, spec.points,
                            f"`{names['fraction_correct']}` is right on a batch of {n} images"
                            + per_image)
     hint, seen = named("percentage") if abs(got - 100 * ctx.fraction_correct) <= 50 / n \
         else ("", {})
-    return CheckResult("fraction_correct", 0.0, spec.points,
+    return CheckResult(FRACTION_CORRECT, 0.0, spec.points,
                        f"`{names['fraction_correct']}` gave {got:.4g} on a batch where the right value is "
                        f"{ctx.fraction_correct:.4g}." + (" " + hint if hint else ""), details=seen)
 
@@ -217,14 +210,14 @@ def check_extra_credit(bundle, ctx, spec, names) -> CheckResult:
     name, said = _batch_note(bundle, names)
     if g is None:
         err = _error(bundle, "batch_grad")
-        return CheckResult("extra_credit", 0.0, spec.points,
+        return CheckResult(EXTRA_CREDIT, 0.0, spec.points,
                            f"no mini-batch gradient `{names['batch_grad']}` found"
                            + (f" ({err})" if err else ""), extra_credit=True)
     if len(g) == 4 and all(ctx.close(a, b) for a, b in zip(g, ctx.batch_grad)):
-        return CheckResult("extra_credit", spec.points, spec.points,
+        return CheckResult(EXTRA_CREDIT, spec.points, spec.points,
                            "the mini-batch gradient equals the mean of per-image gradients"
                            + said, extra_credit=True)
-    return CheckResult("extra_credit", 0.0, spec.points,
+    return CheckResult(EXTRA_CREDIT, 0.0, spec.points,
                        f"the mini-batch gradient `{name}` is not the mean of the per-image "
                        "gradients (vmap grad(loss) with in_axes=(None, 0, 0), then average)"
                        + said, extra_credit=True)

@@ -18,13 +18,11 @@ but whatever the kernel writes is untrusted.  So a curve only counts when:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..results import CheckResult
-from . import Settings
 from . import history as hs
+from .catalog import PLOT
 from .figures import accuracy_series, shown_series, shows_points
 from .picture import Reading, read
 from .diagnoses import named
@@ -81,16 +79,9 @@ def _training_set_accuracy(bundle, ctx, names, last, test_acc):
     return train_acc if abs(last - train_acc) <= 0.5 / n_train else None
 
 
-@dataclass(frozen=True)
-class PlotSettings(Settings):
-    min_points: int = 2                   # data points the curve must show
-    values_atol: float = 1e-6             # plotted y vs the recorded history
-    last_value_tolerance: float = 0.03    # last record vs the grader's own accuracy
-
-
 def check_plot(bundle, ctx, spec, names) -> CheckResult:
     def fail(msg, **details):
-        return CheckResult("plot", 0.0, spec.points, msg, details=details)
+        return CheckResult(PLOT, 0.0, spec.points, msg, details=details)
 
     atol, tol = spec.values_atol, spec.last_value_tolerance
     if not accuracy_series(bundle.probe.get("figures", [])):
@@ -137,7 +128,7 @@ def check_plot(bundle, ctx, spec, names) -> CheckResult:
     problem = _presentation_problem(best, seen, spec.min_points)
     if problem:
         return fail(problem)
-    return CheckResult("plot", spec.points, spec.points,
+    return CheckResult(PLOT, spec.points, spec.points,
                        f"accuracy plot with {seen.points} visible data points, matching the "
                        f"recorded {hist_name}", details={"last_recorded": last,
                                                           "recomputed": acc})

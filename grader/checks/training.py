@@ -1,19 +1,17 @@
 """Checks of the data preparation and the trained network (the plot: ``plot.py``)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import jax.numpy as jnp
 import numpy as np
 
 from reference import model
 
 from ..results import CheckResult
-from . import Settings
 from . import choice
 from . import history as hs
 from .choice import accuracy_of
 from . import learning_rate
+from .catalog import DATA_PREP, TRAINED_ACCURACY
 from .diagnoses import named
 from .functions import gradient_is_reference
 from ..run.protocol import rows_key
@@ -62,9 +60,9 @@ def check_data_prep(bundle, ctx, spec, names) -> CheckResult:
     problems, mistake = _data_problems(bundle, ctx, names)
     if problems:
         hint, seen = named(mistake) if mistake else ("", {})
-        return CheckResult("data_prep", 0.0, spec.points,
+        return CheckResult(DATA_PREP, 0.0, spec.points,
                            "; ".join(problems) + (". " + hint if hint else ""), details=seen)
-    return CheckResult("data_prep", spec.points, spec.points,
+    return CheckResult(DATA_PREP, spec.points, spec.points,
                        "images flattened to 4761-vectors and divided by 256; labels one-hot")
 
 
@@ -107,17 +105,6 @@ def recomputed_accuracy(bundle, ctx, names=None):
     return accuracy_of(params, ctx.probes.test_x, ctx.probes.test_y), ""
 
 
-@dataclass(frozen=True)
-class TrainedAccuracySettings(Settings):
-    threshold: float = 0.66               # the course's goal: full points from here
-    floor: float = 0.0                    # partial credit rises linearly from here
-    max_gap: float | None = None          # test minus held-back accuracy that zeroes the points
-    hidden_width: int | None = None       # None: any d earns the points on its held-back
-                                          # result (with a note); a number pins d
-    learning_rate: float = 1e-3           # the course's SGD step (the 10x diagnosis)
-    steps_per_record: int = 2000          # the course's record spacing, when the notebook's is unknown
-
-
 def _params_note(bundle, ctx, names) -> str:
     """"; <which notebook value was graded and why>" when there was a choice to make."""
     said = choice.note(choice.choose(bundle, ctx, names), names.get("params", "params"),
@@ -150,10 +137,10 @@ def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
             key = _step_mistake(bundle, ctx, spec, names, hs.recorded(bundle, names))
             hint, mistake = named(key, lr=spec.learning_rate) if key else ("", {})
             why, seen = why + (f". {hint}" if hint else ""), {**seen, **mistake}
-        return CheckResult("trained_accuracy", 0.0, spec.points, why, details=seen)
+        return CheckResult(TRAINED_ACCURACY, 0.0, spec.points, why, details=seen)
     width, d = spec.hidden_width, int(params[0].shape[0])
     if width is not None and d != width:
-        return CheckResult("trained_accuracy", 0.0, spec.points,
+        return CheckResult(TRAINED_ACCURACY, 0.0, spec.points,
                            f"the network has {d} hidden units; this course's rubric asks "
                            f"for d = {width}", details={"hidden_units": d})
     test, _ = recomputed_accuracy(bundle, ctx, names)
@@ -169,7 +156,7 @@ def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
                "params_from": choice.choose(bundle, ctx, names).name}
     if gap is not None and test - hidden > gap:
         hint, mistake = named("trained_on_test_data")
-        return CheckResult("trained_accuracy", 0.0, spec.points,
+        return CheckResult(TRAINED_ACCURACY, 0.0, spec.points,
                            f"accuracy on the test set is {test - hidden:.3f} above the accuracy "
                            f"on galaxies the notebook never saw (allowed: {gap:.2f}); {seen}. "
                            + hint, details={**details, **mistake, "flag": True})
@@ -189,4 +176,4 @@ def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
         msg = (f"accuracy is below the goal {thr:.2f} (partial credit from {floor:.2f} up): "
                f"{seen}. {hint}")
         details.update(mistake)
-    return CheckResult("trained_accuracy", score, spec.points, msg, details=details)
+    return CheckResult(TRAINED_ACCURACY, score, spec.points, msg, details=details)

@@ -10,16 +10,9 @@ from __future__ import annotations
 
 import ast
 
+from ..checks.catalog import GRADED_FOR   # rubric name role -> what it is graded for
 from .student_code import parse
 
-# the rubric's name roles -> what the grader uses them for (words for the note)
-GRADED_FOR = {
-    "train_images": "data preparation", "train_labels": "data preparation",
-    "test_images": "data preparation", "test_labels": "data preparation",
-    "net": "the net check", "loss": "the loss check", "loss_grad": "the gradient check",
-    "fraction_correct": "the fractionCorrect check", "params": "the trained accuracy",
-    "history": "the plot", "steps": "the plot's steps", "batch_grad": "the extra credit",
-}
 MAX_NAMES = 8
 
 
