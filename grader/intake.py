@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import overrides as ov
-from .assign import DEFAULT_NAME
+from .student_notebook import DEFAULT_NAME
 from .errors import InputError
 from .submissions import discover
 

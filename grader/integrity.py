@@ -7,7 +7,7 @@ letter and drops comments and whitespace, so renamed variables and changed, adde
 removed comments do not hide a copy; a fingerprint hashes K filtered characters (a
 statement or two), so moving cells only loses the few that straddle a cell boundary.
 Every K-gram is kept (window 1), so the figures are the same on every run.  The code
-the assignment gives (the code cells of the student notebook ``grader.assign``
+the assignment gives (the code cells of the student notebook ``grader.student_notebook``
 generates from the packaged solution, and the code its text shows) is boilerplate:
 given cells left as given are not compared and its fingerprints never count.  A
 student's share is copydetect's (their fingerprinted code also found in the other

@@ -77,8 +77,9 @@ def given() -> tuple[str, frozenset]:
     its text shows."""
     import re
     import nbformat
-    from . import assign
-    nb = nbformat.reads(assign._generate(assign.default_solution()), as_version=4)
+    from . import student_notebook
+    nb = nbformat.reads(student_notebook.generate(student_notebook.default_solution()),
+                        as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
     shown = re.findall(r"```(?:python)?\n(.*?)```", text, re.S) + re.findall(r"`([^`\n]+)`", text)
     cells = [cell_code(c.source) for c in nb.cells if c.cell_type == "code"]

@@ -19,7 +19,7 @@ import tokenize
 
 import nbformat
 
-from grader import assign
+from grader import student_notebook
 
 STUB = re.compile(r"^([ \t]*)# YOUR CODE HERE\n[ \t]*raise NotImplementedError\(\)\n?", re.M)
 ANSWERS = ("data", "net", "init", "loss", "fraction", "grad", "train", "plot", "loop", "vmap",
@@ -27,7 +27,8 @@ ANSWERS = ("data", "net", "init", "loss", "fraction", "grad", "train", "plot", "
 
 
 def template():
-    return nbformat.reads(assign._generate(assign.default_solution()), as_version=4)
+    return nbformat.reads(student_notebook.generate(student_notebook.default_solution()),
+                          as_version=4)
 
 
 def filled(answers: dict):

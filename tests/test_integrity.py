@@ -148,9 +148,10 @@ def test_the_bundled_examples(tmp_path):
 
 
 def test_given_code_is_the_generated_student_notebook():
-    from grader import assign
+    from grader import student_notebook
     text, cells = integrity.given()
-    student = nbformat.reads(assign._generate(assign.default_solution()), as_version=4)
+    student = nbformat.reads(student_notebook.generate(student_notebook.default_solution()),
+                             as_version=4)
     code = [c.source.strip() for c in student.cells if c.cell_type == "code"]
     assert set(code) == set(cells) and all(c in text for c in code)
     assert "raise NotImplementedError()" in text and "### BEGIN SOLUTION" not in text

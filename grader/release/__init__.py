@@ -3,11 +3,12 @@
 Students never install this package (it holds the solution notebook, the
 reference model and a full-marks example). They get a folder with
 
-* ``galaxy_classifier.ipynb``: the student notebook (``grader.assign``);
+* ``galaxy_classifier.ipynb``: the student notebook (``grader.student_notebook``);
 * ``selfcheck.py``: a stand-alone self-check (copied from this package; it
   imports only numpy, nbformat and nbclient);
-* ``selfcheck_expected.npz``: public inputs drawn from ``PUBLIC_SEED`` and the
-  reference model's outputs on them (never the rubric's private probe seed);
+* ``selfcheck_expected.npz``: public inputs drawn from ``PUBLIC_SEED``
+  (``grader.probes.public_inputs``) and the reference model's outputs on them
+  (never the rubric's private probe seed);
 * ``README.md`` and ``release.json`` (what was written, from what);
 * ``dataG.pkl.gz`` only when the TA passes ``--data``.
 """
@@ -21,45 +22,27 @@ from pathlib import Path
 
 import numpy as np
 
-from .. import rubric as rubric_mod
-from ..assign import DEFAULT_NAME, AssignError, _generate
-from ..errors import data_errors
+from reference import model
 
-PUBLIC_SEED = 4242            # the self-check's public inputs; never the rubric's probe seed
-N_IMAGES, N_FC, N_BATCH = 4, 40, 4
-HIDDEN, N_PIXELS, N_CLASSES = 100, 69 * 69, 5
+from .. import rubric as rubric_mod
+from ..errors import data_errors
+from ..probes import PUBLIC_SEED, params_of, public_inputs
+from ..student_notebook import DEFAULT_NAME, AssignError, generate
+
 MANIFEST = "release.json"
 SELFCHECK = "selfcheck.py"
 EXPECTED = "selfcheck_expected.npz"
 HERE = Path(__file__).resolve().parent
 
 
-def public_inputs(seed: int = PUBLIC_SEED) -> dict:
-    """Random parameters and images in the course layout, drawn from ``seed``."""
-    rng = np.random.default_rng(seed)
-    shapes = ((HIDDEN, N_PIXELS), (HIDDEN,), (N_CLASSES, HIDDEN), (N_CLASSES,))
-    W1, b1, W2, b2 = (0.1 * rng.standard_normal(s).astype(np.float32) for s in shapes)
-
-    def images(n):
-        return (rng.integers(0, 256, (n, N_PIXELS)) / 256).astype(np.float32)
-
-    def labels(n):
-        return np.eye(N_CLASSES, dtype=np.float32)[rng.integers(0, N_CLASSES, n)]
-
-    return {"W1": W1, "b1": b1, "W2": W2, "b2": b2,
-            "images": images(N_IMAGES), "labels": labels(N_IMAGES),
-            "fc_images": images(N_FC), "fc_labels": labels(N_FC),
-            "batch_images": images(N_BATCH), "batch_labels": labels(N_BATCH)}
-
-
 def expected_values(inputs: dict, *, rtol: float, atol: float) -> dict:
     """The reference model's answers on ``inputs``, flattened for ``np.savez``."""
-    from reference import model
-    p = [inputs[k] for k in ("W1", "b1", "W2", "b2")]
+    p = params_of(inputs)
     fc_x, fc_y = inputs["fc_images"], inputs["fc_labels"].copy()
     # make about half of the labels right, so a wrong fractionCorrect cannot hit the value by chance
+    half = len(fc_x) // 2
     guesses = np.argmax(np.asarray(model.batched_net(p, fc_x)), axis=1)
-    fc_y[: N_FC // 2] = np.eye(N_CLASSES, dtype=np.float32)[guesses[: N_FC // 2]]
+    fc_y[:half] = np.eye(model.N_CLASSES, dtype=np.float32)[guesses[:half]]
     out = dict(inputs, fc_labels=fc_y, rtol=np.float64(rtol), atol=np.float64(atol))
     out["net"] = np.stack([np.asarray(model.net(p, v)) for v in inputs["images"]])
     out["loss"] = np.stack([np.asarray(model.loss(p, v, y))
@@ -87,7 +70,7 @@ def _check_target(target: Path, force: bool) -> None:
 
 def _validate(*, release, solution, rubric, data, force):
     """All inputs checked before anything is computed or written."""
-    notebook = _generate(Path(solution))
+    notebook = generate(Path(solution))
     rub = rubric_mod.load(rubric)
     if rub.probes.seed == PUBLIC_SEED:
         raise AssignError(f"{rub.source}: probes.seed equals the self-check's public seed "
