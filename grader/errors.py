@@ -33,7 +33,7 @@ class DataError(GraderError, ValueError):
 
 
 # where the others live (each beside the code that raises it):
-# assign.AssignError, report.atomic.ReportWriteError
+# student_notebook.AssignError, report.atomic.ReportWriteError
 
 
 @contextmanager
@@ -70,5 +70,8 @@ def _written(m) -> str:
     return f"\\x{c:02x}" if c < 0xa0 else f"\\u{c:04x}" if c <= 0xFFFF else f"\\U{c:08x}"
 
 
-def one_line(err: BaseException) -> str:
-    return printable(" ".join(str(err).split()))
+def one_line(value) -> str:
+    """Any value (an exception, a message) as printable text on one line: every run of
+    whitespace one space, the rest as ``printable`` writes it.  The grader's one way of
+    folding text to a line."""
+    return printable(" ".join(str(value).split()))

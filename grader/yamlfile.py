@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from .errors import one_line
+
 MAX_DEPTH = 64
 
 
@@ -70,7 +72,7 @@ def read(path: Path):
                       (f" ({exc.note})" if exc.note else "")) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        what = " ".join(str(exc.problem or exc.context or "").split())[:200]
+        what = one_line(exc.problem or exc.context or "")[:200]
         raise Refused("not valid YAML" + (f" at line {mark.line + 1}" if mark else "") +
                       (f" ({what})" if what else "")) from None
     except (yaml.YAMLError, RecursionError) as exc:

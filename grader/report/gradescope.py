@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 
+from ..errors import one_line
 from . import atomic, view
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
@@ -73,7 +74,7 @@ def failure_json(reason: str) -> dict:
     """results.json for a submission that could not be graded: 0 and why, in one line."""
     return {"score": 0.0, "execution_time": 0, "visibility": "visible",
             "stdout_visibility": "hidden", "tests": [], "output_format": "text",
-            "output": f"Not graded: {' '.join(str(reason).split())[:1000]}"}
+            "output": f"Not graded: {one_line(reason)[:1000]}"}
 
 
 def write_failure_json(reason, path):

@@ -14,7 +14,6 @@ import math
 from pathlib import Path
 
 from .. import overrides
-from ..ids import visible
 from . import atomic, lateness
 from ..errors import printable
 from .text import num
@@ -60,7 +59,7 @@ class SafeWriter:
 
 def csv_text(results, rubric=None) -> str:
     """The gradebook CSV as text: header row, one row per student, sorted by id; the ids
-    with hidden characters written out (``ids.visible``; intake already did for
+    with hidden characters written out (``errors.printable``; intake already did for
     discovered ones)."""
     checks = check_names(results, rubric)
     buf = io.StringIO()
@@ -68,13 +67,13 @@ def csv_text(results, rubric=None) -> str:
     out.writerow(["student_id", *(_column(n) for n in checks), *TAIL, "original_id"])
     for r in sorted(results, key=lambda r: r.student_id):
         points = {c.name: num(c.score) for c in r.checks}
-        out.writerow([visible(r.student_id), *(points.get(n, "") for n in checks),
+        out.writerow([printable(r.student_id), *(points.get(n, "") for n in checks),
                       num(r.score), num(r.extra), num(r.possible), lateness.flag(r),
                       num(lateness.minutes_late(r)),
                       "yes" if lateness.extended(r) else "no",
                       num(lateness.multiplier(r)), num(r.final), r.status,
                       r.submitted_at or "", r.time_source or "", overrides.column(r),
-                      visible(r.original_id or r.student_id)])
+                      printable(r.original_id or r.student_id)])
     return buf.getvalue()
 
 

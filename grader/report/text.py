@@ -6,7 +6,8 @@ import math
 import re
 from datetime import datetime
 
-from ..ids import sanitise_id, visible
+from ..errors import one_line
+from ..ids import sanitise_id
 
 
 def num(value) -> str:
@@ -104,5 +105,4 @@ _MD_SPECIAL = re.compile(r"([\\`\[\]<>&|])")
 def md(text) -> str:
     """Escape student-controlled text for Markdown (no raw HTML, no table breaks, bidi
     and other hidden characters written out as ``\\u202e``)."""
-    flat = visible(" ".join(clip(text).split()))
-    return _MD_SPECIAL.sub(r"\\\1", flat)
+    return _MD_SPECIAL.sub(r"\\\1", one_line(clip(text)))
