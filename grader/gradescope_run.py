@@ -6,8 +6,8 @@ id), so the rubric's per-student extensions apply; ``created_at``; and the
 assignment's own ``due_date``, which replaces the rubric's deadline.  Reads the
 submission folder as ``grader grade`` reads a student's (``submissions.read_submission``:
 the notebook named like the assignment, else the newest; a link leading out of the
-submission refused, the reason shown to the student), scores it with the same
-pipeline and writes ``results.json``.
+submission refused, the reason shown to the student), grades it through the same
+facade (``graded.grade_one``: a batch of one) and writes ``results.json``.
 Whatever fails, ``results.json`` is written: score 0 and the reason in one line.
 """
 from __future__ import annotations
@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .assign import DEFAULT_NAME
-from .check import run
 from .errors import GraderError, InputError
+from .graded import grade_one
 from .ids import visible
 from .platforms import submitter_id
 from .report.gradescope import write_failure_json, write_results_json
@@ -92,11 +92,11 @@ def main(*, submission, results, rubric=None, data=None, allow_unconfined=False)
         raise
     try:                              # what is wrong with the grader's set-up: only the staff
         meta = read_metadata(folder.parent / METADATA)
-        result = run(found.notebook, rubric=rubric, data=data,
-                     submitted_at=meta.created_at, student_id=meta.student_id,
-                     deadline=meta.due_date,
-                     time_source=METADATA if meta.created_at else "none",
-                     allow_unconfined=allow_unconfined)
+        result = grade_one(found.notebook, rubric=rubric, data=data,
+                           submitted_at=meta.created_at, student_id=meta.student_id,
+                           deadline=meta.due_date,
+                           time_source=METADATA if meta.created_at else "none",
+                           allow_unconfined=allow_unconfined)
     except Exception as exc:          # the student still gets results.json
         write_failure_json(STAFF_ONLY, out)
         print(f"wrote {out}: 0 points; not graded because: {type(exc).__name__}: {exc}")

@@ -1,25 +1,30 @@
 """Reports written after grading.  They only read results; points are never re-derived.
 
-``write_all`` writes, under out_dir: ``grades.csv`` (LMS import), ``grades.json``,
-``feedback/<id>.md|.html|.png`` per student, ``class_report.html`` and its PNGs.
-Per-submission Gradescope output is ``gradescope.write_results_json``; the Canvas
-and nbgrader gradebooks are ``gradebooks.write``.
+``write(graded, out)`` writes every output of a graded batch (``graded.Graded``) at
+once (``publish``: staged, then moved in; the previous run archived): the gradebooks
+(``gradebooks.write``: nbgrader_grades.csv, canvas_grades.csv with a roster), the
+results' reports (``write_all``: ``grades.csv`` (LMS import), ``grades.json``,
+``feedback/<id>.md|.html|.png`` per student, ``class_report.html`` and its PNGs), the
+integrity report (``integrity.write``) and ``timings.json``.  Per-submission Gradescope
+output is ``gradescope.write_results_json``.
 
 What a student is told is one view-model (``view.Feedback``) rendered by each
 output; the wording of points lives in ``text`` and of lateness in ``lateness``.
 """
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
-from . import class_report, feedback, gradebooks, gradescope, tables
+from . import class_report, feedback, gradebooks, gradescope, publish, tables
 from .atomic import ReportWriteError, write_bytes, write_text
 from .lateness import arithmetic as late_arithmetic
 from .tables import summary_table
 from ..errors import printable
 from .text import clip, file_names
 
-__all__ = ["write_all", "summary_table", "late_arithmetic", "ReportWriteError",
+__all__ = ["write", "Written", "write_all", "summary_table", "late_arithmetic", "ReportWriteError",
            "write_text", "write_bytes", "gradescope", "gradebooks", "threshold_of"]
 
 
@@ -31,8 +36,43 @@ def threshold_of(rubric):
         return None
 
 
+@dataclass(frozen=True)
+class Written:
+    """What ``write`` did: files {path relative to out (posix): Path in out}; gradebooks:
+    their names; problems: the lines the writers added (a roster that does not match
+    the batch); archive: where the previous run went (None: there was none)."""
+    files: dict
+    gradebooks: tuple
+    problems: tuple
+    archive: Path | None
+
+
+def write(graded, out, *, roster=None) -> Written:
+    """Write every output of ``graded`` into the folder ``out``: all of them or none (a
+    writer that fails leaves the previous run in place), the previous run archived from
+    what its writers returned.  ``roster``: what ``gradebooks.read_roster`` returned, for
+    canvas_grades.csv.  Raises ReportWriteError when a file cannot be written."""
+    from . import integrity           # the analysis behind it is imported only to write it
+    out, rub = Path(out), graded.rubric
+    with publish.staged(out) as stage:
+        files, problems = gradebooks.write(graded.results, stage, rubric=rub, roster=roster)
+        books = tuple(sorted(files))
+        files.update(write_all(graded.results, stage, rubric=rub,
+                               problems=[*graded.problems, *problems],
+                               protections=graded.protections))
+        files.update(integrity.write(graded.submissions, graded.results, graded.bundles,
+                                     graded.ctx, rub, stage))
+        files["timings.json"] = write_text(stage / "timings.json",
+                                           json.dumps(graded.timings_until_now(), indent=1))
+        archive = publish.publish(stage, out, files)
+    return Written(files={name: out / name for name in files}, gradebooks=books,
+                   problems=tuple(problems), archive=archive)
+
+
 def write_all(results, out_dir, *, rubric, problems=(), protections: str = "") -> dict:
-    """Write every report; returns {path relative to out_dir (posix): absolute Path}.
+    """Write the results' reports (grades, feedback, class report: what needs nothing
+    but results; ``write`` writes everything); returns {path relative to out_dir
+    (posix): absolute Path}.
 
     One student's feedback failing (odd values, a matplotlib error) never stops the
     others: that student gets a plain fallback page and a line under "problems" in

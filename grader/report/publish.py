@@ -5,6 +5,11 @@ Every report is written into a staging folder inside the output folder
 moved to ``previous/<time>/`` and the new ones moved in (``publish``), each a
 rename on one file system.  A run that fails half way leaves the previous
 results where they were and no half-written ones beside them.
+
+Which files are the previous run's is what its writers returned: ``publish`` keeps
+their names in ``.outputs`` (one a line) beside them, and the next run archives
+exactly those (and whatever it is about to replace).  Only a folder written before
+``.outputs`` existed falls back on the names listed here.
 """
 from __future__ import annotations
 
@@ -15,7 +20,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-# what a run writes into the output folder (beside cache/ and previous/, which stay)
+from .atomic import write_text
+
+MANIFEST = ".outputs"
+# for an output folder without MANIFEST: what runs wrote before it (cache/ and previous/ stay)
 RESULTS = ("grades.csv", "grades.json", "feedback", "class_report.html", "canvas_grades.csv",
            "nbgrader_grades.csv", "integrity.html", "integrity.json", "timings.json")
 PATTERNS = ("class_*.png",)
@@ -31,10 +39,22 @@ def staged(out: Path):
         shutil.rmtree(stage, ignore_errors=True)
 
 
+def _listed(out: Path) -> list | None:
+    """The names the previous run published (None: it kept no list)."""
+    try:
+        return [n for n in (out / MANIFEST).read_text("utf-8").splitlines()
+                if n and "/" not in n and n not in (".", "..", "cache", "previous")]
+    except FileNotFoundError:
+        return None
+
+
 def _earlier(out: Path, stage: Path) -> list:
-    names = set(RESULTS) | {p.name for p in stage.iterdir()}
+    listed = _listed(out)
+    names = set(RESULTS if listed is None else listed) | {p.name for p in stage.iterdir()}
+    names.add(MANIFEST)
     found = [out / n for n in sorted(names) if (out / n).exists() or (out / n).is_symlink()]
-    return found + sorted(p for pat in PATTERNS for p in out.glob(pat) if p not in found)
+    patterns = PATTERNS if listed is None else ()
+    return found + sorted(p for pat in patterns for p in out.glob(pat) if p not in found)
 
 
 def archive(out: Path, stage: Path) -> Path | None:
@@ -53,9 +73,13 @@ def archive(out: Path, stage: Path) -> Path | None:
     return dest
 
 
-def publish(stage: Path, out: Path) -> Path | None:
-    """Archive the previous run, then move every staged output into ``out``;
-    returns the archive folder (None when there was no previous run)."""
+def publish(stage: Path, out: Path, written=()) -> Path | None:
+    """Archive the previous run, then move every staged output into ``out`` with the
+    list of what was published (``written``: the names, relative to the stage, the
+    writers returned; whatever else is staged is listed too); returns the archive
+    folder (None when there was no previous run)."""
+    names = {str(n).split("/")[0] for n in written} | {p.name for p in stage.iterdir()}
+    write_text(stage / MANIFEST, "".join(f"{n}\n" for n in sorted(names - {MANIFEST})))
     dest = archive(out, stage)
     for path in sorted(stage.iterdir()):
         os.replace(path, out / path.name)
