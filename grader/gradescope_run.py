@@ -16,13 +16,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assign import DEFAULT_NAME
-from .errors import GraderError, InputError
+from .errors import GraderError, InputError, printable
 from .graded import grade_one
-from .ids import visible
 from .platforms import submitter_id
 from .report.gradescope import write_failure_json, write_results_json
 from .run.protections import detect_protections
+from .student_notebook import DEFAULT_NAME
 from .submissions import Submission, read_submission
 from .times import parse_time
 
@@ -54,7 +53,7 @@ def read_metadata(path: Path) -> Metadata:
                         created_at=parse_time(created) if created else None,
                         due_date=parse_time(due) if due else None,
                         notes=(f"group submission by "
-                               f"{visible(', '.join(_user_id(u) for u in users))}",)
+                               f"{printable(', '.join(_user_id(u) for u in users))}",)
                         if len(users) > 1 else ())
     except (OSError, ValueError, TypeError, AttributeError) as exc:
         raise InputError(f"{path}: cannot read Gradescope's metadata ({type(exc).__name__}: "
@@ -70,7 +69,7 @@ def find_notebook(folder: Path) -> Submission:
     assignment, else the newest; not checkpoints) and notes on what else was there;
     InputError saying why when there is nothing to grade."""
     if not folder.is_dir():
-        raise InputError(f"{visible(folder)}: submission folder not found")
+        raise InputError(f"{printable(folder)}: submission folder not found")
     found = read_submission(folder, prefer=(DEFAULT_NAME,))
     if found.notebook is None:
         raise InputError(f"nothing to grade in your submission: {'; '.join(found.notes)}")

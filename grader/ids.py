@@ -6,7 +6,7 @@ Two forms of an id, each made in one place:
 * ``sanitise_id``: the key the grader files a student under (grades, cache, feedback
   file names, overrides): ``[A-Za-z0-9._@-]`` only, with a hash of the raw id
   whenever it had to change, so two distinct raw ids never become one key.
-* ``visible``: the id as given, for the ``original_id`` column and every note: each
+* ``errors.printable``: the id as given, for the ``original_id`` column and every note: each
   control, format or line-separator character (Unicode categories Cc, Cf, Zl, Zp:
   newlines, escapes, the bidi controls U+202A-U+202E and U+2066-U+2069, zero-width
   characters) is written out as ``\\u202e``, so nothing reorders or hides a line in
@@ -24,14 +24,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-
-from .errors import printable
-
-def visible(text) -> str:
-    """``text`` on one line with undecodable bytes and every hidden character written
-    out (controls as ``\\x0a``, the others as ``\\u202e``: ``errors.printable``);
-    text without them is returned unchanged."""
-    return printable(text)
 
 
 def sanitise_id(raw: str) -> str:

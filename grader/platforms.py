@@ -10,7 +10,7 @@ import yaml
 
 from .errors import SubmissionsError, one_line as _one_line
 from .folders import Found, summary, visible_entries
-from .ids import visible as _show
+from .errors import printable as _show
 from .times import parse_time
 
 GRADESCOPE_META = "submission_metadata.yml"

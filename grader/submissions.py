@@ -26,7 +26,8 @@ from pathlib import Path
 from .errors import SubmissionsError, one_line as _one_line
 from .folders import (STAMP, Bounds, Found, has_work, inside, is_notebook, mtime, rel,
                       summary, visible_entries, walk)
-from .ids import sanitise_id, visible
+from .errors import printable
+from .ids import sanitise_id
 from .platforms import CANVAS_NAME, GRADESCOPE_META, canvas_entries, gradescope_entries
 from .times import parse_time, read_manifest, time_zone as _zone
 
@@ -45,7 +46,7 @@ class Submission:
     def to_dict(self) -> dict:
         """JSON-friendly copy; paths are shown with undecodable bytes escaped."""
         return {"student_id": self.student_id, "original_id": self.original_id or self.student_id,
-                "notebook": visible(self.notebook) if self.notebook else None,
+                "notebook": printable(self.notebook) if self.notebook else None,
                 "submitted_at": self.submitted_at.isoformat() if self.submitted_at else None,
                 "time_source": self.time_source, "notes": list(self.notes)}
 
@@ -77,7 +78,7 @@ def discover(root, *, manifest: Path | None = None, assignment: str | None = Non
     root = Path(os.fsdecode(root))
     if not root.is_dir():
         what = "is not a folder" if root.exists() else "does not exist"
-        raise SubmissionsError(f"{visible(root)}: submissions folder {what}")
+        raise SubmissionsError(f"{printable(root)}: submissions folder {what}")
     zone = _zone(default_tz) if isinstance(default_tz, str) else default_tz
     times = read_manifest(manifest, default_tz=zone) if manifest else {}
     real = Path(os.path.realpath(root))
@@ -99,7 +100,7 @@ def discover(root, *, manifest: Path | None = None, assignment: str | None = Non
         problems.append(
             summary("manifest row", unmatched, " with no matching submission", "ignored"))
     if not any(s.notebook for s in subs):
-        problems.append(f"no notebooks found under {visible(root)}")
+        problems.append(f"no notebooks found under {printable(root)}")
     return Discovery(layout, tuple(subs), tuple(problems))
 
 
@@ -152,7 +153,7 @@ def _layout_entries(layout: str, base: Path, real: Path, assignment: str | None,
         found = [Found(e.name, Path(e.path) / sub, stamp=Path(e.path) / sub / STAMP,
                        home=Path(e.path)) for e in used]
     skipped = [e.name for e in entries if e not in used]
-    return found, [summary("item", skipped, f" in {visible(base)}")] if skipped else []
+    return found, [summary("item", skipped, f" in {printable(base)}")] if skipped else []
 
 
 def _assignment(base: Path, students, real: Path, wanted: str | None, default=None) -> str:
@@ -165,8 +166,8 @@ def _assignment(base: Path, students, real: Path, wanted: str | None, default=No
     if len(names) > 1 and default in names:
         return default
     if len(names) > 1:
-        raise SubmissionsError(f"{visible(base)}: several assignments found "
-                               f"({visible(', '.join(names))}); choose one with --assignment NAME")
+        raise SubmissionsError(f"{printable(base)}: several assignments found "
+                               f"({printable(', '.join(names))}); choose one with --assignment NAME")
     return names[0] if names else ""
 
 
@@ -181,12 +182,12 @@ def _build(found: Found, bounds: Bounds, manifest: dict, zone, file_times: bool,
     else:
         files = found.files if found.files is not None else walk(found.folder)
         notebook, more = _pick(files, found, bounds, prefer)
-        notes += more if files else [f"no notebook found in {visible(found.folder)}"]
+        notes += more if files else [f"no notebook found in {printable(found.folder)}"]
     when, source = _submission_time(found, sid, bounds, manifest, zone, notes)
     if when is None and file_times and notebook is not None:
         when, source = datetime.fromtimestamp(mtime(notebook), zone), "mtime"
     return Submission(sid, notebook, when, source if when else "none", tuple(notes),
-                      original_id=visible(found.original or found.raw_id))
+                      original_id=printable(found.original or found.raw_id))
 
 
 def _submission_time(found: Found, sid: str, bounds: Bounds, manifest: dict, zone, notes):

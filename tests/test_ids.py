@@ -8,7 +8,8 @@ import os
 
 import pytest
 
-from grader.ids import sanitise_id, visible
+from grader.errors import printable as visible
+from grader.ids import sanitise_id
 from grader.report import tables
 from grader.errors import printable
 from grader.report.text import md
