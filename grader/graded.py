@@ -23,7 +23,7 @@ from . import batch as engine_mod, intake, pipeline, rubric as rubric_mod
 from .checks import reference_curves
 from .errors import InputError, printable
 from .run import sandbox
-from .run.execute import own_peak_mb
+from .run.kernel_box import own_peak_mb
 from .submissions import Submission
 
 QUICK_CELL_SECONDS = 20        # ``grader check --quick``: each cell stopped after this

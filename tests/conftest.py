@@ -19,7 +19,7 @@ REAL_SAMPLE = ROOT.parent / "shared" / "data" / "sdss_gz1_5class.pkl.gz"
 # A test that starts a real kernel (itself, through `grader grade`, a worker or a
 # subprocess) requests the `kernel` fixture, directly or through a fixture that does:
 # that puts it in the kernel tier (`-m kernel`).  Every other test runs with kernels
-# switched off (execute.NO_KERNELS, inherited by workers and subprocesses) and fails if
+# switched off (kernel_box.NO_KERNELS, inherited by workers and subprocesses) and fails if
 # anything in it tried to start one, so a kernel test without the fixture cannot slip
 # into the pure tier (`-m "not kernel"`), where fixtures of every scope run switched off.
 
@@ -34,12 +34,12 @@ def pytest_collection_modifyitems(config, items):
         if "kernel" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.kernel)
     if config.getoption("markexpr", "").replace(" ", "") == "notkernel":
-        from grader.run.execute import NO_KERNELS
+        from grader.run.kernel_box import NO_KERNELS
         os.environ[NO_KERNELS] = str(_start_log())   # the pure tier: fixtures of any scope too
 
 
 def pytest_sessionfinish(session, exitstatus):
-    from grader.run.execute import NO_KERNELS
+    from grader.run.kernel_box import NO_KERNELS
     log = Path(os.environ.get(NO_KERNELS) or "/nonexistent")
     if not log.is_file():
         return
@@ -58,7 +58,7 @@ def _kernels_only_in_the_kernel_tier(request, monkeypatch):
     if "kernel" in request.fixturenames:
         yield
         return
-    from grader.run.execute import NO_KERNELS
+    from grader.run.kernel_box import NO_KERNELS
     log = _start_log()
     monkeypatch.setenv(NO_KERNELS, str(log))
     yield

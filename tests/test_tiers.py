@@ -4,7 +4,8 @@ switched off and fails if anything in it tried to start one."""
 import os
 from pathlib import Path
 
-from grader.run.execute import NO_KERNELS, execute
+from grader.run.execute import execute
+from grader.run.kernel_box import NO_KERNELS
 from tests.test_execute import _job
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import re
 import os
-import resource
 import secrets
 import shutil
 import subprocess
@@ -25,14 +24,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import nbformat
-from jupyter_client.kernelspec import KernelSpecManager
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from . import cgroups, sandbox, student_code, uids
+from . import sandbox, student_code, uids
 from .artifacts import Bundle, read_probe_output, valid_text
+from .client import OUTPUT_BUDGET, BoundedClient
 from .compact import compact, probe_directions
-from .client import OUTPUT_BUDGET, BoundedClient, CappedKernelManager
 from .confine import IO
+from .kernel_box import KernelRun, NoKernel, own_peak_mb
 from .lost_names import lost_note
 from .notebook import PROBE_BUDGET, probe_source, read_notebook, setup_source
 from .protocol import MAX_FIGURES
@@ -87,18 +86,6 @@ def execute(job: Job) -> Bundle:
     return bundle
 
 
-def own_peak_mb() -> float:
-    """This process's peak resident memory (VmHWM: unlike ru_maxrss it does not
-    carry over the parent's peak into a forked-and-exec'd worker)."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    except (OSError, ValueError, IndexError):
-        pass
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 class _Restart(Exception):
     """A cell timed out or killed the kernel: re-run without it in a fresh kernel."""
 
@@ -120,7 +107,7 @@ def _run(job, nb, private, uid, protections) -> Bundle:
         try:
             _attempt(job, nb, private, uid, protections, bundle, skipped, deadline)
             return bundle
-        except _NoKernel as exc:
+        except NoKernel as exc:
             return Bundle(key=job.key, status="error", reason=str(exc))
         except _Restart as r:
             skipped[r.index] = {"status": r.status, "error": r.error}
@@ -131,10 +118,6 @@ def _run(job, nb, private, uid, protections) -> Bundle:
     return bundle
 
 
-class _NoKernel(Exception):
-    """The sandboxed kernel never became usable: the grader's fault, not the student's."""
-
-
 def _run_notebook(nb):
     """The notebook the kernel runs: set-up cell, the student's cells, probe cell."""
     run_nb = nbformat.from_dict(nb)
@@ -143,63 +126,25 @@ def _run_notebook(nb):
     return run_nb
 
 
-# set: no kernel starts (a test tier without them); when it names a file (an absolute
-# path), each refused start is also noted there, so the tier can tell who tried
-NO_KERNELS = "GALAXY_GRADER_NO_KERNELS"
-
-
-def _refuse_if_switched_off(job):
-    switch = os.environ.get(NO_KERNELS)
-    if not switch:
-        return
-    if switch.startswith("/"):
-        with open(switch, "a") as fh:
-            fh.write(f"{job.student_id}\n")
-    raise _NoKernel(f"kernels are switched off here ({NO_KERNELS} is set)")
-
-
-def _manager(private, box, job, uid, protections):
-    """(kernel manager, socket folder or None) for a kernel in ``box``."""
-    _refuse_if_switched_off(job)
-    kdirs = sandbox.write_kernelspec(private, box, job.limits, uid, protections,
-                                     NB_NAME, job.data_name)
-    km = CappedKernelManager(kernel_name="gg-sandbox",
-                  kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kdirs)]))
-    if not protections.confined:
-        return km, None
-    km.transport = "ipc"                  # no network inside: unix sockets
-    if protections.mode == "landlock" and protections.landlock_abi >= 6:
-        km.ip = f"@gg-{secrets.token_hex(12)}"   # abstract: Landlock keeps other kernels out
-        return km, None
-    ipc = Path(tempfile.mkdtemp(prefix="ipc-", dir="/tmp"))
-    if uid is not None:
-        os.chown(ipc, uid, uid)
-    km.ip = str(ipc / "k")
-    return km, ipc
-
-
 def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
     run_nb = _run_notebook(nb)
     box = sandbox.make_sandbox(private, nbformat.writes(nb).encode(), NB_NAME,
                                Path(job.data_file) if job.data_file else None,
                                job.data_name, uid,
                                private_data=protections.kernel_uid == "pool-override")
-    ipc = pid = km = None
+    kernel = KernelRun(box, uid, protections)
     started = False
     try:
-        km, ipc = _manager(private, box, job, uid, protections)
+        km = kernel.start(private, job, NB_NAME)
         client = BoundedClient(run_nb, km=km, timeout=job.timeouts["cell_seconds"],
-                                startup_timeout=job.timeouts["startup_seconds"],
-                                allow_errors=True, interrupt_on_timeout=False,
-                                record_timing=True, shutdown_kernel="immediate",
-                                resources={"metadata": {"path": str(box.path)}})
+                               startup_timeout=job.timeouts["startup_seconds"],
+                               allow_errors=True, interrupt_on_timeout=False,
+                               record_timing=True, shutdown_kernel="immediate",
+                               resources={"metadata": {"path": str(box.path)}})
         t0 = time.monotonic()
         with client.setup_kernel(cleanup_kc=True, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL):
-            pid = getattr(km.provisioner, "pid", None)
-            if ipc is not None and uid is not None:
-                os.chown(ipc, 0, 0)           # sockets made: the kernel may add nothing more
-                os.chmod(ipc, 0o755)
+            kernel.started()
             bundle.stats["kernel_start_s"] = round(time.monotonic() - t0, 3)
             _exec(client, 0, 60)
             started = True
@@ -214,31 +159,16 @@ def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
     except Exception as exc:   # kernel failed to start, died in set-up, ...
         why = f"{type(exc).__name__}: {str(exc)[:200]}"
         if not started:
-            raise _NoKernel(f"the grader could not start a sandboxed kernel ({why})") from None
+            raise NoKernel(f"the grader could not start a sandboxed kernel ({why})") from None
         bundle.notes.append(valid_text(f"kernel problem: {why}"))
     finally:
-        _clean_up(box, bundle, pid, uid, km, ipc, protections)
+        kernel.clean_up(bundle.stats)
 
 
 def _note_dropped(client, bundle):
     if client.dropped:
         bundle.notes.append(f"{client.dropped / 2**20:.0f} MB of cell output was not kept "
                             f"(limit {OUTPUT_BUDGET // 2**20} MB per notebook)")
-
-
-def _clean_up(box, bundle, pid, uid, km, ipc, protections):
-    """Record the kernel's peak memory, kill everything it started, remove its folders."""
-    peak = cgroups.peak_mb(box.cgroups)
-    if peak is not None:
-        bundle.stats["kernel_peak_mb"] = max(round(peak, 1), bundle.stats.get("kernel_peak_mb", 0))
-    uids.kill_tree(pid, uid, box.cgroups)
-    if km is not None:
-        km.close_contexts()
-    if not protections.confined:
-        uids.sweep_files(uid)
-    for folder in (ipc, box.path, box.io):
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _exec(client, index, timeout, source=None):
