@@ -9,7 +9,7 @@ from .errors import GraderError
 
 
 def _grade(a):
-    from .grade import main
+    from .verbs.grade import main
     return main(submissions=a.submissions, out=a.out, rubric=a.rubric, data=a.data,
                 manifest=a.manifest, assignment=a.assignment, jobs=a.jobs,
                 progress=not a.no_progress, allow_unconfined=a.allow_unconfined,
@@ -18,30 +18,30 @@ def _grade(a):
 
 
 def _list(a):
-    from .listing import main
+    from .verbs.listing import main
     return main(submissions=a.submissions, rubric=a.rubric, manifest=a.manifest,
                 assignment=a.assignment, file_times=a.file_times)
 
 
 def _autograder(a):
-    from .autograder import main
+    from .verbs.autograder import main
     return main(out=a.out, rubric=a.rubric, data=a.data, wheel=a.wheel)
 
 
 def _check(a):
-    from .check import main
+    from .verbs.check import main
     return main(notebook=a.notebook, rubric=a.rubric, data=a.data, quick=a.quick,
                 allow_unconfined=a.allow_unconfined)
 
 
 def _assign(a):
-    from .assign import main
+    from .verbs.assign import main
     return main(solution=a.solution, out=a.out, force=a.force, release=a.release,
                 rubric=a.rubric, data=a.data)
 
 
 def _gradescope(a):
-    from .gradescope_run import main
+    from .verbs.gradescope import main
     return main(submission=a.submission, results=a.results, rubric=a.rubric, data=a.data,
                 allow_unconfined=a.allow_unconfined)
 

@@ -24,7 +24,7 @@ from .checks import reference_curves
 from .errors import InputError, printable
 from .run import sandbox
 from .run.kernel_box import own_peak_mb
-from .submissions import Submission
+from .intake.submissions import Submission
 
 QUICK_CELL_SECONDS = 20        # ``grader check --quick``: each cell stopped after this
 

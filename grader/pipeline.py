@@ -13,7 +13,7 @@ from dataclasses import asdict
 from typing import Callable, NamedTuple
 
 from . import late as late_policies
-from . import overrides as ov
+from .intake import overrides as ov
 from .checks import budget
 from .checks import catalog as cat
 from .checks import functions as fn

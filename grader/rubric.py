@@ -14,7 +14,7 @@ from . import late as late_policies
 from . import yamlfile
 from .checks import catalog
 from .errors import RubricError, SubmissionsError
-from .times import parse_time, time_zone
+from .intake.times import parse_time, time_zone
 
 # The course rubric ships inside the package (package data), so a normal,
 # non-editable install finds it; it is the only copy.

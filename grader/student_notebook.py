@@ -6,9 +6,9 @@ replaced by a ``raise NotImplementedError()`` stub, markdown answers become
 regions are deleted. Outputs are cleared and cell ids are kept, so the same
 solution always gives a byte-identical student notebook.
 
-Used by ``grader assign`` (the student notebook, ``grader/assign.py``), the release
+Used by ``grader assign`` (the student notebook, ``grader/verbs/assign.py``), the release
 folder (``grader/release``) and the integrity report (the given code,
-``grader/integrity_code.py``); it writes nothing itself.
+``grader/integrity/code.py``); it writes nothing itself.
 """
 
 from __future__ import annotations

@@ -169,7 +169,7 @@ def easy_data(tmp_path_factory):
 @pytest.fixture(scope="session")
 def grader_wheel(tmp_path_factory):
     """The grader's wheel, built once per test run the way `grader autograder` builds it."""
-    from grader.autograder import build_wheel
+    from grader.verbs.autograder import build_wheel
     return build_wheel(tmp_path_factory.mktemp("wheel"))
 
 

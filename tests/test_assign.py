@@ -1,4 +1,4 @@
-"""Tests for grader.assign (solution notebook -> student notebook)."""
+"""Tests for grader.verbs.assign (solution notebook -> student notebook)."""
 
 import json
 import os
@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
-from grader.assign import AssignError, check_in_sync, main, render, strip_solutions
+from grader.verbs.assign import AssignError, check_in_sync, main, render, strip_solutions
 
 STUB = "# YOUR CODE HERE\n{0}raise NotImplementedError()"
 

@@ -14,7 +14,7 @@ import sys
 import nbformat
 import pytest
 
-from grader.ids import sanitise_id
+from grader.intake.ids import sanitise_id
 from tests.conftest import ON_TIME, ROOT, TEST_RUBRIC
 from tests.fixtures import shared_state
 from tests.fixtures.make_hostile import FAST, NO_EXTRA, notebook

@@ -6,11 +6,11 @@ import pytest
 
 from grader import cli, errors, pipeline
 from grader import rubric as rubric_mod
-from grader.assign import AssignError
+from grader.verbs.assign import AssignError
 from grader.report.atomic import ReportWriteError
 from grader.run.artifacts import Bundle
 from grader.errors import SubmissionsError
-from grader.submissions import Submission
+from grader.intake.submissions import Submission
 from tests.conftest import TEST_RUBRIC
 
 
@@ -29,7 +29,7 @@ def test_report_write_error_is_a_grader_error_and_an_os_error():
 def test_the_cli_prints_a_grader_error_as_one_line(monkeypatch, capsys):
     def fails(**_):
         raise errors.InputError("subs/: no such folder")
-    monkeypatch.setattr("grader.grade.main", fails)
+    monkeypatch.setattr("grader.verbs.grade.main", fails)
     assert cli.main(["grade", "subs"]) == 2
     assert capsys.readouterr().err == "grader grade: error: subs/: no such folder\n"
 
@@ -37,7 +37,7 @@ def test_the_cli_prints_a_grader_error_as_one_line(monkeypatch, capsys):
 def test_a_grader_bug_keeps_its_traceback(monkeypatch):
     def bug(**_):
         raise KeyError("a bug, not an input error")
-    monkeypatch.setattr("grader.grade.main", bug)
+    monkeypatch.setattr("grader.verbs.grade.main", bug)
     with pytest.raises(KeyError):
         cli.main(["grade", "subs"])
 

@@ -10,7 +10,7 @@ import pytest
 from grader import report
 from grader.graded import Batch, Graded, Options, grade
 from grader.report import gradebooks, publish
-from grader.submissions import Submission
+from grader.intake.submissions import Submission
 from tests import report_cases
 from tests.conftest import TEST_RUBRIC, tree_hash
 from tests.test_gradebooks import ROSTER

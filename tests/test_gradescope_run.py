@@ -7,7 +7,7 @@ import pytest
 
 from grader import cli
 from grader.errors import InputError
-from grader.gradescope_run import find_notebook, read_metadata
+from grader.verbs.gradescope import find_notebook, read_metadata
 
 # the shape of /autograder/submission_metadata.json
 META = {
@@ -52,7 +52,7 @@ def test_a_link_out_of_the_submission_is_refused_and_the_student_told(tmp_path):
     """The answer key is shipped in the wheel: a notebook linking to it is not graded, and
     results.json says why (no kernel starts); the same link is read the same way by
     ``grader grade`` (one reading, ``folders.Bounds``)."""
-    from grader.submissions import discover
+    from grader.intake.submissions import discover
     from tests.conftest import ROOT
     sub = tmp_path / "batch" / "submission"
     sub.mkdir(parents=True)

@@ -25,7 +25,7 @@ from grader import __version__, cli
 from grader import rubric as rubric_mod
 from grader.batch import execution_settings
 from grader.run import artifacts, sandbox, uids
-from grader.submissions import sanitise_id
+from grader.intake.submissions import sanitise_id
 from tests.conftest import FIXTURES, ROOT, TEST_RUBRIC
 from tests.fixtures.make_hostile import write_corpus
 

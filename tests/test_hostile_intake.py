@@ -16,7 +16,7 @@ import shutil
 import pytest
 
 from grader import cli
-from grader.ids import sanitise_id
+from grader.intake.ids import sanitise_id
 from tests.conftest import FIXTURES, ON_TIME, ROOT, TEST_RUBRIC
 
 pytestmark = pytest.mark.usefixtures("kernel")   # real kernels: the kernel tier

@@ -9,12 +9,12 @@ import os
 import pytest
 
 from grader.errors import printable as visible
-from grader.ids import sanitise_id
+from grader.intake.ids import sanitise_id
 from grader.report import tables
 from grader.errors import printable
 from grader.report.text import md
 from grader.results import SubmissionResult
-from grader.submissions import discover
+from grader.intake.submissions import discover
 
 HOSTILE = ["\u202eecila", " alice", "alice\u200b", "al\u2028ice", "\u2066alice\u2069",
            "alice\x85", "alice\U000e0001", "=1+2", "\u00a0alice"]

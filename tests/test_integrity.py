@@ -16,14 +16,15 @@ import nbformat
 import numpy as np
 import pytest
 
-from grader import integrity, integrity_code
+from grader import integrity
+from grader.integrity import code as integrity_code
 from grader.errors import RubricError
 from grader.report import integrity as integrity_report
 from grader.report import publish
 from grader.results import CheckResult, SubmissionResult
 from grader.rubric import DEFAULT_RUBRIC, from_mapping, load
 from grader.run.artifacts import Bundle
-from grader.submissions import Submission
+from grader.intake.submissions import Submission
 from tests import integrity_cases as cases
 from tests.conftest import ROOT
 

@@ -1,7 +1,7 @@
 """Padding does not hide a copy from the integrity report (issue 22, item 8): pure, no kernels.
 
 Each padded notebook below is ana's notebook (tests/integrity_cases.py) verbatim behind,
-or beside, something a student who knows grader/integrity_code.py would try.  Before the
+or beside, something a student who knows grader/integrity/code.py would try.  Before the
 fix every one of them was in no pair at all: the first 200,000 characters were kept,
 counted before comments were stripped, and the cells were filtered as one text.
 """
@@ -10,7 +10,8 @@ import random
 import nbformat
 import pytest
 
-from grader import integrity, integrity_code, integrity_padding
+from grader import integrity
+from grader.integrity import code as integrity_code, padding as integrity_padding
 from tests import integrity_cases as cases
 from tests.conftest import ROOT
 from tests.test_integrity import CTX, THRESHOLD, write_notebooks

@@ -7,7 +7,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from grader.assign import AssignError, render
+from grader.verbs.assign import AssignError, render
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTION = ROOT / "reference" / "solution.ipynb"

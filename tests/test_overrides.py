@@ -1,11 +1,11 @@
-"""grader.overrides: a TA's regrade decisions, validated like the rubric and applied
+"""grader.intake.overrides: a TA's regrade decisions, validated like the rubric and applied
 at scoring, so every re-run and re-score keeps them."""
 import csv
 import io
 
 import pytest
 
-from grader import overrides as ov
+from grader.intake import overrides as ov
 from grader.errors import InputError
 from grader.report import tables
 from grader.results import CheckResult, SubmissionResult

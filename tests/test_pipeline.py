@@ -9,7 +9,7 @@ import pytest
 from grader import pipeline
 from grader.probes import params_of
 from grader.results import CheckResult
-from grader.submissions import Submission
+from grader.intake.submissions import Submission
 from tests.pure_layer import bundle, context, right, rubric, rubric_with, spec
 
 FUNCTION_CHECKS = ("data_prep", "net", "loss", "loss_grad", "fraction_correct", "extra_credit")

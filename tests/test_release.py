@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from grader import heldback, rubric as rubric_mod
-from grader.assign import strip_solutions
+from grader.verbs.assign import strip_solutions
 from grader.cli import main as cli
 from grader.release import EXPECTED, PUBLIC_SEED, public_inputs
 from grader.release import selfcheck

@@ -10,7 +10,7 @@ import pytest
 from matplotlib.image import imread
 
 from grader import report
-from grader.check import format_result
+from grader.verbs.check import format_result
 from grader.late import assess
 from grader.report import atomic, gradescope, tables, view
 from grader.report.lateness import arithmetic as late_arithmetic

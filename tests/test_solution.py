@@ -2,7 +2,7 @@
 
 ``reference/solution.ipynb`` is the source (edited in Jupyter, kept normalised by
 ``tools/normalise_solution.py``, see tests/test_normalise.py); the student notebook
-``assignment/galaxy_classifier.ipynb`` is generated from it by ``grader.assign``. Cells
+``assignment/galaxy_classifier.ipynb`` is generated from it by ``grader.verbs.assign``. Cells
 tagged ``definitions`` hold the imports and the function definitions only, so they can be
 executed here without data or training.
 """
@@ -18,7 +18,7 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell
 
-from grader.assign import check_in_sync
+from grader.verbs.assign import check_in_sync
 from reference import model
 from reference.data import write_course_file
 from reference.synthetic import generate

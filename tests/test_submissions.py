@@ -1,4 +1,4 @@
-"""Tests for grader.submissions: layouts, time sources and awkward folders.
+"""Tests for grader.intake.submissions: layouts, time sources and awkward folders.
 
 Every discovery goes through ``scan``, which also checks that nothing under
 the submissions folder was created, removed or changed.
@@ -17,8 +17,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from grader.errors import SubmissionsError
-from grader.submissions import Discovery, discover, sanitise_id
-from grader.times import parse_time, read_manifest
+from grader.intake.submissions import Discovery, discover, sanitise_id
+from grader.intake.times import parse_time, read_manifest
 
 LA = ZoneInfo("America/Los_Angeles")
 T0 = datetime(2025, 10, 20, 12, 0, tzinfo=timezone.utc)

@@ -1,11 +1,11 @@
-"""grader.times: submission times as nbgrader, Gradescope and TAs write them."""
+"""grader.intake.times: submission times as nbgrader, Gradescope and TAs write them."""
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from dateutil.tz import gettz
 
-from grader.times import parse_time
+from grader.intake.times import parse_time
 
 # the course zones of the issue, each in winter and summer: 34 zone-and-season cases
 ZONES = ["UTC", "America/Los_Angeles", "America/Denver", "America/Phoenix", "America/Chicago",

@@ -4,7 +4,8 @@ line, through rubric.yaml and overrides.yaml alike (before: the last key won sil
 and the nesting was a RecursionError traceback)."""
 import pytest
 
-from grader import overrides, rubric, yamlfile
+from grader.intake import overrides
+from grader import rubric, yamlfile
 from grader.errors import InputError, RubricError
 from tests.report_cases import RUBRIC
 

@@ -10,7 +10,7 @@ then run
 Normalised means: no outputs or execution counts, cell metadata reduced to
 ``tags`` (non-empty), ``deletable`` and ``editable``, notebook metadata reduced
 to the fixed kernelspec and ``language_info.name``, nbformat 4.5, cell ids kept
-(missing ones become ``cell-<index>``), written as ``grader.assign.render``
+(missing ones become ``cell-<index>``), written as ``grader.verbs.assign.render``
 writes it. ``tests/test_solution.py`` fails while the notebook is not normalised.
 """
 from __future__ import annotations
@@ -24,7 +24,7 @@ import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from grader.assign import AssignError, render  # noqa: E402  (after the sys.path line)
+from grader.verbs.assign import AssignError, render  # noqa: E402  (after the sys.path line)
 
 SOLUTION = ROOT / "reference" / "solution.ipynb"
 STUDENT = ROOT / "assignment" / "galaxy_classifier.ipynb"
@@ -88,7 +88,7 @@ def main(argv=None) -> int:
     mode = ap.add_mutually_exclusive_group()
     mode.add_argument("--check", action="store_true", help="only report; exit 1 if not normalised")
     mode.add_argument("--assign", action="store_true",
-                      help=f"also regenerate {STUDENT.relative_to(ROOT)} with grader.assign")
+                      help=f"also regenerate {STUDENT.relative_to(ROOT)} with grader.verbs.assign")
     args = ap.parse_args(argv)
     path = Path(args.notebook)
     try:
@@ -101,7 +101,7 @@ def main(argv=None) -> int:
             path.write_text(text, encoding="utf-8", newline="")
             print(f"normalised {path}")
         if args.assign:
-            from grader.assign import main as assign_main
+            from grader.verbs.assign import main as assign_main
             assign_main(solution=path, out=STUDENT, force=True)
             print(f"wrote {STUDENT}")
     except AssignError as exc:

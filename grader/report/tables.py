@@ -13,7 +13,7 @@ import json
 import math
 from pathlib import Path
 
-from .. import overrides
+from ..intake import overrides
 from . import atomic, lateness
 from ..errors import printable
 from .text import num

@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 
 from ..errors import one_line
-from ..ids import sanitise_id
+from ..intake.ids import sanitise_id
 
 
 def num(value) -> str:

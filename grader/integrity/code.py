@@ -17,7 +17,7 @@ Caps, counted on what the filter keeps, never on characters a student can pad wi
 
 A notebook over either (padding: a huge comment cell, thousands of trivial statements,
 a giant unused function) is compared on the part it shares with the class
-(``grader/integrity_padding.py``): comments and strings stripped, then only its lines
+(``grader/integrity/padding.py``): comments and strings stripped, then only its lines
 that another notebook also has, and it is named in the report.  Padding that no other
 notebook shares cannot push a copied part out of what is compared.
 """
@@ -28,7 +28,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import integrity_padding as padding
+from . import padding as padding
 
 K = 30                        # fingerprint length in filtered characters (about two statements)
 MAX_FINGERPRINTS = 100_000    # per notebook (see above)
@@ -62,7 +62,7 @@ def notebook_code(nb, skip=frozenset()) -> str:
 
 def read_code(path, skip=frozenset()) -> tuple[list | None, str]:
     """(code cells, "") or (None, why not): never raises for a broken notebook."""
-    from .run.notebook import read_notebook
+    from ..run.notebook import read_notebook
     try:
         nb, why = read_notebook(path)
         return (notebook_cells(nb, skip), "") if nb is not None else (None, why)
@@ -77,7 +77,7 @@ def given() -> tuple[str, frozenset]:
     its text shows."""
     import re
     import nbformat
-    from . import student_notebook
+    from .. import student_notebook
     nb = nbformat.reads(student_notebook.generate(student_notebook.default_solution()),
                         as_version=4)
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import yaml
 
-from .errors import SubmissionsError, one_line as _one_line
+from ..errors import SubmissionsError, one_line as _one_line
 from .folders import Found, summary, visible_entries
-from .errors import printable as _show
+from ..errors import printable as _show
 from .times import parse_time
 
 GRADESCOPE_META = "submission_metadata.yml"

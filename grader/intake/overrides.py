@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from . import yamlfile
-from .errors import InputError
+from .. import yamlfile
+from ..errors import InputError
 
 FILE_NAME = "overrides.yaml"
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from .errors import printable as _show
+from ..errors import printable as _show
 
 STAMP = "timestamp.txt"
 IGNORED = {".ipynb_checkpoints", "__MACOSX"}

@@ -15,7 +15,7 @@ notebook); a pair's similarity is the larger share.  The default threshold (rubr
 ``integrity: code_threshold``, 0.6) sits between honest work in different styles
 (at most 0.24) and planted copies (at least 0.92): tests/test_integrity.py.  What of a
 notebook is compared (cell by cell), and caps that padding cannot push a copy past:
-``grader/integrity_code.py``.
+``grader/integrity/code.py``.
 
 Behaviour (cached bundles): identical trained parameters, and identical *wrong* probe
 outputs of ``net`` or ``loss``.  A value shared by ``COMMON_MIN`` students who are at
@@ -31,7 +31,7 @@ from itertools import combinations
 
 import numpy as np
 
-from .integrity_code import K, fingerprints, given, read_code
+from .code import K, fingerprints, given, read_code
 
 MIN_MATCHED = 120       # filtered characters a code match needs before it can flag
 COMMON_MIN, COMMON_SHARE = 3, 0.2

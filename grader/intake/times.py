@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from .errors import SubmissionsError, one_line as _one_line, printable as _show
+from ..errors import SubmissionsError, one_line as _one_line, printable as _show
 
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import overrides as ov
-from .student_notebook import DEFAULT_NAME
-from .errors import InputError
+from ..student_notebook import DEFAULT_NAME
+from ..errors import InputError
 from .submissions import discover
 
 

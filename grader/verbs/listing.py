@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import os
 
-from . import intake, rubric as rubric_mod
-from .errors import printable
-from .report.text import clip
+from .. import intake, rubric as rubric_mod
+from ..errors import printable
+from ..report.text import clip
 
 COLUMNS = ("student", "notebook", "submitted", "source", "late", "notes")
 

@@ -20,10 +20,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from . import heldback, rubric as rubric_mod
-from .errors import InputError
+from .. import heldback, rubric as rubric_mod
+from ..errors import InputError
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SKIP = shutil.ignore_patterns(".venv", ".git", "__pycache__", "build", "*.egg-info",
                               "grading-output", ".hostile-*", ".attacks-*", "dist")
 

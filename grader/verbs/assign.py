@@ -8,9 +8,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .report.atomic import write_text
-from .student_notebook import (DEFAULT_NAME, AssignError, default_solution, generate,
-                               is_generated, render, strip_solutions)
+from ..report.atomic import write_text
+from ..student_notebook import DEFAULT_NAME, AssignError, default_solution, generate, is_generated, render, strip_solutions
 
 __all__ = ["AssignError", "strip_solutions", "render", "main", "check_in_sync"]
 
@@ -44,7 +43,7 @@ def main(*, solution: str | Path | None = None, out: str | Path | None = None,
         if out is not None:
             raise AssignError(f"{out}: --out and --release are exclusive; the release folder "
                               f"{release} holds the student notebook")
-        from .release import build
+        from ..release import build
         build(release=release, solution=solution, rubric=rubric, data=data, force=force)
         return 0
     if rubric is not None or data is not None:

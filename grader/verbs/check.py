@@ -6,9 +6,9 @@ checks only the network's pieces, for iterating on parts (b)-(c).
 """
 from __future__ import annotations
 
-from .graded import grade_one
-from .report import view
-from .run import sandbox
+from ..graded import grade_one
+from ..report import view
+from ..run import sandbox
 
 
 def format_result(result, *, quick=False) -> str:

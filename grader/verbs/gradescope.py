@@ -16,14 +16,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import GraderError, InputError, printable
-from .graded import grade_one
-from .platforms import submitter_id
-from .report.gradescope import write_failure_json, write_results_json
-from .run.protections import detect_protections
-from .student_notebook import DEFAULT_NAME
-from .submissions import Submission, read_submission
-from .times import parse_time
+from ..errors import GraderError, InputError, printable
+from ..graded import grade_one
+from ..intake.platforms import submitter_id
+from ..report.gradescope import write_failure_json, write_results_json
+from ..run.protections import detect_protections
+from ..student_notebook import DEFAULT_NAME
+from ..intake.submissions import Submission, read_submission
+from ..intake.times import parse_time
 
 METADATA = "submission_metadata.json"
 # what a student reads when the grader itself could not grade (the reason is in the

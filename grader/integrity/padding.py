@@ -2,7 +2,7 @@
 
 A student who pads a copied notebook (a huge comment cell, a huge string, thousands of
 ``x = 1``, a giant unused function) wants the copied part pushed past a cap.  A notebook
-over the caps (``grader/integrity_code.py``) is therefore cut by content, never by
+over the caps (``grader/integrity/code.py``) is therefore cut by content, never by
 position:
 
 1. ``stripped``: each cell without its comments and blank lines, every string literal

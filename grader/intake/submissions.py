@@ -23,10 +23,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from .errors import SubmissionsError, one_line as _one_line
+from ..errors import SubmissionsError, one_line as _one_line
 from .folders import (STAMP, Bounds, Found, has_work, inside, is_notebook, mtime, rel,
                       summary, visible_entries, walk)
-from .errors import printable
+from ..errors import printable
 from .ids import sanitise_id
 from .platforms import CANVAS_NAME, GRADESCOPE_META, canvas_entries, gradescope_entries
 from .times import parse_time, read_manifest, time_zone as _zone

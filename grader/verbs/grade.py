@@ -6,9 +6,9 @@ import os
 import sys
 from pathlib import Path
 
-from . import rubric as rubric_mod
-from .errors import InputError
-from .graded import Batch, Graded, Options, engine, grade
+from .. import rubric as rubric_mod
+from ..errors import InputError
+from ..graded import Batch, Graded, Options, engine, grade
 
 __all__ = ["main", "grade", "Batch", "Options", "Graded"]
 
@@ -61,7 +61,7 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
         print(f"sandbox: {where.sandbox}")
     batch = Batch.find(submissions, rub, manifest=manifest, assignment=assignment,
                        file_times=file_times, overrides=overrides, students=students)
-    from . import report
+    from .. import report
     canvas_roster = report.gradebooks.read_roster(roster) if roster else None
     _check_out_dir(out, submissions)
     graded = grade(batch, options, where=where)
@@ -72,7 +72,7 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
 
 def summary(graded: Graded, written, out: Path) -> str:
     """What the console shows after a run: the table, notes, where the results are."""
-    from . import report
+    from .. import report
     lines = [report.summary_table(graded.results)]
     shared = graded.timings.get("shared_runs")
     if shared:
