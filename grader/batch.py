@@ -78,14 +78,17 @@ def make_jobs(subs, rubric, data_file, digest, probe_path, work_dir, seed):
 
 
 def execute_all(jobs, cache: Path | None, workers: int, progress=True, rerun=(),
-                executor=None) -> dict:
+                executor=None, on_ready=None) -> dict:
     """Bundles for every job: cached ones reused (except for the students in
     ``rerun``, or everyone when it is True), the rest run in parallel on
     ``executor`` (default: ``workers`` local processes).  Jobs with one cache key
     (identical notebooks: a resubmission, a copy) are executed once and share the
-    bundle."""
-    by_key, todo = {}, {}
+    bundle.  ``on_ready(student_ids, bundle)``, when given, is called in this thread
+    as each bundle is ready (cached ones once the workers are busy), so the grader
+    scores while kernels still run."""
+    by_key, todo, students = {}, {}, {}
     for sid, job in jobs.items():
+        students.setdefault(job.key, []).append(sid)
         again = rerun is True or sid in rerun
         if job.key in by_key or job.key in todo:
             continue
@@ -94,6 +97,12 @@ def execute_all(jobs, cache: Path | None, workers: int, progress=True, rerun=(),
             by_key[job.key] = cached
         else:
             todo[job.key] = job
+    waiting = list(by_key)                      # cached: handed over once kernels run
+
+    def ready(keys):
+        for key in keys:
+            if on_ready is not None:
+                on_ready(students[key], by_key[key])
     bar = None
     if progress and todo:
         from tqdm import tqdm
@@ -105,8 +114,11 @@ def execute_all(jobs, cache: Path | None, workers: int, progress=True, rerun=(),
         if bar:
             bar.update(1)
             bar.set_postfix_str(job.student_id[:20])
+        ready([job.key] + waiting)
+        waiting = []
     if bar:
         bar.close()
+    ready(waiting)
     return {sid: by_key[job.key] for sid, job in jobs.items()}
 
 
@@ -192,7 +204,8 @@ def _closed_hint() -> str:
 
 
 def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, progress,
-                        rerun=(), only_rerun=False, client=None, allow_unconfined=False):
+                        rerun=(), only_rerun=False, client=None, allow_unconfined=False,
+                        on_ready=None):
     """Write the probe inputs to a private work folder, test the sandbox and
     execute every submission (``rerun``: re-execute these ids, or all when True,
     despite the cache; ``only_rerun``: everyone else must come from the cache;
@@ -218,7 +231,7 @@ def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, pr
             tested = self_test(rub, data_file, digest, probe_path, work, executor)
             if executor is not None:
                 require_confinement(allow_unconfined, tested.protections)
-        return execute_all(job_map, cache, workers, progress, rerun, executor)
+        return execute_all(job_map, cache, workers, progress, rerun, executor, on_ready)
     finally:
         if executor is not None:
             executor.close()

@@ -151,19 +151,23 @@ def grade(batch: Batch, options: Options = Options(), *, where=None) -> Graded:
     with where.started() as client:
         data_file, digest, ctx = engine_mod.prepare_batch(
             rub, options.data, curve_dir=Path(cache) / "curves" if cache else None)
+        scorer = _Scorer(batch, ctx, options.only)
         t1 = time.monotonic()
         bundles = engine_mod.execute_submissions(
             batch.submissions, rub, data_file, digest, ctx, cache=cache,
             workers=options.jobs or os.cpu_count() or 1,
             progress=options.progress, rerun=True if options.force else batch.rerun,
             only_rerun=bool(batch.rerun), client=client,
-            allow_unconfined=options.allow_unconfined)
+            allow_unconfined=options.allow_unconfined, on_ready=scorer)
     t2 = time.monotonic()
     protections, confined = where.protections(bundles)
-    results = _score(batch, bundles, ctx, options.only, "" if confined else protections)
+    results = scorer.results(bundles)
+    for r in results if not confined else ():
+        r.notes.insert(0, protections)     # every report says the kernels ran unconfined
     t3 = time.monotonic()
     timings = {"setup_s": round(t1 - t0, 3), "execute_s": round(t2 - t1, 3),
                "score_s": round(t3 - t2, 3), "score_and_report_s": round(t3 - t2, 3),
+               "score_during_execution_s": round(scorer.seconds, 3),
                "total_s": round(t3 - t0, 3),
                "reference_curves_s": round(reference_curves.training_seconds() - trained, 3),
                "workers": options.jobs or os.cpu_count(), "engine": where.name,
@@ -176,18 +180,30 @@ def grade(batch: Batch, options: Options = Options(), *, where=None) -> Graded:
                   clock=(t0, t2))
 
 
-def _score(batch, bundles, ctx, only, unconfined: str) -> list:
-    """One result per submission; ``unconfined``: the line every result opens its notes
-    with when kernels ran unconfined ("" when they were confined)."""
-    results = []
-    for s in batch.submissions:
-        r = pipeline.score(s, bundles.get(s.student_id), ctx, batch.rubric, only=only,
-                           overrides=batch.overrides)
-        if unconfined:
-            r.notes.insert(0, unconfined)
+class _Scorer:
+    """Scores each submission as soon as its bundle is ready (called by the engine while
+    later notebooks still run), then whoever is left."""
+
+    def __init__(self, batch, ctx, only):
+        self.batch, self.ctx, self.only = batch, ctx, only
+        self.subs = {s.student_id: s for s in batch.submissions}
+        self.done, self.seconds = {}, 0.0
+
+    def __call__(self, student_ids, bundle):
+        t = time.monotonic()
+        for sid in student_ids:
+            self.done[sid] = self._score(self.subs[sid], bundle)
+        self.seconds += time.monotonic() - t
+
+    def results(self, bundles) -> list:
+        return [self.done.get(s.student_id) or self._score(s, bundles.get(s.student_id))
+                for s in self.batch.submissions]
+
+    def _score(self, sub, bundle):
+        r = pipeline.score(sub, bundle, self.ctx, self.batch.rubric, only=self.only,
+                           overrides=self.batch.overrides)
         r.notebook = printable(r.notebook)  # a file name shown escaped: not UTF-8, controls, bidi
-        results.append(r)
-    return results
+        return r
 
 
 def grade_one(notebook, *, rubric=None, data=None, quick=False, submitted_at=None,
