@@ -47,6 +47,12 @@ def data_errors():
         raise DataError(str(exc)) from None
 
 
+def not_found(path, *, folder: bool = False) -> str:
+    """The one wording of a file or folder that is not there, across the CLI:
+    ``<path>: file not found`` / ``<path>: folder not found``."""
+    return f"{printable(path)}: {'folder' if folder else 'file'} not found"
+
+
 def printable(value) -> str:
     """Printable one-line text: undecodable bytes escaped, control characters written
     as ``\x0a`` and the other characters that change how text around them shows

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from . import batch as engine_mod, intake, pipeline, rubric as rubric_mod
 from .checks import reference_curves
-from .errors import InputError, printable
+from .errors import InputError, not_found, printable
 from .run import sandbox
 from .run.kernel_box import own_peak_mb
 from .intake.submissions import Submission
@@ -214,7 +214,7 @@ def grade_one(notebook, *, rubric=None, data=None, quick=False, submitted_at=Non
     ``deadline`` replaces the rubric's (a platform's own due date)."""
     path = Path(notebook)
     if not path.is_file():
-        raise InputError(f"{path}: notebook not found")
+        raise InputError(not_found(path))
     rub = rubric_mod.load(rubric)
     if deadline is not None:
         rub = replace(rub, deadline=deadline)

@@ -21,7 +21,7 @@ from pathlib import Path
 import nbformat
 from nbformat import NotebookNode
 
-from .errors import GraderError, one_line
+from .errors import GraderError, not_found, one_line
 from .run.notebook import read_notebook
 
 DEFAULT_NAME = "galaxy_classifier.ipynb"
@@ -128,7 +128,7 @@ def read_solution(path: Path) -> NotebookNode:
     """Read the solution notebook (the grader's one notebook reader); every failure
     is a one-line AssignError naming the file."""
     if not path.exists():
-        raise AssignError(f"{path}: solution notebook not found")
+        raise AssignError(not_found(path))
     nb, why = read_notebook(path)
     if nb is None:
         raise AssignError(f"{path}: {why}")

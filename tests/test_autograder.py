@@ -75,7 +75,7 @@ def test_the_zip_grades_a_submission_laid_out_like_gradescope(kernel, tmp_path, 
 def test_a_wheel_that_is_not_the_graders_is_one_line(tmp_path, capsys):
     other = tmp_path / "other-1.0-py3-none-any.whl"
     other.write_bytes(b"PK\x05\x06" + bytes(18))          # an empty zip
-    for wheel, words in ((tmp_path / "none.whl", "wheel not found"),
+    for wheel, words in ((tmp_path / "none.whl", "none.whl: file not found"),
                          (other, "not a galaxy_grader wheel")):
         assert cli.main(["autograder", "--out", str(tmp_path / "a.zip"),
                          "--wheel", str(wheel)]) == 2

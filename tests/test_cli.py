@@ -88,11 +88,11 @@ def test_student_reruns_one_notebook_and_merges_it_into_the_class(kernel, tmp_pa
 
 
 @pytest.mark.parametrize("argv,words", [
-    (["list", "/nonexistent/subs"], "does not exist"),
+    (["list", "/nonexistent/subs"], "/nonexistent/subs: folder not found"),
     (["grade", str(EXAMPLES), "--roster", "/nonexistent/roster.csv", "--out", "{tmp}/never"],
-     "cannot read the Canvas roster"),
+     "/nonexistent/roster.csv: file not found"),
     (["autograder", "--data", "/nonexistent/dataG.pkl.gz", "--out", "{tmp}/never.zip"],
-     "data file not found"),
+     "/nonexistent/dataG.pkl.gz: file not found"),
 ])
 def test_new_entry_points_refuse_missing_files_in_one_line_before_running(argv, words, capsys,
                                                                           tmp_path):
@@ -100,3 +100,36 @@ def test_new_entry_points_refuse_missing_files_in_one_line_before_running(argv, 
     err = capsys.readouterr().err
     assert words in err and err.count("\n") == 1, err
     assert list(tmp_path.iterdir()) == []
+
+
+NOPE = "/nonexistent/nope"
+
+
+@pytest.mark.parametrize("argv,said", [
+    (["grade", NOPE, "--out", "{tmp}/never"], f"{NOPE}: folder not found"),
+    (["grade", str(EXAMPLES), "--rubric", f"{NOPE}.yaml", "--out", "{tmp}/never"],
+     f"{NOPE}.yaml: file not found"),
+    (["grade", str(EXAMPLES), "--manifest", f"{NOPE}.csv", "--out", "{tmp}/never"],
+     f"{NOPE}.csv: file not found"),
+    (["grade", str(EXAMPLES), "--overrides", f"{NOPE}.yaml", "--out", "{tmp}/never"],
+     f"{NOPE}.yaml: file not found"),
+    (["grade", str(EXAMPLES), "--roster", f"{NOPE}.csv", "--out", "{tmp}/never"],
+     f"{NOPE}.csv: file not found"),
+    (["list", str(EXAMPLES), "--manifest", f"{NOPE}.csv"], f"{NOPE}.csv: file not found"),
+    (["check", f"{NOPE}.ipynb"], f"{NOPE}.ipynb: file not found"),
+    (["assign", "--solution", f"{NOPE}.ipynb", "--out", "{tmp}/a.ipynb"],
+     f"{NOPE}.ipynb: file not found"),
+    (["assign", "--out", f"{NOPE}/a.ipynb"], f"{NOPE}: folder not found"),
+    (["assign", "--release", f"{NOPE}/release"], f"{NOPE}: folder not found"),
+    (["autograder", "--wheel", f"{NOPE}.whl", "--out", "{tmp}/never.zip"],
+     f"{NOPE}.whl: file not found"),
+    (["gradescope", "--submission", NOPE, "--results", "{tmp}/results.json"],
+     f"{NOPE}: folder not found"),
+])
+def test_a_missing_file_or_folder_is_worded_one_way_in_every_verb(argv, said, capsys, tmp_path):
+    """Issue 25 item 13: "<path>: file not found" / "<path>: folder not found", whatever
+    the verb or the flag (not "does not exist", "cannot read ... (FileNotFoundError)",
+    "wheel not found", ...)."""
+    rc = cli.main([a.replace("{tmp}", str(tmp_path)) for a in argv])
+    err = capsys.readouterr().err
+    assert rc == 2 and err == f"grader {argv[0]}: error: {said}\n", err

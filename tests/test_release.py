@@ -235,7 +235,7 @@ def test_selfcheck_needs_the_data_file(release, bare_python, tmp_path):
     shutil.copytree(release, folder)
     (folder / "dataG.pkl.gz").unlink()
     r = run_in(bare_python, ["selfcheck.py"], folder)
-    assert r.returncode == 2 and "dataG.pkl.gz: data file not found" in r.stderr
+    assert r.returncode == 2 and "dataG.pkl.gz: file not found" in r.stderr
 
 
 def test_report_names_what_is_wrong():

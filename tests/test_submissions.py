@@ -172,7 +172,7 @@ def test_empty_root_is_not_an_error(tmp_path):
 def test_missing_root_and_file_root_raise(tmp_path):
     with pytest.raises(SubmissionsError) as excinfo:
         discover(tmp_path / "missing")
-    one_line_error(excinfo, "missing", "does not exist")
+    one_line_error(excinfo, "missing", "folder not found")
     write(tmp_path / "file.txt", "x")
     with pytest.raises(SubmissionsError) as excinfo:
         discover(tmp_path / "file.txt")

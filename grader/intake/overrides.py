@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .. import yamlfile
-from ..errors import InputError
+from ..errors import InputError, not_found
 
 FILE_NAME = "overrides.yaml"
 
@@ -39,7 +39,7 @@ def load(path, *, rubric) -> dict:
     try:
         raw = yamlfile.read(path) or {}
     except FileNotFoundError:
-        raise InputError(f"{path}: overrides file not found") from None
+        raise InputError(not_found(path)) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise InputError(f"{path}: cannot read overrides ({type(exc).__name__})") from None
     except yamlfile.Refused as exc:

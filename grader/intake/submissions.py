@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
-from ..errors import SubmissionsError, one_line as _one_line
+from ..errors import SubmissionsError, not_found, one_line as _one_line
 from .folders import (STAMP, Bounds, Found, has_work, inside, is_notebook, mtime, rel,
                       summary, visible_entries, walk)
 from ..errors import printable
@@ -77,8 +77,8 @@ def discover(root, *, manifest: Path | None = None, assignment: str | None = Non
     """
     root = Path(os.fsdecode(root))
     if not root.is_dir():
-        what = "is not a folder" if root.exists() else "does not exist"
-        raise SubmissionsError(f"{printable(root)}: submissions folder {what}")
+        raise SubmissionsError(f"{printable(root)}: not a folder" if root.exists()
+                               else not_found(root, folder=True))
     zone = _zone(default_tz) if isinstance(default_tz, str) else default_tz
     times = read_manifest(manifest, default_tz=zone) if manifest else {}
     real = Path(os.path.realpath(root))

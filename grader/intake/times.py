@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ..errors import SubmissionsError, one_line as _one_line, printable as _show
+from ..errors import SubmissionsError, not_found, one_line as _one_line, printable as _show
 
 
 
@@ -24,6 +24,8 @@ def read_manifest(path, *, default_tz="UTC") -> dict[str, datetime]:
     try:
         with open(path, newline="", encoding="utf-8-sig") as handle:
             return _manifest_rows(path, csv.DictReader(handle), zone)
+    except FileNotFoundError:
+        raise SubmissionsError(not_found(path)) from None
     except (OSError, UnicodeDecodeError, csv.Error) as err:
         raise SubmissionsError(f"{_show(path)}: cannot read manifest ({_one_line(err)})") from None
 

@@ -25,7 +25,7 @@ import numpy as np
 from reference import model
 
 from .. import rubric as rubric_mod
-from ..errors import data_errors
+from ..errors import data_errors, not_found
 from ..probes import PUBLIC_SEED, params_of, public_inputs
 from ..student_notebook import DEFAULT_NAME, AssignError, generate
 
@@ -59,7 +59,7 @@ def expected_values(inputs: dict, *, rtol: float, atol: float) -> dict:
 def _check_target(target: Path, force: bool) -> None:
     """Refuse a target that is not ours, unless ``force``."""
     if not target.parent.is_dir():
-        raise AssignError(f"{target}: parent folder {target.parent} does not exist")
+        raise AssignError(not_found(target.parent, folder=True))
     if target.exists() and not target.is_dir():
         raise AssignError(f"{target}: exists and is not a folder")
     if (target.is_dir() and any(target.iterdir()) and not (target / MANIFEST).is_file()

@@ -214,12 +214,12 @@ def main(argv=None) -> int:
     notebook = Path(a.notebook).resolve()
     try:
         if not notebook.is_file():
-            raise SelfCheckError(f"{a.notebook}: notebook not found")
+            raise SelfCheckError(f"{a.notebook}: file not found")
         if not (notebook.parent / DATA_NAME).is_file():
-            raise SelfCheckError(f"{notebook.parent / DATA_NAME}: data file not found; put the "
+            raise SelfCheckError(f"{notebook.parent / DATA_NAME}: file not found; put the "
                                  "course's data file (from your instructor) beside the notebook")
         if not EXPECTED.is_file():
-            raise SelfCheckError(f"{EXPECTED}: expected values missing; keep this script in the "
+            raise SelfCheckError(f"{EXPECTED}: file not found; keep this script in the "
                                  "release folder it came with")
         expected = dict(np.load(EXPECTED))
         with tempfile.TemporaryDirectory(prefix="selfcheck-") as tmp:

@@ -18,7 +18,7 @@ import io
 import re
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, not_found
 from . import atomic, lateness
 from .tables import SafeWriter
 from .text import num
@@ -38,6 +38,8 @@ def read_roster(path) -> tuple[list, list]:
             reader = csv.DictReader(fh)
             columns = [c.strip() for c in reader.fieldnames or []]
             rows = [{(k or "").strip(): (v or "").strip() for k, v in r.items()} for r in reader]
+    except FileNotFoundError:
+        raise InputError(not_found(path)) from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"{path}: cannot read the Canvas roster ({type(exc).__name__})") from None
     if not {"Student", "ID"} <= set(columns):

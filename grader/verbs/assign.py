@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from ..errors import not_found
 from ..report.atomic import write_text
 from ..student_notebook import DEFAULT_NAME, AssignError, default_solution, generate, is_generated, render, strip_solutions
 
@@ -54,7 +55,7 @@ def main(*, solution: str | Path | None = None, out: str | Path | None = None,
         raise AssignError(f"{target}: output path is the solution notebook itself")
     text = generate(solution)
     if not target.parent.is_dir():
-        raise AssignError(f"{target}: output directory {target.parent} does not exist")
+        raise AssignError(not_found(target.parent, folder=True))
     if target.exists():
         try:
             unchanged = target.read_text(encoding="utf-8") == text

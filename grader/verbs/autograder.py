@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 
 from .. import heldback, rubric as rubric_mod
-from ..errors import InputError
+from ..errors import InputError, not_found
 
 ROOT = Path(__file__).resolve().parents[2]
 SKIP = shutil.ignore_patterns(".venv", ".git", "__pycache__", "build", "*.egg-info",
@@ -97,7 +97,7 @@ def _add(zf, name, data, executable=False, mode=None):
 def _built(wheel) -> Path:
     path = Path(wheel)
     if not path.is_file():
-        raise InputError(f"{path}: wheel not found")
+        raise InputError(not_found(path))
     if not (path.name.startswith("galaxy_grader-") and path.suffix == ".whl"
             and zipfile.is_zipfile(path)):
         raise InputError(f"{path}: not a galaxy_grader wheel (galaxy_grader-*.whl)")
@@ -115,7 +115,7 @@ def main(*, out="autograder.zip", rubric=None, data=None, wheel=None) -> int:
         from reference import synthetic
         data_file = synthetic.cached_default()
     if not data_file.is_file():
-        raise InputError(f"{data_file}: data file not found")
+        raise InputError(not_found(data_file))
     heldback.batch_seed(None)       # the secret exists from here on (the zip ships it, even
     secret = heldback.secret_path()  # when this rubric fixes the seed)
     with tempfile.TemporaryDirectory() as tmp:

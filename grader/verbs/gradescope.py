@@ -16,7 +16,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import GraderError, InputError, printable
+from ..errors import GraderError, InputError, not_found, printable
 from ..graded import grade_one
 from ..intake.platforms import submitter_id
 from ..report.gradescope import write_failure_json, write_results_json
@@ -69,7 +69,7 @@ def find_notebook(folder: Path) -> Submission:
     assignment, else the newest; not checkpoints) and notes on what else was there;
     InputError saying why when there is nothing to grade."""
     if not folder.is_dir():
-        raise InputError(f"{printable(folder)}: submission folder not found")
+        raise InputError(not_found(folder, folder=True))
     found = read_submission(folder, prefer=(DEFAULT_NAME,))
     if found.notebook is None:
         raise InputError(f"nothing to grade in your submission: {'; '.join(found.notes)}")
