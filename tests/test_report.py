@@ -4,6 +4,7 @@ import errno
 import io
 import json
 import os
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -353,7 +354,9 @@ def test_grades_files_are_byte_identical_to_the_golden_ones():
     """tests/fixtures/reports/ was written by the f-string reports (late as a dict); since
     then grades.json's echo of the rubric changed (each check lists its own settings, its
     default time limits, timestamp_zone), each student gained `history_steps` and
-    `original_id`, trained_accuracy's `hidden_width` became null (any d), and the CSV gained the `overrides` and `original_id` columns."""
+    `original_id`, trained_accuracy's `hidden_width` became null (any d), and the CSV gained the `overrides` and `original_id` columns; an unknown
+    submission time leaves `late` and `minutes_late` blank and is worded as unknown
+    (issue 25 item 7)."""
     results = report_cases.golden_results()
     golden = report_cases.__file__.replace("report_cases.py", "fixtures/reports/")
     with open(golden + "grades.csv", "rb") as f:
@@ -390,8 +393,9 @@ def test_bonus_checks_are_labelled_and_unknown_late_is_worded():
                          late=assess(None, deadline=DEADLINE), final=17.0, status="not graded")
     fb = view.build(r)
     assert [row.label for row in fb.rows] == ["net", "bonus (extra credit)"]
-    assert fb.submission_time == ("not late: the submission time is unknown (deadline "
-                                  "2025-10-31 23:59 -04:00), grade x 1")
+    assert fb.submission_time == ("submission time unknown (deadline 2025-10-31 23:59 "
+                                  "-04:00): lateness not assessed, no penalty applied, "
+                                  "grade x 1")
     assert fb.no_curve == "No accuracy curve: the notebook was not graded."
     assert fb.accuracy_line == "" and "[FAIL] bonus (extra credit) 2/5" in format_result(r)
     never = SubmissionResult("y", [], late=None, final=0.0)
@@ -432,3 +436,29 @@ def test_no_csv_cell_can_start_a_spreadsheet_formula():
     text = report.tables.csv_text(results)
     rows = list(csv.reader(io.StringIO(text)))
     assert all(not c.startswith(("=", "+", "-", "@")) for row in rows for c in row), rows
+
+
+def test_an_unknown_submission_time_is_unknown_never_on_time():
+    """Issue 25 item 7: feedback, grades.csv (late blank), the summary and the class
+    report say 'unknown', and the class report lists those students first."""
+    known = SubmissionResult("ada", checks(5, 15, 10, 60, 10, 0), final=100.0,
+                             late=late_result())
+    unknown = SubmissionResult("zed", checks(5, 15, 10, 60, 10, 0), final=100.0,
+                               late=assess(None, deadline=DEADLINE, grace_minutes=5))
+    fb = view.build(unknown)
+    assert fb.late == "submission time unknown: no penalty applied; raw 100 = 100"
+    assert not re.search(r"\bon time\b", fb.late + fb.submission_time) and not fb.is_late
+    assert view.build(known).late.startswith("on time: no penalty")
+    rows = {r["student_id"]: r for r in csv.DictReader(io.StringIO(tables.csv_text([known, unknown])))}
+    assert (rows["zed"]["late"], rows["zed"]["minutes_late"], rows["zed"]["final"]) == ("", "", "100")
+    assert (rows["ada"]["late"], rows["ada"]["minutes_late"]) == ("no", "0")
+    assert [line.split()[2] for line in summary_table([known, unknown]).splitlines()[2:]] == \
+        ["no", "unknown"]
+    page = report.class_page.class_report_html([known, unknown], {"chart": b"png"}, rates=[],
+                                               stems={"zed": "zed"})
+    assert "1 submission time unknown" in page
+    first = page.index("<h2>Submission time unknown</h2>")
+    assert first < page.index("<img") < page.index("<h2>Students</h2>")
+    assert '<li><a href="feedback/zed.html">zed</a></li>' in page[first:page.index("<img")]
+    assert "ada" not in page[first:page.index("<img")]
+    assert "<td>unknown</td>" in page and "<td>no</td>" in page

@@ -548,6 +548,17 @@ def test_a_broken_notebook_still_gets_its_time_read(tmp_path):
     assert ada.submitted_at == datetime(2025, 10, 30, 16, 0, tzinfo=timezone.utc)
 
 
+def test_a_pacific_stamp_in_a_new_york_course_is_read_and_noted(tmp_path):
+    """Issue 25 item 7: 'PDT' has one meaning, so it is not 'time unknown'."""
+    notebook(tmp_path / "ada" / "hw.ipynb", T0)
+    write(tmp_path / "ada" / "timestamp.txt", "2025-10-31 21:30:00.000000 PDT\n")
+    ada = by_id(scan(tmp_path, default_tz=ZoneInfo("America/New_York")))["ada"]
+    assert (ada.time_source, ada.submitted_at) == \
+        ("timestamp.txt", datetime(2025, 11, 1, 4, 30, tzinfo=timezone.utc))
+    assert ada.notes == ("timestamp.txt: time zone 'PDT' read as UTC-07:00 (2025-11-01 00:30 "
+                         "EDT in the course zone America/New_York)",)
+
+
 def test_manifest_times_without_a_zone_are_in_the_course_zone(tmp_path):
     from zoneinfo import ZoneInfo
     notebook(tmp_path / "subs" / "ada" / "hw.ipynb", T0)

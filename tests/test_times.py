@@ -45,12 +45,39 @@ def test_custom_nbgrader_and_lms_formats(text):
     assert parse_time(text, local=ZoneInfo("America/New_York")) == want
 
 
-def test_an_abbreviation_the_course_zone_does_not_write_is_refused_with_the_fix():
-    with pytest.raises(ValueError, match=r"'PDT' is not America/New_York's on 2025-11-01 "
-                                         r"\(it is EDT\): set the rubric's timestamp_zone"):
-        parse_time("2025-11-01 00:30:00 PDT", local=ZoneInfo("America/New_York"))
+NY = ZoneInfo("America/New_York")
+
+
+def test_an_abbreviation_with_one_meaning_is_read_as_its_offset_with_a_note():
+    """Issue 25 item 7: nbgrader on a Pacific server, a New York course: 21:30 PDT is
+    00:30 EDT, 31 minutes after a 23:59 deadline (it used to be 'time unknown')."""
+    notes = []
+    when = parse_time("2025-10-31 21:30:00.000000 PDT", local=NY, notes=notes)
+    deadline = datetime(2025, 10, 31, 23, 59, tzinfo=NY)
+    assert (when - deadline).total_seconds() == 31 * 60
+    assert notes == ["time zone 'PDT' read as UTC-07:00 (2025-11-01 00:30 EDT in the course "
+                     "zone America/New_York)"]
+    assert parse_time("2025-10-31 21:30 CEST", local=NY) == \
+        datetime(2025, 10, 31, 19, 30, tzinfo=timezone.utc)
+    assert parse_time("2025-10-31 21:30 NST") == datetime(2025, 11, 1, 1, 0, tzinfo=timezone.utc)
+    quiet = []                                       # the course zone's own name: no note
+    parse_time("2025-11-01 00:30:00 EDT", local=NY, notes=quiet)
+    assert quiet == []
+
+
+@pytest.mark.parametrize("abbr", ["CST", "IST", "BST", "PST", "AST"])
+def test_an_ambiguous_abbreviation_needs_the_course_zone(abbr):
+    with pytest.raises(ValueError, match=rf"'{abbr}' is ambiguous and not America/New_York's "
+                                         r"on 2025-11-01 \(it is EDT\): set the rubric's "
+                                         r"timestamp_zone"):
+        parse_time(f"2025-11-01 00:30:00 {abbr}", local=NY)
     with pytest.raises(ValueError, match="ambiguous"):
-        parse_time("2025-11-01 00:30:00 IST")                  # India? Ireland? Israel?
+        parse_time(f"2025-11-01 00:30:00 {abbr}")              # India? Ireland? Israel?
+    chicago = ZoneInfo("America/Chicago")                       # the course's own CST is fine
+    assert parse_time("2025-12-01 10:00 CST", local=chicago) == \
+        datetime(2025, 12, 1, 10, 0, tzinfo=chicago)
+    with pytest.raises(ValueError, match="'XYZ' is not America/New_York's"):
+        parse_time("2025-11-01 00:30:00 XYZ", local=NY)
 
 
 def test_times_without_a_zone_take_the_given_zone():

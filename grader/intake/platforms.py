@@ -40,10 +40,11 @@ def gradescope_entries(root: Path, real: Path, zone) -> tuple[list[Found], list[
             found.append(Found(folder.name, folder, home=folder))
             continue
         entry = {str(k).strip(":"): v for k, v in entry.items()}
-        notes, when = [], None
+        notes, when, read = [], None, []
         try:
-            when = parse_time(entry["created_at"], zone, local=zone) \
+            when = parse_time(entry["created_at"], zone, local=zone, notes=read) \
                 if entry.get("created_at") else None
+            notes += [f":created_at: in {GRADESCOPE_META}: {line}" for line in read]
         except ValueError as err:
             notes.append(f"ignored :created_at: in {GRADESCOPE_META}: {err}")
         people = entry.get("submitters") if isinstance(entry.get("submitters"), list) else []

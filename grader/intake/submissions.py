@@ -250,7 +250,10 @@ def _read_stamp(path: Path, refused: str, zone, notes: list[str]) -> datetime | 
             raise OSError(refused or "not a regular file")
         with open(path, "rb") as handle:
             lines = handle.read(4096).decode("utf-8", "replace").strip().splitlines()
-        return parse_time(lines[0] if lines else "", zone, local=zone)
+        read: list[str] = []
+        when = parse_time(lines[0] if lines else "", zone, local=zone, notes=read)
+        notes += [f"{STAMP}: {line}" for line in read]
+        return when
     except (OSError, ValueError) as err:
         notes.append(f"ignored {STAMP}: {_one_line(err)}")
         return None

@@ -53,7 +53,7 @@ def _manifest_rows(path: Path, reader: csv.DictReader, zone) -> dict[str, dateti
     return times
 
 
-def parse_time(value, zone=timezone.utc, *, local=None) -> datetime:
+def parse_time(value, zone=timezone.utc, *, local=None, notes=None) -> datetime:
     """Turn a timestamp into an aware datetime; naive values get ``zone``.
 
     Reads datetimes, ISO 8601 and what nbgrader, Gradescope and LMS exports write
@@ -61,8 +61,10 @@ def parse_time(value, zone=timezone.utc, *, local=None) -> datetime:
     America/Los_Angeles``, ``... UTC``, ``... -0700``, ``20251107T235930+0000``,
     ``07 Nov 2025 23:59:30 UTC``.  A zone abbreviation (nbgrader writes ``%Z``:
     ``EDT``, ``CEST``) is read as ``local`` (the course's zone) when it is that
-    zone's name at that date; otherwise ValueError says why, since abbreviations
-    are ambiguous (IST, CST) and guessing would move a deadline by hours.
+    zone's name at that date; else, when it has one meaning (``PDT`` is -07:00
+    wherever it is written: ``ONE_MEANING``), as that offset, with a line saying so
+    appended to ``notes``; else (``CST``, ``IST``, ``BST``: ``AMBIGUOUS``, or a name
+    we do not know) ValueError says why, since guessing would move a deadline by hours.
     """
     if isinstance(zone, str):
         zone = time_zone(zone)
@@ -81,7 +83,7 @@ def parse_time(value, zone=timezone.utc, *, local=None) -> datetime:
         return when.replace(tzinfo=timezone.utc)
     if "/" in tail:
         return when.replace(tzinfo=time_zone(tail))
-    return _abbreviated(when, tail, local)
+    return _abbreviated(when, tail, local, notes)
 
 
 _CLOCK = re.compile(r"\d{1,2}:\d{2}|T\d{4}")
@@ -112,21 +114,58 @@ def _dateutil(text) -> datetime:
         raise ValueError(f"unrecognised time {_show(text[:60])!r} ({_one_line(err)[:80]})") from None
 
 
-def _abbreviated(naive: datetime, abbr: str, local) -> datetime:
-    """``naive`` in ``local`` when ``abbr`` is that zone's name then, else ValueError."""
-    if local is None or not hasattr(local, "utcoffset"):
-        raise ValueError(f"time zone abbreviation {_show(abbr)!r} is ambiguous: set the "
-                         f"rubric's timestamp_zone to the course's zone")
+# Abbreviations with one meaning: the offset (hours) every zone writing the name has
+# (tzdata 2025, checked against every zone, winter and summer), and that no other common
+# usage contradicts.  Left out on purpose (AMBIGUOUS): CST/CDT (US central, China, Cuba),
+# IST (India, Ireland, Israel), BST (British summer, Bangladesh), PST (US Pacific,
+# Philippines), AST/ADT (Atlantic, Arabia), SST (Samoa, Singapore), GST (Gulf, South
+# Georgia): those need the rubric's timestamp_zone.
+ONE_MEANING = {
+    "HST": -10, "HDT": -9, "AKST": -9, "AKDT": -8, "PDT": -7, "MST": -7, "MDT": -6,
+    "EST": -5, "EDT": -4, "NST": -3.5, "NDT": -2.5,
+    "WET": 0, "WEST": 1, "CET": 1, "CEST": 2, "EET": 2, "EEST": 3, "MSK": 3,
+    "WAT": 1, "CAT": 2, "SAST": 2, "EAT": 3, "PKT": 5, "WIB": 7, "WITA": 8, "WIT": 9,
+    "HKT": 8, "AWST": 8, "JST": 9, "KST": 9, "ACST": 9.5, "ACDT": 10.5,
+    "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13,
+}
+AMBIGUOUS = {"CST", "CDT", "IST", "BST", "PST", "AST", "ADT", "SST", "GST"}
+
+
+def _abbreviated(naive: datetime, abbr: str, local, notes=None) -> datetime:
+    """``naive`` in ``local`` when ``abbr`` is that zone's name then; else at the one
+    offset ``abbr`` means (``ONE_MEANING``), noted; else ValueError."""
     names = {}
-    for fold in (0, 1):
-        moment = naive.replace(tzinfo=local, fold=fold)
-        names.setdefault(moment.tzname(), moment)
-    if abbr.upper() in {str(n).upper() for n in names}:
-        return next(m for n, m in names.items() if str(n).upper() == abbr.upper())
+    if local is not None and hasattr(local, "utcoffset"):
+        for fold in (0, 1):
+            moment = naive.replace(tzinfo=local, fold=fold)
+            names.setdefault(moment.tzname(), moment)
+        if abbr.upper() in {str(n).upper() for n in names}:
+            return next(m for n, m in names.items() if str(n).upper() == abbr.upper())
+    hours = ONE_MEANING.get(abbr.upper())
+    if hours is not None:
+        offset = timezone(timedelta(hours=hours), abbr.upper())
+        when = naive.replace(tzinfo=offset)
+        if notes is not None:
+            there = when.astimezone(local) if names else None
+            course = f" ({there:%Y-%m-%d %H:%M} {there.tzname()} in the course zone " \
+                     f"{local})" if there else ""
+            notes.append(f"time zone {_show(abbr)!r} read as UTC{_offset(hours)}{course}")
+        return when
+    if not names:
+        raise ValueError(f"time zone abbreviation {_show(abbr)!r} is "
+                         f"{'ambiguous' if abbr.upper() in AMBIGUOUS else 'not one we know'}: "
+                         f"set the rubric's timestamp_zone to the course's zone")
     actual = " or ".join(str(n) for n in names)
-    raise ValueError(f"time zone abbreviation {_show(abbr)!r} is not {local}'s on "
+    why = "ambiguous and " if abbr.upper() in AMBIGUOUS else ""
+    raise ValueError(f"time zone abbreviation {_show(abbr)!r} is {why}not {local}'s on "
                      f"{naive:%Y-%m-%d} (it is {actual}): set the rubric's timestamp_zone "
                      f"to the zone that writes {_show(abbr)!r}")
+
+
+def _offset(hours: float) -> str:
+    """'-07:00', '+05:30'."""
+    minutes = round(abs(hours) * 60)
+    return f"{'-' if hours < 0 else '+'}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def time_zone(name: str):

@@ -17,7 +17,9 @@ def _stats(results) -> str:
     grades = finite(r.final for r in results)
     graded = sum(r.status == "graded" for r in results)
     late = sum(lateness.is_late(r) for r in results)
-    parts = [f"{len(results)} students", f"{graded} graded", f"{late} late"]
+    unknown = sum(lateness.time_unknown(r) for r in results)
+    parts = [f"{len(results)} students", f"{graded} graded", f"{late} late"] + \
+        ([f"{unknown} submission time unknown"] if unknown else [])
     try:
         if grades:
             parts += [f"mean final {num(statistics.fmean(grades))}",
@@ -31,7 +33,7 @@ def _student(r, stems) -> dict:
     """One row of the students table (the link: that student's feedback page)."""
     stem = (stems or {}).get(r.student_id)
     return {"student_id": r.student_id, "link": f"feedback/{stem}.html" if stem else "",
-            "raw": num(r.score), "extra": num(r.extra), "late": lateness.flag(r),
+            "raw": num(r.score), "extra": num(r.extra), "late": lateness.flag(r) or "unknown",
             "multiplier": num(lateness.multiplier(r)), "final": num(r.final),
             "status": r.status, "accuracy": num(r.accuracy), "seconds": num(r.seconds)}
 
@@ -45,4 +47,5 @@ def class_report_html(results, images: dict, *, rates, problems=(), protections=
         rates=[{"check": n, "passed": p, "checked": t, "percent": num(100 * p / t) if t else ""}
                for n, p, t in rates],
         students=[_student(r, stems) for r in results],
+        unknown_time=[_student(r, stems) for r in results if lateness.time_unknown(r)],
         problems=[clip(p) for p in problems], protections=clip(protections or "", 20000))

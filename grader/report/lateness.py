@@ -18,10 +18,11 @@ def explanation(late) -> str:
         return ""
     applied, extended, grace = late.deadline, late.extension_applied, late.grace_minutes
     delta = late.after_deadline
+    if delta is None and applied is not None:
+        return (f"submission time unknown ({_which(extended)} {_moment(applied)}"
+                f"{_grace(grace)}): lateness not assessed, no penalty applied, grade x 1")
     if delta is None:
-        reason = ("no deadline is set" if applied is None else "the submission time is unknown "
-                  f"({_which(extended)} {_moment(applied)}{_grace(grace)})")
-        return f"not late: {reason}, grade x 1"
+        return "not late: no deadline is set, grade x 1"
     course = late.course_deadline
     course = f"; course deadline {_moment(course)}" if extended and course else ""
     return (f"submitted {_moment(late.submitted_at, applied)}, {_relative(delta, extended)} "
@@ -43,11 +44,20 @@ def arithmetic(result) -> str:
         return (f"{prefix}{raw_words(result)} x {num(mult)} (late: {after}) "
                 f"= {num(result.final)}")
     factor = "" if mult == 1 else f" x {num(mult)}"
-    return f"{prefix}on time: no penalty; {raw_words(result)}{factor} = {num(result.final)}"
+    when = "submission time unknown: no penalty applied" if time_unknown(result) else \
+        "on time: no penalty"
+    return f"{prefix}{when}; {raw_words(result)}{factor} = {num(result.final)}"
 
 
 def is_late(result) -> bool:
     return bool(result.late is not None and result.late.late)
+
+
+def time_unknown(result) -> bool:
+    """A deadline applies but nothing said when the work was submitted: neither late nor
+    on time (every report says 'unknown', never 'on time')."""
+    late = result.late
+    return bool(late is not None and late.deadline is not None and late.submitted_at is None)
 
 
 def multiplier(result) -> float:
@@ -64,13 +74,14 @@ def extended(result) -> bool:
 
 
 def flag(result) -> str:
-    """'yes' / 'no' for the late column."""
-    return "yes" if is_late(result) else "no"
+    """'yes' / 'no' for the late column; '' when the submission time is unknown."""
+    return "" if time_unknown(result) else "yes" if is_late(result) else "no"
 
 
 def short(result) -> str:
-    """'no', 'yes x0.8', 'no (ext)': the summary table's late column."""
-    text = f"yes x{num(multiplier(result))}" if is_late(result) else "no"
+    """'no', 'yes x0.8', 'no (ext)', 'unknown': the summary table's late column."""
+    text = f"yes x{num(multiplier(result))}" if is_late(result) else \
+        "unknown" if time_unknown(result) else "no"
     return text + (" (ext)" if extended(result) else "")
 
 

@@ -60,7 +60,8 @@ class SafeWriter:
 def csv_text(results, rubric=None) -> str:
     """The gradebook CSV as text: header row, one row per student, sorted by id; the ids
     with hidden characters written out (``errors.printable``; intake already did for
-    discovered ones)."""
+    discovered ones).  ``late`` and ``minutes_late`` are blank when the submission time
+    is unknown (neither late nor on time)."""
     checks = check_names(results, rubric)
     buf = io.StringIO()
     out = SafeWriter(buf)
@@ -69,7 +70,7 @@ def csv_text(results, rubric=None) -> str:
         points = {c.name: num(c.score) for c in r.checks}
         out.writerow([printable(r.student_id), *(points.get(n, "") for n in checks),
                       num(r.score), num(r.extra), num(r.possible), lateness.flag(r),
-                      num(lateness.minutes_late(r)),
+                      "" if lateness.time_unknown(r) else num(lateness.minutes_late(r)),
                       "yes" if lateness.extended(r) else "no",
                       num(lateness.multiplier(r)), num(r.final), r.status,
                       r.submitted_at or "", r.time_source or "", overrides.column(r),
