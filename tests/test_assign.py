@@ -224,3 +224,29 @@ def test_check_in_sync(tmp_path):
     nbformat.write(nb, str(out))
     problems = check_in_sync(solution=solution, student=out)
     assert len(problems) == 1 and "cell 2" in problems[0] and "source" in problems[0]
+
+
+def test_release_refuses_an_existing_folder_and_says_what_it_wrote(tmp_path, capsys,
+                                                                   easy_data):
+    """Issue 25 item 12: nothing a TA made is overwritten by accident; the console says
+    which files were written and that no data file is included when none was given."""
+    from grader import cli
+    folder = tmp_path / "release"
+    assert cli.main(["assign", "--release", str(folder)]) == 0
+    out = capsys.readouterr().out.splitlines()
+    files = json.loads((folder / "release.json").read_text())["files"]
+    assert out[0] == f"wrote {folder}/: {', '.join(files)}" and "README.md" in files
+    assert out[1].startswith("no data file included: students need dataG.pkl.gz") \
+        and "--data" in out[1] and len(out) == 2
+    readme = folder / "README.md"
+    readme.write_text("edited by the TA")
+    assert cli.main(["assign", "--release", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{folder}: folder holds a release already" in err \
+        and "--force" in err, err
+    assert readme.read_text() == "edited by the TA"
+    assert cli.main(["assign", "--release", str(folder), "--force", "--data",
+                     str(easy_data)]) == 0
+    out = capsys.readouterr().out
+    assert "dataG.pkl.gz" in out.splitlines()[0] and "no data file" not in out
+    assert readme.read_text() != "edited by the TA"

@@ -28,16 +28,20 @@ def test_quick_check_of_a_wrong_gradient(kernel, capsys, easy_data):
 
 def test_missing_notebook(capsys, tmp_path):
     assert cli.main(["check", str(tmp_path / "nope.ipynb")]) == 2
-    assert "nope.ipynb: notebook not found" in capsys.readouterr().err
+    assert "nope.ipynb: file not found" in capsys.readouterr().err
 
 
-def test_broken_notebook_is_reported_not_crashed(kernel, capsys, tmp_path, easy_data):
-    bad = tmp_path / "bad.ipynb"
-    bad.write_text("{not json")
-    rc = cli.main(["check", str(bad), "--quick", "--data", str(easy_data)])
-    out = capsys.readouterr().out
-    assert rc == 1 and "not a readable Jupyter notebook" in out
-    assert bad.read_text() == "{not json"
+@pytest.mark.parametrize("name,text", [("README.md", "# Galaxy grader\n"),
+                                       ("bad.ipynb", "{not json")])
+def test_a_file_that_is_no_notebook_is_one_line_before_anything_runs(capsys, tmp_path, name,
+                                                                      text):
+    path = tmp_path / name          # issue 25 item 12: not a graded-0 report, not a traceback
+    path.write_text(text)
+    assert cli.main(["check", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1, captured
+    assert f"{path}: not a readable Jupyter notebook" in captured.err
+    assert path.read_text() == text
 
 
 @pytest.mark.slow

@@ -72,13 +72,24 @@ def test_gradescope_export_on_the_default_synthetic_data(kernel, tmp_path):
     assert float(row["final"]) == pytest.approx(0.8 * float(row["raw_total"]), abs=0.01)
 
 
-def test_no_notebooks_is_a_clear_message(tmp_path, capsys, easy_data):
-    (tmp_path / "subs").mkdir()
-    (tmp_path / "subs" / "readme.txt").write_text("nothing here")
-    rc = cli.main(["grade", str(tmp_path / "subs"), "--out", str(tmp_path / "o"),
-                   "--rubric", str(TEST_RUBRIC), "--data", str(easy_data), "--no-progress"])
-    assert rc == 0
-    assert "no notebooks found" in capsys.readouterr().out
+@pytest.mark.parametrize("inside", [(), ("readme.txt",)])
+def test_no_notebooks_is_an_error_that_leaves_the_last_grades(tmp_path, capsys, easy_data,
+                                                              inside):
+    """Issue 25 item 12: an empty (or wrong) folder does not replace grades.csv with an
+    empty gradebook: one line naming the folder, exit 2, the output folder untouched."""
+    subs, out = tmp_path / "subs", tmp_path / "o"
+    subs.mkdir()
+    for name in inside:
+        (subs / name).write_text("nothing here")
+    out.mkdir()
+    (out / "grades.csv").write_text("student_id,final\nada,95\n")
+    rc = cli.main(["grade", str(subs), "--out", str(out), "--rubric", str(TEST_RUBRIC),
+                   "--data", str(easy_data), "--no-progress"])
+    err = capsys.readouterr().err
+    assert rc == 2 and err.count("\n") == 1 and err.startswith(
+        f"grader grade: error: {subs}: no notebooks found in the submissions folder"), err
+    assert [p.name for p in out.iterdir()] == ["grades.csv"]
+    assert (out / "grades.csv").read_text() == "student_id,final\nada,95\n"
 
 
 def test_bad_inputs_are_one_line_errors(tmp_path, capsys, easy_data):

@@ -109,7 +109,9 @@ def test_expected_values_are_public_inputs_and_reference_answers(release):
 
 def test_rebuild_keeps_other_files_and_bad_inputs_are_one_line_errors(release, tmp_path, capsys):
     (release / "notes.txt").write_text("mine")
-    assert cli(["assign", "--release", str(release)]) == 0
+    assert cli(["assign", "--release", str(release)]) == 2         # issue 25 item 12
+    assert "--force" in capsys.readouterr().err
+    assert cli(["assign", "--release", str(release), "--force"]) == 0
     assert (release / "notes.txt").read_text() == "mine"
     (release / "notes.txt").unlink()
     other = tmp_path / "other"

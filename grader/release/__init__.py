@@ -62,10 +62,11 @@ def _check_target(target: Path, force: bool) -> None:
         raise AssignError(not_found(target.parent, folder=True))
     if target.exists() and not target.is_dir():
         raise AssignError(f"{target}: exists and is not a folder")
-    if (target.is_dir() and any(target.iterdir()) and not (target / MANIFEST).is_file()
-            and not force):
-        raise AssignError(f"{target}: folder is not empty and is not a release folder; "
-                          "refusing to write into it (use --force)")
+    if target.is_dir() and any(target.iterdir()) and not force:
+        what = ("holds a release already (a TA may have edited it)"
+                if (target / MANIFEST).is_file() else "is not empty and is not a release folder")
+        raise AssignError(f"{target}: folder {what}; refusing to write into it (use --force "
+                          "to replace the release's files; other files are left alone)")
 
 
 def _validate(*, release, solution, rubric, data, force):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .. import rubric as rubric_mod
 from ..errors import not_found
 from ..report.atomic import write_text
 from ..student_notebook import DEFAULT_NAME, AssignError, default_solution, generate, is_generated, render, strip_solutions
@@ -36,7 +37,9 @@ def main(*, solution: str | Path | None = None, out: str | Path | None = None,
     atomic. With ``release`` the students' release folder is written instead
     (``grader.release.build``: notebook, self-check, public expected values,
     ``data`` copied in if given; ``rubric`` supplies tolerances and is checked
-    so its private probe seed never reaches the release). Returns 0; raises
+    so its private probe seed never reaches the release); a folder that already
+    holds files is refused unless ``force``, and what was written is printed.
+    Returns 0; raises
     AssignError (or another ValueError) with a one-line message on failure.
     """
     solution = Path(solution) if solution is not None else default_solution()
@@ -45,7 +48,10 @@ def main(*, solution: str | Path | None = None, out: str | Path | None = None,
             raise AssignError(f"{out}: --out and --release are exclusive; the release folder "
                               f"{release} holds the student notebook")
         from ..release import build
-        build(release=release, solution=solution, rubric=rubric, data=data, force=force)
+        target = build(release=release, solution=solution, rubric=rubric, data=data,
+                       force=force)
+        print(written(target, data_name=None if data is not None else
+                      rubric_mod.load(rubric).data.name_in_notebook))
         return 0
     if rubric is not None or data is not None:
         raise AssignError(f"{rubric or data}: --rubric and --data only apply with --release")
@@ -68,6 +74,19 @@ def main(*, solution: str | Path | None = None, out: str | Path | None = None,
                               "refusing to overwrite it (use --force)")
     write_text(target, text)
     return 0
+
+
+def written(target: Path, *, data_name: str | None) -> str:
+    """What ``grader assign --release`` says it wrote: the folder and its files (from
+    the release's manifest), and, when no data file was given (``data_name``: the
+    file the notebook reads), that none is included."""
+    from ..release import MANIFEST
+    files = json.loads((target / MANIFEST).read_text(encoding="utf-8"))["files"]
+    lines = [f"wrote {target}/: {', '.join(files)}"]
+    if data_name is not None:
+        lines.append(f"no data file included: students need {data_name} from you beside "
+                     f"the notebook (give --data FILE to include it)")
+    return "\n".join(lines)
 
 
 def _differences(expected: dict, actual: dict) -> list[str]:

@@ -6,9 +6,13 @@ checks only the network's pieces, for iterating on parts (b)-(c).
 """
 from __future__ import annotations
 
+from pathlib import Path
+
+from ..errors import InputError, printable
 from ..graded import grade_one
 from ..report import view
 from ..run import sandbox
+from ..run.notebook import read_notebook
 
 
 def format_result(result, *, quick=False) -> str:
@@ -27,6 +31,14 @@ def format_result(result, *, quick=False) -> str:
     return "\n".join(lines)
 
 
+def _require_notebook(path: Path) -> None:
+    """A file that is no notebook (``grader check README.md``) is the TA's slip: one line
+    naming it, before anything runs (a missing one is ``grade_one``'s to say)."""
+    nb, why = read_notebook(path) if path.is_file() else (True, "")
+    if nb is None:
+        raise InputError(f"{printable(path)}: {why}")
+
+
 def main(*, notebook, rubric=None, data=None, quick=False, allow_unconfined=False) -> int:
     """Self-check ``notebook``; exit status 0 when every item passed.
 
@@ -35,6 +47,7 @@ def main(*, notebook, rubric=None, data=None, quick=False, allow_unconfined=Fals
     quick: skip long training (each cell stopped after 20 s); allow_unconfined:
     run even where the kernel cannot be confined.
     """
+    _require_notebook(Path(notebook))
     result = grade_one(notebook, rubric=rubric, data=data, quick=quick,
                        allow_unconfined=allow_unconfined)
     print(format_result(result, quick=quick))
