@@ -259,12 +259,17 @@ def protections_of(bundles) -> tuple[str, bool]:
 
 
 def execution_summary(bundles) -> dict:
-    """Where execution time went and the peak memory of workers and kernels."""
-    ran = list({id(b): b for b in bundles if b is not None and b.cells}.values())
+    """Where this run's execution time went and the peak memory of its workers and
+    kernels: ``notebooks_run`` counts the distinct notebooks a kernel ran now (neither a
+    bundle read from the cache nor a student sharing another's identical notebook),
+    ``from_cache`` the distinct bundles read from the cache."""
+    distinct = list({id(b): b for b in bundles if b is not None}.values())
+    ran = [b for b in distinct if b.cells and not b.cached]
     cells = sum(c.get("seconds", 0) for b in ran for c in b.cells)
     peak = lambda k: max((b.stats.get(k, 0) for b in ran), default=0)   # noqa: E731
     total = lambda k: round(sum(b.stats.get(k, 0) for b in ran), 3)   # noqa: E731
-    return {"notebooks_run": len(ran), "student_cells_s": round(cells, 3),
+    return {"notebooks_run": len(ran), "from_cache": sum(b.cached for b in distinct),
+            "student_cells_s": round(cells, 3),
             "notebook_s": round(sum(b.seconds for b in ran), 3),
             **{k: total(k) for k in ("kernel_start_s", "capture_setup_s", "probe_s")},
             "worker_peak_mb": peak("worker_peak_mb"), "kernel_peak_mb": peak("kernel_peak_mb")}

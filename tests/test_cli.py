@@ -58,7 +58,8 @@ def test_student_regrades_only_into_existing_grades(tmp_path, easy_data, capsys)
     assert not (tmp_path / "out" / "grades.csv").exists()
 
 
-def test_student_reruns_one_notebook_and_merges_it_into_the_class(kernel, tmp_path, easy_data):
+def test_student_reruns_one_notebook_and_merges_it_into_the_class(kernel, tmp_path, easy_data,
+                                                                  capsys):
     """Through real kernels: after a full run, --student re-executes that one notebook,
     re-scores the other from the cache, and the CSV still has both; --force re-executes
     everyone."""
@@ -77,8 +78,10 @@ def test_student_reruns_one_notebook_and_merges_it_into_the_class(kernel, tmp_pa
                 for p in (out / "cache").iterdir() if p.is_dir()}
     assert cli.main(base) == 0
     first = stamps()
+    assert "\n2 graded: 0 from cache, 2 executed\n" in capsys.readouterr().out
     assert cli.main(base + ["--student", "ADA"]) == 0
     second = stamps()
+    assert "\n2 graded: 1 from cache, 1 executed\n" in capsys.readouterr().out   # item 13
     changed = {k for k in first if first[k] != second[k]}
     assert len(changed) == 1                         # only ada's notebook ran again
     rows = {r["student_id"]: r["final"] for r in csv.DictReader(open(out / "grades.csv"))}

@@ -148,7 +148,46 @@ def test_grade_from_the_cache_touches_nothing_else_and_reports_the_same(graded, 
     assert ran == []
     assert {r.student_id: r.final for r in again.results} == \
         {sid: float(row["final"]) for sid, row in graded["rows"].items()}
+    # issue 25 item 13: nothing ran now, and the timings and the console say so
+    assert again.timings["notebooks_run"] == 0 and again.timings["student_cells_s"] == 0
+    assert again.timings["from_cache"] == len(graded["rows"]) - again.timings["shared_runs"]
     written = report.write(again, tmp_path)
     for name in ("grades.csv", "nbgrader_grades.csv"):
         assert written.files[name].read_bytes() == (out / name).read_bytes(), name
     assert tree_hash(tmp_path / "feedback") == tree_hash(out / "feedback")
+
+
+def test_the_console_and_timings_say_what_ran_now(tmp_path):
+    """Issue 25 item 13: '7 graded: 6 from cache, 1 executed; 1 override applied', and
+    timings.json's notebooks_run counts only the notebooks a kernel ran this time."""
+    from grader.batch import execution_summary
+    from grader.results import CheckResult, SubmissionResult
+    from grader.run import artifacts
+    from grader.verbs.grade import what_happened
+    cells = [{"index": 0, "status": "ok", "seconds": 1.5}]
+    artifacts.save(artifacts.Bundle(key="old", status="executed", cells=cells), tmp_path)
+    assert "cached" not in json.loads((tmp_path / "old" / "bundle.json").read_text())
+    assert artifacts.load(tmp_path, "old").cached                  # read, not executed now
+    now = artifacts.Bundle(key="now", status="executed", cells=cells, seconds=2.0)
+    bundles = {f"s{i}": artifacts.load(tmp_path, "old") for i in range(6)} | {"s6": now}
+
+    def result(sid, override=False, status="graded"):
+        note = {"override": {"points": 5, "reason": "regrade", "grader_points": 0}}
+        return SubmissionResult(student_id=sid, late=None, final=5, status=status, checks=[
+            CheckResult("net", 5, 5, "ok", details=note if override else {})])
+    graded = Graded(rubric=report_cases.RUBRIC, bundles=bundles,
+                    submissions=tuple(Submission(s, None, None, "none") for s in bundles),
+                    results=[result(s, override=s == "s6") for s in bundles])
+    assert what_happened(graded) == "7 graded: 6 from cache, 1 executed; 1 override applied"
+    run = execution_summary(bundles.values())
+    assert run["notebooks_run"] == 1 and run["from_cache"] == 6
+    assert run["student_cells_s"] == 1.5 and run["notebook_s"] == 2.0      # this run's only
+    # a copy of the notebook run now, a notebook that could not be run, no override
+    bundles |= {"copy": now, "broken": artifacts.Bundle(key="b", status="invalid")}
+    graded = Graded(rubric=report_cases.RUBRIC, bundles=bundles,
+                    submissions=tuple(Submission(s, None, None, "none") for s in bundles),
+                    results=[result(s, status="not graded" if s == "broken" else "graded")
+                             for s in bundles])
+    assert what_happened(graded) == ("8 graded, 1 not graded: 6 from cache, 1 executed, 1 "
+                                     "identical to another's notebook (graded from its run)")
+    assert execution_summary(bundles.values())["notebooks_run"] == 1

@@ -51,10 +51,13 @@ class Bundle:
     code: dict = field(default_factory=dict)    # the grader's reading of the student's code
     images: dict = field(default_factory=dict)  # cell ordinal (str) -> [base64 PNG the
                                                 # grader received], cells with figure records
+    cached: bool = field(default=False, compare=False)   # read from the cache by this run,
+                                                          # not executed now (never stored)
 
     def meta(self) -> dict:
         d = asdict(replace(self, arrays={}))
         d.pop("arrays")
+        d.pop("cached")
         d["format"] = BUNDLE_FORMAT
         d["sketches"] = {k: {"shape": list(v.shape), "seed": v.seed, "part": v.part,
                              "finite": v.finite}
@@ -133,11 +136,12 @@ def load(cache: Path, key: str) -> Bundle | None:
         if meta.pop("format", None) != BUNDLE_FORMAT:
             return None
         sketches = meta.pop("sketches", {})
+        meta.pop("cached", None)
         with open(folder / "arrays.npz", "rb") as fh:
             _members(fh, 2 * MAX_ARRAYS).close()
             with np.load(fh, allow_pickle=False) as npz:
                 arrays = {k: npz[k] for k in npz.files}
-        return Bundle(arrays=_with_sketches(arrays, sketches), **meta)
+        return Bundle(arrays=_with_sketches(arrays, sketches), cached=True, **meta)
     except (OSError, ValueError, TypeError, KeyError):
         return None
 

@@ -70,14 +70,35 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     return 0 if all(r.status == "graded" for r in graded.results) else 1
 
 
+def what_happened(graded: Graded) -> str:
+    """One line: how many were graded, how each notebook's run was had (read from the
+    cache, executed now, or the run of another student's identical notebook) and the
+    TA's overrides applied: '7 graded: 6 from cache, 1 executed; 1 override applied'."""
+    results = graded.results
+    done = sum(r.status == "graded" for r in results)
+    line = f"{done} graded" + (f", {len(results) - done} not graded"
+                               if done < len(results) else "")
+    seen, cached, executed, shared = set(), 0, 0, 0
+    for b in (graded.bundles.get(s.student_id) for s in graded.submissions):
+        if b is not None and id(b) in seen:
+            shared += 1
+        elif b is not None:
+            seen.add(id(b))
+            cached += b.cached
+            executed += bool(b.cells) and not b.cached      # a kernel ran it now
+    if seen:
+        line += f": {cached} from cache, {executed} executed" + (
+            f", {shared} identical to another's notebook (graded from its run)" if shared else "")
+    overrides = sum("override" in c.details for r in results for c in r.checks)
+    if overrides:
+        line += f"; {overrides} override{'s' if overrides > 1 else ''} applied"
+    return line
+
+
 def summary(graded: Graded, written, out: Path) -> str:
     """What the console shows after a run: the table, notes, where the results are."""
     from .. import report
-    lines = [report.summary_table(graded.results)]
-    shared = graded.timings.get("shared_runs")
-    if shared:
-        lines.append(f"note: {shared} notebook(s) identical to another student's "
-                     f"were executed once and graded from that run")
+    lines = [report.summary_table(graded.results), what_happened(graded)]
     lines += [f"note: {p}" for p in [*graded.problems, *written.problems]]
     lines.append(f"results written to {out}/ (grades.csv, grades.json, feedback/, "
                  f"class_report.html, integrity.html, {', '.join(written.gradebooks)})")
