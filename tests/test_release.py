@@ -34,7 +34,7 @@ RELEASE_FILES = {"README.md", "galaxy_classifier.ipynb", "release.json", "selfch
 REGION = re.compile(r"^\s*### BEGIN SOLUTION\s*\n(.*?)^\s*### END SOLUTION", re.S | re.M)
 MIN_LINE = 16       # shorter solution lines ("return params") are not specific to the answer
 ITEMS = ("data_prep", "net", "loss", "loss_grad", "fractionCorrect", "batch_loss_grad",
-         "trained accuracy")
+         "trained accuracy", "plot")
 
 
 def solution_snippets():
@@ -210,18 +210,22 @@ def bare_python(tmp_path_factory):
     return python
 
 
-def test_selfcheck_passes_the_solution_without_the_project(release, bare_python, tmp_path):
+def test_selfcheck_passes_the_solution_without_the_project(kernel, release, bare_python,
+                                                          tmp_path):
     folder = tmp_path / "student"
     shutil.copytree(release, folder)
     shutil.copyfile(SOLUTION, folder / "galaxy_classifier.ipynb")
-    r = run_in(bare_python, ["selfcheck.py", "galaxy_classifier.ipynb"], folder, GG_RECORDS="5")
+    r = run_in(bare_python, ["selfcheck.py", "galaxy_classifier.ipynb"], folder,
+               GG_RECORDS="20")                   # the course's min_points for the plot
     found = lines_of(r.stdout)
     assert r.returncode == 0, r.stdout + r.stderr
     assert set(found) == set(ITEMS) and all(m == "PASS" for m, _ in found.values()), r.stdout
     assert "private inputs" in r.stdout and "held-back galaxies" in r.stdout
+    assert "20 data points shown as markers" in found["plot"][1]
 
 
-def test_selfcheck_fails_the_untouched_notebook_item_by_item(release, bare_python, tmp_path):
+def test_selfcheck_fails_the_untouched_notebook_item_by_item(kernel, release, bare_python,
+                                                            tmp_path):
     folder = tmp_path / "student"
     shutil.copytree(release, folder)
     r = run_in(bare_python, ["selfcheck.py", "--quick"], folder)
@@ -268,3 +272,94 @@ def test_report_names_what_is_wrong():
     assert found["trained accuracy"][0] == "FAIL" and "0.500" in found["trained accuracy"][1]
     assert "[INFO] trained accuracy" in "\n".join(
         selfcheck.report(results, {}, expected, [], notebook="nb.ipynb", quick=True)[0])
+
+
+# ---- issue 25 item 1: the self-check checks the accuracy plot, as the course asks for it
+
+LINE_ONLY = ROOT / "grader" / "examples" / "submissions" / "fails_plot_line_only"
+PLOT_RULE = {"plot_min_points": np.int64(20), "plot_values_atol": np.float64(1e-6),
+             "plot_last_value_tolerance": np.float64(0.03)}
+
+
+def plot_line(history, series, *, cell=7, images=None, quick=False, accuracy=None):
+    """(mark, message) of the self-check's plot line for one figure holding ``series``."""
+    results = {"history": np.asarray(history, dtype=np.float64),
+               "accuracy": np.asarray(history[-1] if accuracy is None else accuracy)}
+    expected = {"rtol": np.float64(1e-3), "atol": np.float64(1e-5), **PLOT_RULE}
+    others = {item: "not defined" for item in ITEMS[:6]}
+    lines, ok = selfcheck.report(results, others, expected, [], notebook="nb.ipynb", quick=quick,
+                                 figures=[{"cell": cell, "series": series}],
+                                 images={cell: 1} if images is None else images)
+    found = lines_of("\n".join(lines))
+    assert not ok                       # the other items have no results here
+    return found["plot"]
+
+
+def series(ys, marker=None, size=6.0):
+    return {"marker": marker, "size": size, "visible": True, "n": len(ys), "y": list(ys)}
+
+
+def test_selfcheck_judges_the_plot_like_the_grader():
+    acc = [round(0.2 + 0.005 * i, 4) for i in range(100)]
+    goal = [0.66, 0.66]                                   # a reference line: not the curve
+    mark, text = plot_line(acc, [series(acc), series(goal)])
+    assert mark == "FAIL" and "drawn as a bare line" in text and "'o-'" in text, text
+    mark, text = plot_line(acc, [series(acc, "o", 0.0)])
+    assert mark == "FAIL" and "markers of size 0" in text
+    mark, text = plot_line(acc, [series(acc, "o"), series(goal)])
+    assert mark == "PASS" and "100 data points" in text, text
+    assert plot_line(acc, [series(acc, "o")], images={})[0] == "FAIL"      # never displayed
+    assert "plotted values are not the recorded" in plot_line(acc, [series(acc[:50], "o")])[1]
+    mark, text = plot_line(acc, [series(acc, "o")], accuracy=0.9)
+    assert mark == "FAIL" and "does not agree" in text and "0.695" in text
+    assert "at least 20 expected" in plot_line(acc[:5], [series(acc[:5], "o")])[1]
+    assert plot_line(acc[:2], [series(acc[:2], "o")], quick=True)[0] == "INFO"
+    assert "no plot of accuracy" in plot_line(acc, [series([2.0, 3.0], "o")])[1]
+
+
+def test_release_carries_the_plot_rule_and_says_what_is_checked(release):
+    stored = np.load(release / EXPECTED)
+    rule = rubric_mod.load().check("plot")
+    assert int(stored["plot_min_points"]) == rule.min_points
+    assert float(stored["plot_last_value_tolerance"]) == rule.last_value_tolerance
+    readme = (release / "README.md").read_text()
+    assert "| `plot` |" in readme and "bare line" in readme and "not** check" in readme
+
+
+def test_setup_cell_records_the_figures_a_notebook_draws(tmp_path):
+    script = tmp_path / "drive.py"
+    script.write_text(textwrap.dedent(f"""
+        import json, sys
+        import matplotlib
+        matplotlib.use("Agg")
+        from IPython.core.interactiveshell import InteractiveShell
+        sys.path.insert(0, {str(Path(selfcheck.__file__).parent)!r})
+        import selfcheck
+        shell = InteractiveShell.instance()
+        assert shell.run_cell(selfcheck.SETUP_CELL, store_history=True).success
+        shell.run_cell("import matplotlib.pyplot as plt", store_history=True)
+        shell.run_cell("plt.plot([0.1, 0.2, 0.3], '-'); plt.scatter([1, 2], [0.5, 0.6]); "
+                       "plt.gcf().canvas.draw()", store_history=True)
+        print(json.dumps(list(sys.modules["_selfcheck"].figures.values())))
+    """))
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                       timeout=120, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    [figure] = json.loads(r.stdout.strip().splitlines()[-1])
+    assert figure["cell"] == 2                  # counted from the set-up cell
+    line, dots = figure["series"]
+    assert line["marker"] is None and line["y"] == [0.1, 0.2, 0.3] and line["n"] == 3
+    assert dots["marker"] == "o" and dots["size"] > 0 and dots["y"] == [0.5, 0.6]
+
+
+def test_selfcheck_fails_the_line_only_plot(kernel, release, bare_python, tmp_path):
+    folder = tmp_path / "student"
+    shutil.copytree(release, folder)
+    nb = (LINE_ONLY / "galaxy_classifier.ipynb").read_text()
+    assert nb.count("range(100)") == 1
+    (folder / "galaxy_classifier.ipynb").write_text(nb.replace("range(100)", "range(20)"))
+    r = run_in(bare_python, ["selfcheck.py", "galaxy_classifier.ipynb"], folder)
+    found = lines_of(r.stdout)
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert found["plot"][0] == "FAIL" and "bare line" in found["plot"][1], r.stdout
+    assert all(m == "PASS" for item, (m, _) in found.items() if item != "plot"), r.stdout

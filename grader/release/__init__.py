@@ -8,7 +8,8 @@ reference model and a full-marks example). They get a folder with
   imports only numpy, nbformat and nbclient);
 * ``selfcheck_expected.npz``: public inputs drawn from ``PUBLIC_SEED``
   (``grader.probes.public_inputs``) and the reference model's outputs on them
-  (never the rubric's private probe seed);
+  (never the rubric's private probe seed), and the rubric's plot rule
+  (``plot_min_points``, ``plot_values_atol``, ``plot_last_value_tolerance``);
 * ``README.md`` and ``release.json`` (what was written, from what);
 * ``dataG.pkl.gz`` only when the TA passes ``--data``.
 """
@@ -25,6 +26,7 @@ import numpy as np
 from reference import model
 
 from .. import rubric as rubric_mod
+from ..checks.catalog import PLOT
 from ..errors import data_errors, not_found
 from ..probes import PUBLIC_SEED, params_of, public_inputs
 from ..student_notebook import DEFAULT_NAME, AssignError, generate
@@ -54,6 +56,14 @@ def expected_values(inputs: dict, *, rtol: float, atol: float) -> dict:
     for name, parts in grads.items():
         out.update({f"{name}.{i}": np.asarray(g) for i, g in enumerate(parts)})
     return out
+
+
+def plot_settings(rub) -> dict:
+    """The course's plot rule for the self-check (public: what the feedback says too)."""
+    plot = rub.check(PLOT)
+    return {"plot_min_points": np.int64(plot.min_points),
+            "plot_values_atol": np.float64(plot.values_atol),
+            "plot_last_value_tolerance": np.float64(plot.last_value_tolerance)}
 
 
 def _check_target(target: Path, force: bool) -> None:
@@ -101,6 +111,7 @@ def build(*, release, solution, rubric=None, data=None, force=False) -> Path:
     notebook, rub, target = _validate(release=release, solution=solution, rubric=rubric,
                                       data=data, force=force)
     values = expected_values(public_inputs(), rtol=rub.probes.rtol, atol=rub.probes.atol)
+    values.update(plot_settings(rub))
     data_name = rub.data.name_in_notebook
     stage = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:

@@ -5,14 +5,21 @@
 It runs your notebook from top to bottom in a fresh local kernel (the data file
 ``dataG.pkl.gz`` must sit beside the notebook), then calls your ``net``, ``loss``,
 ``loss_grad``, ``fractionCorrect`` and ``batch_loss_grad`` on public inputs and
-compares the results with the expected values stored in ``selfcheck_expected.npz``.
-``--quick`` shortens training (so the trained accuracy is only shown, not judged).
+compares the results with the expected values stored in ``selfcheck_expected.npz``,
+shows the accuracy of your trained ``params``, and checks your accuracy plot the way
+the course asks for it (the figure your notebook displayed: your ``accuracies`` as
+visible data points, at least as many as the course asks for, the last one agreeing
+with the accuracy of your final ``params``).
+
+``--quick`` shortens training (so the trained accuracy and the plot's number of points
+are only shown, not judged).
 
 The TA's grading runs the same kind of checks on different, private inputs and also
 measures accuracy on galaxies you have not seen: passing here is a good sign, not a
 guarantee. Your notebook file is never modified.
 
-This file needs only numpy, nbformat, nbclient and ipykernel (and jax for your notebook).
+This file needs only numpy, nbformat, nbclient and ipykernel (and jax and matplotlib for
+your notebook).  It is one file of about 400 lines on purpose: it is all a student gets.
 """
 from __future__ import annotations
 
@@ -31,6 +38,59 @@ DATA_NAME = "dataG.pkl.gz"
 QUICK_RECORDS = "2"
 GOAL = 0.66
 GRAD_PARTS = ("W1", "b1", "W2", "b2")
+HISTORY = "accuracies"
+PLOT_EXAMPLE = "plt.plot(steps, accuracies, 'o-')"
+PLOT_DEFAULTS = {"plot_min_points": 20, "plot_values_atol": 1e-6,
+                 "plot_last_value_tolerance": 0.03}     # the course's (the release stores its own)
+MAX_POINTS = 2000
+
+# Runs inside your kernel before your first cell: each time matplotlib draws a figure (to
+# show it, or to save it) it notes what the figure holds and which cell drew it (counted
+# from this cell, as execution counts are: IPython versions differ in when they count).
+SETUP_CELL = r'''
+def __selfcheck_capture():
+    import itertools, sys, types
+    from IPython import get_ipython
+    ip = get_ipython()
+    box = sys.modules.setdefault("_selfcheck", types.ModuleType("_selfcheck"))
+    box.figures, box.cell, keys, base = {}, [0], itertools.count(), ip.execution_count
+
+    def first(*_):
+        box.cell[0] = ip.execution_count - base
+    ip.events.register("pre_execute", first)
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        return
+
+    def series(ax):
+        for line in ax.get_lines():
+            m, y = line.get_marker(), list(line.get_ydata(orig=False))
+            yield {"marker": None if m in (None, "None", "", " ", ",") else str(m),
+                   "size": float(line.get_markersize()), "visible": bool(line.get_visible()),
+                   "n": len(y), "y": [float(v) for v in y[:{MAX_POINTS}]]}
+        for coll in ax.collections:
+            offsets, sizes = list(coll.get_offsets()), list(coll.get_sizes()[:1])
+            yield {"marker": "o", "size": float(sizes[0]) if sizes else 0.0,
+                   "visible": bool(coll.get_visible()), "n": len(offsets),
+                   "y": [float(p[1]) for p in offsets[:{MAX_POINTS}]]}
+
+    draw = Figure.draw
+
+    def recording_draw(self, renderer):
+        out = draw(self, renderer)
+        try:
+            key = self.__dict__.setdefault("_selfcheck_key", next(keys))
+            box.figures[key] = {"cell": box.cell[0],
+                                "series": [s for ax in self.get_axes() for s in series(ax)]}
+        except Exception:
+            pass
+        return out
+    Figure.draw = recording_draw
+
+__selfcheck_capture()
+del __selfcheck_capture
+'''.replace("{MAX_POINTS}", str(MAX_POINTS))
 
 # Runs inside your kernel after your last cell; results go to a file, never to your notebook.
 PROBE_CELL = r'''
@@ -85,9 +145,13 @@ def __selfcheck_probe(inputs_path, out_path):
     attempt("accuracy", ["params", "fractionCorrect", "test_images", "test_labels"],
             lambda: f("fractionCorrect")(f("params"), f("test_images"), f("test_labels")))
     attempt("param_shapes", ["params"], lambda: [_np.shape(a) for a in f("params")][:4])
+    attempt("history", ["accuracies"], lambda: _np.asarray(f("accuracies"), dtype=float).ravel())
+    import sys as _sys
+    box = _sys.modules.get("_selfcheck")
     _np.savez(out_path, **results)
     with open(out_path + ".json", "w") as fh:
-        _json.dump(errors, fh)
+        _json.dump({"errors": errors,
+                    "figures": list(box.figures.values()) if box is not None else []}, fh)
 
 __selfcheck_probe({inputs!r}, {out!r})
 del __selfcheck_probe
@@ -98,8 +162,11 @@ class SelfCheckError(Exception):
     """A problem that stops the self-check before it starts (one line)."""
 
 
-def run_notebook(notebook: Path, probe: str, *, timeout: float, quick: bool) -> list[str]:
-    """Execute ``notebook`` plus the probe cell; return one line per cell that raised."""
+def run_notebook(notebook: Path, probe: str, *, timeout: float,
+                 quick: bool) -> tuple[list[str], dict]:
+    """Execute the set-up cell, ``notebook`` and the probe cell; return one line per cell
+    that raised and {cell: images it displayed}, a cell counted as execution counts are,
+    from the set-up cell (the figure records count the same way)."""
     import nbformat
     from nbclient import NotebookClient
     try:
@@ -107,18 +174,22 @@ def run_notebook(notebook: Path, probe: str, *, timeout: float, quick: bool) -> 
     except Exception as exc:
         raise SelfCheckError(f"{notebook}: not a readable notebook "
                              f"({type(exc).__name__})") from None
+    nb.cells.insert(0, nbformat.v4.new_code_cell(SETUP_CELL))
     nb.cells.append(nbformat.v4.new_code_cell(probe))
     if quick:
         os.environ["GG_RECORDS"] = QUICK_RECORDS   # the notebook reads it for N_RECORDS
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", allow_errors=True,
                             resources={"metadata": {"path": str(notebook.parent)}})
     client.execute()
-    raised = []
-    for index, cell in enumerate(nb.cells[:-1]):
+    raised, images, setup = [], {}, nb.cells[0].get("execution_count") or 0
+    for index, cell in enumerate(nb.cells[1:-1]):
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
                 raised.append(f"cell {index} raised {out.get('ename')}")
-    return raised
+            if any(str(kind).startswith("image/") for kind in out.get("data", {})):
+                count = (cell.get("execution_count") or 0) - setup
+                images[count] = images.get(count, 0) + 1
+    return raised, images
 
 
 def _close(got, want, tol):
@@ -175,8 +246,82 @@ def _accuracy(results, errors, quick) -> tuple[str, str]:
     return ("PASS" if acc >= GOAL else "FAIL"), text
 
 
-def report(results, errors, expected, raised, *, notebook, quick) -> tuple[list[str], bool]:
-    """The printed lines and whether every required item passed."""
+def _accuracy_series(figures, images) -> tuple[list, list]:
+    """(every visible series of >= 2 values in [0, 1], those of them in a figure that was
+    displayed: its cell showed at least as many images as it drew figures)."""
+    drawn_in = {}
+    for fig in figures:
+        drawn_in[fig.get("cell")] = drawn_in.get(fig.get("cell"), 0) + 1
+    found, shown = [], []
+    for fig in figures:
+        for s in fig.get("series", []):
+            if s.get("visible") and s.get("n", 0) >= 2 and s.get("y") and \
+                    all(0 <= v <= 1 for v in s["y"]):
+                found.append(s)
+                if images.get(fig.get("cell"), 0) >= drawn_in[fig.get("cell")]:
+                    shown.append(s)
+    return found, shown
+
+
+def _shows_points(series) -> bool:
+    return series.get("marker") is not None and series.get("size", 0) > 0
+
+
+def _plot(results, errors, figures, images, settings, quick) -> tuple[str, str]:
+    """(mark, message) for the accuracy plot: the course's rule, read from the figures
+    your notebook drew (the TA's grading reads the picture it received as well)."""
+    need, atol, tol = (settings["plot_min_points"], settings["plot_values_atol"],
+                       settings["plot_last_value_tolerance"])
+    found, shown = _accuracy_series(figures, images)
+    if not found:
+        return "FAIL", "no plot of accuracy (values between 0 and 1) against step was found"
+    if not shown:
+        return "FAIL", ("the accuracy plot was drawn but never displayed: show it with "
+                        "plt.show() in the notebook")
+    history = results.get("history")
+    name = f"`{HISTORY}`"
+    if history is None:
+        history = np.asarray(max(shown, key=lambda s: s["n"])["y"], dtype=np.float64)
+        name = f"accuracy series (no `{HISTORY}` in the notebook)"
+    same = [s for s in shown if s["n"] == len(history) == len(s["y"])
+            and np.allclose(s["y"], history, rtol=0.0, atol=atol)]
+    if not same:
+        return "FAIL", (f"the plotted values are not the recorded {name} ({len(history)} "
+                        "values): plot the accuracies your training recorded")
+    last = float(history[-1])
+    if "accuracy" in results and "accuracy" not in errors:
+        acc = float(results["accuracy"])
+        if not abs(last - acc) <= tol:
+            return "FAIL", (f"the last recorded accuracy {last:.3f} does not agree with the "
+                            f"test accuracy {acc:.3f} of your final params (tolerance {tol:g}): "
+                            "plot the accuracies of the network you trained")
+    best = max(same, key=lambda s: (_shows_points(s), s["n"]))
+    if not _shows_points(best):
+        if best.get("marker") is not None:
+            return "FAIL", (f"the accuracy curve ({best['n']} points) has markers of size 0, "
+                            f"which show no points: give the markers a visible size "
+                            f"(e.g. {PLOT_EXAMPLE})")
+        return "FAIL", (f"the accuracy curve ({best['n']} points) is drawn as a bare line: "
+                        f"plot the data points too so a reader can see there is data "
+                        f"(e.g. {PLOT_EXAMPLE})")
+    if best["n"] < need:
+        text = f"the accuracy plot shows {best['n']} points; at least {need} expected"
+        return ("INFO", text + " after full training (not judged with --quick)") if quick \
+            else ("FAIL", text)
+    return "PASS", (f"{best['n']} data points shown as markers, matching the recorded {name}, "
+                    f"the last one your final accuracy")
+
+
+def _settings(expected) -> dict:
+    """The course's plot rule stored in the release (the defaults for an older release)."""
+    return {k: type(v)(expected[k].item()) if k in expected else v
+            for k, v in PLOT_DEFAULTS.items()}
+
+
+def report(results, errors, expected, raised, *, notebook, quick, figures=(),
+           images=None) -> tuple[list[str], bool]:
+    """The printed lines and whether every required item passed.  ``figures``: what the
+    notebook drew (the set-up cell's records); ``images``: {cell: images} (run_notebook)."""
     tol = (float(expected["rtol"]), float(expected["atol"]))
     lines = [f"Self-check of {notebook}" + (" (quick)" if quick else "")]
     ok = True
@@ -198,6 +343,9 @@ def report(results, errors, expected, raised, *, notebook, quick) -> tuple[list[
     mark, text = _accuracy(results, errors, quick)
     ok &= mark != "FAIL"
     lines.append(f"  [{mark}] {'trained accuracy':<16} {text}")
+    mark, text = _plot(results, errors, list(figures), images or {}, _settings(expected), quick)
+    ok &= mark != "FAIL"
+    lines.append(f"  [{mark}] {'plot':<16} {text}")
     lines += [f"  note: {r}" for r in raised[:8]]
     lines += ["These checks use public inputs. The TA's grading uses different, private inputs",
               "and also measures accuracy on held-back galaxies: passing here is a good sign,",
@@ -226,16 +374,17 @@ def main(argv=None) -> int:
             out = os.path.join(tmp, "results.npz")
             probe = (PROBE_CELL.replace("{inputs!r}", repr(str(EXPECTED)))
                      .replace("{out!r}", repr(out)))
-            raised = run_notebook(notebook, probe, timeout=a.timeout, quick=a.quick)
+            raised, images = run_notebook(notebook, probe, timeout=a.timeout, quick=a.quick)
             if not os.path.exists(out):
                 raise SelfCheckError(f"{a.notebook}: the kernel stopped before the checks ran")
             results = dict(np.load(out))
             with open(out + ".json") as fh:
-                errors = json.load(fh)
+                found = json.load(fh)
     except SelfCheckError as exc:
         print(f"selfcheck: error: {exc}", file=sys.stderr)
         return 2
-    lines, ok = report(results, errors, expected, raised, notebook=a.notebook, quick=a.quick)
+    lines, ok = report(results, found["errors"], expected, raised, notebook=a.notebook,
+                       quick=a.quick, figures=found["figures"], images=images)
     print("\n".join(lines))
     return 0 if ok else 1
 
