@@ -44,7 +44,8 @@ class Batch:
     def find(cls, submissions, rubric, *, manifest=None, assignment=None, file_times=False,
              overrides=None, students=()) -> Batch:
         """Read ``submissions`` (any layout) as ``grader grade`` does; a one-line
-        InputError for a bad folder, manifest, overrides file or ``--student`` id, and
+        InputError for a bad folder, manifest, overrides file, ``--student`` id or an
+        extension or override for a typo of a student's id (``intake.overrides_for``), and
         for a folder without a notebook (a wrong or empty folder: grading it would only
         replace the last grades with an empty gradebook)."""
         found = intake.find(submissions, rubric, manifest=manifest, assignment=assignment,
@@ -52,11 +53,11 @@ class Batch:
         if not any(s.notebook for s in found.submissions):
             raise InputError(f"{printable(submissions)}: no notebooks found in the submissions "
                              f"folder; nothing graded, earlier results left as they were")
-        ta_overrides = intake.overrides_for(found, rubric, overrides)
+        ta_overrides, named = intake.overrides_for(found, rubric, overrides)
         rerun = intake.selected(found, students) if students else set()
         return cls(rubric=rubric, submissions=tuple(found.submissions),
-                   problems=tuple(found.problems) + tuple(intake.unknown_times(found.submissions)),
-                   overrides=ta_overrides, rerun=frozenset(rerun))
+                   problems=tuple(found.problems) + tuple(intake.unknown_times(found.submissions))
+                   + tuple(named), overrides=ta_overrides, rerun=frozenset(rerun))
 
 
 @dataclass(frozen=True)

@@ -116,8 +116,14 @@ class Rubric:
         """This rubric's late policy (deadline, grace, extension) applied to a submission."""
         return late_policies.assess(submission.submitted_at, deadline=self.deadline,
                                     grace_minutes=self.late.grace_minutes,
-                                    extension=self.extensions.get(submission.student_id),
+                                    extension=self.extension_for(submission.student_id),
                                     policy=self.late.policy, multiplier=self.late.multiplier)
+
+    def extension_for(self, student_id):
+        """The student's extended deadline, the id matched case aside as overrides are
+        (None: no extension)."""
+        mine = [v for k, v in self.extensions.items() if k.lower() == student_id.lower()]
+        return mine[0] if mine else None
 
     def data_path(self) -> Path | None:
         """The data file as an absolute path (relative paths are from the rubric)."""

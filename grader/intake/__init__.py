@@ -3,11 +3,13 @@ times (in the course's zone, trusted sources first) and the TA's overrides.  Sha
 by ``grader grade`` and ``grader list`` so both see exactly the same batch."""
 from __future__ import annotations
 
+import difflib
+import re
 from pathlib import Path
 
 from . import overrides as ov
 from ..student_notebook import DEFAULT_NAME
-from ..errors import InputError
+from ..errors import InputError, printable
 from .submissions import discover
 
 
@@ -21,14 +23,51 @@ def find(submissions, rub, *, manifest=None, assignment=None, file_times=False):
                             f"{assignment}.ipynb" if assignment else DEFAULT_NAME))
 
 
-def overrides_for(found, rub, path=None) -> dict:
-    """The TA's overrides (``path``, else overrides.yaml beside the rubric), checked
-    against the batch's students."""
+def overrides_for(found, rub, path=None) -> tuple[dict, list]:
+    """The TA's overrides (``path``, else overrides.yaml beside the rubric) and the
+    rubric's extensions, checked against the batch's students: (overrides, notes).
+
+    Both files must name students of this batch.  A name that is not one but is close
+    to one (``late_with_extenson``: see ``named``) is a typo: a one-line InputError
+    with "did you mean".  Names far from every id in the batch are taken for students
+    of another folder (a subset regrade, the rest of the class): a note lists them and
+    nothing is applied to them."""
     path = Path(path) if path else ov.default_path(rub)
     loaded = ov.load(path, rubric=rub) if path else {}
+    ids = [s.student_id for s in found.submissions]
+    notes = named(list(rub.extensions), ids, f"{rub.source}: extensions")
     if loaded:
-        ov.require_known_students(loaded, [s.student_id for s in found.submissions], path)
-    return loaded
+        notes += named(list(loaded), ids, str(path))
+    return loaded, notes
+
+
+def named(names, student_ids, where: str) -> list:
+    """Check the student ids a TA's file ``names`` against the batch's (case aside).
+    An absent name whose closest batch id is a near miss (difflib ratio >= 0.85, the id
+    not named by the file itself, the two differing in more than digits: ``s01`` and
+    ``s02`` are two students) raises InputError naming ``where``, the name and the id
+    meant; the other absent names come back as one note line (or [] when none)."""
+    present = {s.lower(): s for s in student_ids}
+    mine = {str(n).lower() for n in names}
+    candidates = [k for k in present if k not in mine]
+    absent = []
+    for name in names:
+        key = str(name).lower()
+        if key in present:
+            continue
+        for near in difflib.get_close_matches(key, candidates, n=3, cutoff=NEAR_MISS):
+            if re.sub(r"\d+", "", near) != re.sub(r"\d+", "", key):
+                raise InputError(f"{printable(where)}: {printable(name)!r} is not a student "
+                                 f"of this batch; did you mean {printable(present[near])!r}?")
+        absent.append(printable(name))
+    if not absent:
+        return []
+    shown = ", ".join(absent[:20]) + (f" and {len(absent) - 20} more" if absent[20:] else "")
+    return [f"{printable(where)} names {len(absent)} student(s) not in this batch (a subset "
+            f"regrade or another folder), not applied: {shown}"]
+
+
+NEAR_MISS = 0.85          # difflib ratio from which an absent id is a typo of a present one
 
 
 def selected(found, students) -> set:

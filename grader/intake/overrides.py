@@ -7,8 +7,10 @@
 
 It is read and validated like the rubric (one-line errors naming the file), applied
 when a result is scored, so it survives every re-run and re-score, and shows in the
-feedback page, grades.json and the CSV with its reason.  An override naming a
-student who is not in the batch, or a check the rubric does not grade, is an error.
+feedback page, grades.json and the CSV with its reason.  An override for a check the
+rubric does not grade is an error; the students it names are checked against the
+batch by ``intake.overrides_for`` (a typo of a batch id is an error with "did you
+mean", students of another folder a note).
 """
 from __future__ import annotations
 
@@ -69,15 +71,6 @@ def _student(path, sid, checks, rubric) -> dict:
             raise InputError(f"{where}: give the reason as text")
         out[str(name)] = Override(float(points), reason.strip())
     return out
-
-
-def require_known_students(overrides: dict, student_ids, path) -> None:
-    """An override for a student the batch does not have is a typo: refuse it."""
-    known = {s.lower() for s in student_ids}
-    unknown = sorted(s for s in overrides if s.lower() not in known)
-    if unknown:
-        raise InputError(f"{path}: no submission from {', '.join(unknown[:5])} "
-                         f"(overrides name students of this batch)")
 
 
 def apply(checks: list, mine: dict) -> list:

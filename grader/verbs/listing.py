@@ -45,7 +45,8 @@ def main(*, submissions, rubric=None, manifest=None, assignment=None, file_times
     print(f"layout: {found.layout}; {len(listed)} student(s); deadline "
           f"{rub.deadline.isoformat() if rub.deadline else 'none'}")
     print(table(listed))
-    for p in list(found.problems) + intake.unknown_times(found.submissions):
+    _, named = intake.overrides_for(found, rub)     # a typo'd extension or override stops here
+    for p in list(found.problems) + intake.unknown_times(found.submissions) + named:
         print(f"note: {p}")
     ok = all(s.notebook and s.submitted_at for s in found.submissions)
     return 0 if ok and found.submissions else 1
