@@ -324,6 +324,7 @@ def test_release_carries_the_plot_rule_and_says_what_is_checked(release):
     assert float(stored["plot_last_value_tolerance"]) == rule.last_value_tolerance
     readme = (release / "README.md").read_text()
     assert "| `plot` |" in readme and "bare line" in readme and "not** check" in readme
+    assert f"at least {rule.min_points} points" in readme and "{" not in readme
 
 
 def test_setup_cell_records_the_figures_a_notebook_draws(tmp_path):

@@ -95,11 +95,12 @@ def _validate(*, release, solution, rubric, data, force):
     return notebook, rub, target
 
 
-def _readme(data_name: str, with_data: bool) -> str:
+def _readme(data_name: str, with_data: bool, min_points: int) -> str:
     text = (HERE / "README.md").read_text(encoding="utf-8")
     where = (f"`{data_name}` is included in this folder." if with_data else
              f"Your instructor gives you the data file; save it in this folder as `{data_name}`.")
-    return text.replace("{DATA}", where).replace("{DATA_NAME}", data_name)
+    return (text.replace("{DATA}", where).replace("{DATA_NAME}", data_name)
+            .replace("{MIN_POINTS}", str(min_points)))
 
 
 def build(*, release, solution, rubric=None, data=None, force=False) -> Path:
@@ -118,7 +119,8 @@ def build(*, release, solution, rubric=None, data=None, force=False) -> Path:
         (stage / DEFAULT_NAME).write_text(notebook, encoding="utf-8")
         shutil.copyfile(HERE / SELFCHECK, stage / SELFCHECK)
         np.savez_compressed(stage / EXPECTED, **values)
-        (stage / "README.md").write_text(_readme(data_name, data is not None), encoding="utf-8")
+        readme = _readme(data_name, data is not None, int(values["plot_min_points"]))
+        (stage / "README.md").write_text(readme, encoding="utf-8")
         if data is not None:
             shutil.copyfile(data, stage / data_name)
         files = sorted(p.name for p in stage.iterdir())
