@@ -24,6 +24,8 @@ def test_report_write_error_is_a_grader_error_and_an_os_error():
     exc = ReportWriteError("/x/grades.csv", OSError(28, "No space left on device"))
     assert isinstance(exc, errors.GraderError) and isinstance(exc, OSError)
     assert str(exc) == "cannot write /x/grades.csv: the disk is full"
+    gone = ReportWriteError("/x/grades.csv", OSError(2, "No such file or directory"))
+    assert str(gone) == "/x: folder not found (cannot write /x/grades.csv)"   # issue 25 item 13
 
 
 def test_the_cli_prints_a_grader_error_as_one_line(monkeypatch, capsys):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from reference.atomic import atomic_write
 
-from ..errors import GraderError
+from ..errors import GraderError, not_found
 
 _REASONS = {
     errno.ENOSPC: "the disk is full",
@@ -22,7 +22,6 @@ _REASONS = {
     errno.EROFS: "the folder is on a read-only file system",
     errno.ENOTDIR: "a parent of it is a file, not a folder",
     errno.EEXIST: "a parent of it is a file, not a folder",
-    errno.ENOENT: "its folder does not exist",
     errno.EISDIR: "it is a folder",
 }
 
@@ -32,7 +31,9 @@ class ReportWriteError(GraderError, OSError):
 
     def __init__(self, path, exc: OSError):
         reason = _REASONS.get(exc.errno) or (exc.strerror or str(exc)).splitlines()[0]
-        super().__init__(f"cannot write {os.fsdecode(path)}: {reason}")
+        super().__init__(f"{not_found(Path(os.fsdecode(path)).parent, folder=True)} (cannot "
+                         f"write {os.fsdecode(path)})" if exc.errno == errno.ENOENT else
+                         f"cannot write {os.fsdecode(path)}: {reason}")
         self.errno, self.filename = exc.errno, os.fsdecode(path)
 
     def __str__(self) -> str:
