@@ -56,6 +56,9 @@ def grade(subs, out, data_file, rubric, jobs, extra=()):
     return wall, json.loads((out / "timings.json").read_text())
 
 
+PHASES = ("setup_s", "score_and_report_s", "reference_curves_s", "score_during_execution_s")
+
+
 def overhead(t: dict) -> dict:
     """Check-and-report overhead against execution, both in worker-seconds.
 
@@ -100,6 +103,7 @@ def one_repeat(a, data_file, rubric) -> dict:
         t_rescore, _ = grade(subs, tmp / "out", data_file, changed, a.jobs)
         row.update(grade_s=t_grade, rescore_s=t_rescore, per_notebook_s=t_grade / a.n,
                    **overhead(timings), worker_peak_mb=timings["worker_peak_mb"],
+                   **{k: timings.get(k, 0.0) for k in PHASES},
                    kernel_peak_mb=timings["kernel_peak_mb"])
         if a.nbgrader_python:
             row["nbgrader_s"] = nbgrader(a.nbgrader_python, a.n, data_file)
