@@ -186,7 +186,7 @@ def test_an_override_survives_a_rescore_and_reaches_every_report(kernel, tmp_pat
         assert "TA override to 15: markers show in the PDF she submitted" in page
     capsys.readouterr()
     (course / "overrides.yaml").write_text('zed:\n  plot: {points: 15, reason: "x"}\n')
-    again = args[:-1] + ["--cache", str(out / "cache"), "--out", str(tmp_path / "third")]
+    again = args + [str(out)]                                     # re-scored from the cache
     assert cli.main(again) == 0                                   # another folder's student
     assert "not in this batch (a subset regrade or another folder), not applied: zed" in \
         capsys.readouterr().out
