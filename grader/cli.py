@@ -104,7 +104,9 @@ def build_parser():
     c = sub.add_parser("check", help="check one notebook as grading does (TA; students "
                                      "run the release's selfcheck.py)")
     c.add_argument("notebook", help="the notebook to check")
-    c.add_argument("--quick", action="store_true", help="network pieces only, skip long training")
+    c.add_argument("--quick", action="store_true",
+                   help="the network's pieces only: each cell is stopped after 20 s, so long "
+                        "training is cut short; trained accuracy and the plot are not checked")
     c.add_argument("--rubric", help="rubric.yaml (default: the course's)")
     c.add_argument("--data", help="data file (default: rubric's, else built-in synthetic)")
     c.add_argument("--allow-unconfined", action="store_true", help=UNCONFINED_HELP)

@@ -222,6 +222,8 @@ def test_selfcheck_passes_the_solution_without_the_project(kernel, release, bare
     assert set(found) == set(ITEMS) and all(m == "PASS" for m, _ in found.values()), r.stdout
     assert "private inputs" in r.stdout and "held-back galaxies" in r.stdout
     assert "20 data points shown as markers" in found["plot"][1]
+    assert "without encryption" not in r.stdout + r.stderr     # issue 25 item 6
+    assert r.stdout.startswith("Self-check of galaxy_classifier.ipynb\n")
 
 
 def test_selfcheck_fails_the_untouched_notebook_item_by_item(kernel, release, bare_python,
@@ -232,7 +234,8 @@ def test_selfcheck_fails_the_untouched_notebook_item_by_item(kernel, release, ba
     found = lines_of(r.stdout)
     assert r.returncode == 1, r.stdout + r.stderr
     assert set(found) == set(ITEMS) and all(m == "FAIL" for m, _ in found.values()), r.stdout
-    assert "NotImplementedError" in found["net"][1]
+    assert found["net"][1].startswith("net is still the stub") and "NotImplementedError" in \
+        found["net"][1]                                    # issue 25 item 6: names the stub
     assert "not defined" in found["loss_grad"][1] and "params" in found["trained accuracy"][1]
 
 
@@ -325,6 +328,7 @@ def test_release_carries_the_plot_rule_and_says_what_is_checked(release):
     readme = (release / "README.md").read_text()
     assert "| `plot` |" in readme and "bare line" in readme and "not** check" in readme
     assert f"at least {rule.min_points} points" in readme and "{" not in readme
+    assert "GG_RECORDS" in readme                                          # item 6: --quick
 
 
 def test_setup_cell_records_the_figures_a_notebook_draws(tmp_path):
@@ -364,3 +368,46 @@ def test_selfcheck_fails_the_line_only_plot(kernel, release, bare_python, tmp_pa
     assert r.returncode == 1, r.stdout + r.stderr
     assert found["plot"][0] == "FAIL" and "bare line" in found["plot"][1], r.stdout
     assert all(m == "PASS" for item, (m, _) in found.items() if item != "plot"), r.stdout
+    assert "without encryption" not in r.stdout + r.stderr     # item 6
+
+
+# ---- issue 25 item 6: no noise in a student's first line
+
+def run_probe(tmp_path, source: str) -> dict:
+    """The self-check's probe cell run in this process on ``source``'s definitions."""
+    from grader.release import expected_values
+    inputs, out = tmp_path / "in.npz", tmp_path / "out.npz"
+    np.savez(inputs, **expected_values(public_inputs(), rtol=1e-3, atol=1e-5))
+    namespace = {}
+    exec(source, namespace)
+    exec(selfcheck.PROBE_CELL.replace("{inputs!r}", repr(str(inputs)))
+         .replace("{out!r}", repr(str(out))), namespace)
+    return json.loads(Path(f"{out}.json").read_text())["errors"]
+
+
+def test_stub_message_names_the_function_still_a_stub(tmp_path):
+    errors = run_probe(tmp_path, textwrap.dedent("""
+        def net(params, imageVector):
+            raise NotImplementedError()
+        def loss(params, imageVector, correctLabel):
+            return -sum(net(params, imageVector))
+    """))
+    assert errors["net"].startswith("net is still the stub"), errors
+    assert "it calls net, which is still the stub" in errors["loss"], errors
+
+
+def test_selfcheck_kernel_opens_no_tcp_port_and_quick_says_how(tmp_path, capsys):
+    manager, arguments = selfcheck._kernel_settings(str(tmp_path))
+    assert manager == {"transport": "ipc", "ip": str(tmp_path / "k")} and arguments == []
+    manager, arguments = selfcheck._kernel_settings("/" + "x" * 100)       # too long a path
+    assert manager == {} and arguments == ["--IPKernelApp.log_level=ERROR"]
+    with pytest.raises(SystemExit):
+        selfcheck.main(["--help"])
+    assert "GG_RECORDS=2" in capsys.readouterr().out
+    results = {"history": np.linspace(0.2, 0.7, 100), "accuracy": np.asarray(0.7)}
+    expected = {"rtol": np.float64(1e-3), "atol": np.float64(1e-5)}
+    others = {item: "not defined" for item in ITEMS[:6]}
+    lines = selfcheck.report(results, others, expected, [], notebook="nb.ipynb", quick=True)[0]
+    assert "GG_RECORDS" in lines[0]
+    assert any("--quick did not shorten training" in line and "100 records" in line
+               for line in lines), lines

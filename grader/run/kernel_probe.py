@@ -100,7 +100,19 @@ class _Caller:
             self.hung.add(role)
             errors[key] = f"stopped: {exc}"
         except BaseException as exc:  # student code may raise anything
-            errors[key] = f"{type(exc).__name__}: {exc}"[:400]
+            stub = _stub(exc)
+            text = f"{type(exc).__name__}: {exc}"[:400]
+            errors[key] = f"{text.rstrip(': ')} ({stub})" if stub else text
+
+
+def _stub(exc) -> str:
+    """For a stub's NotImplementedError, which function is still the stub (the
+    innermost frame: the function called, or one it calls)."""
+    tb = exc.__traceback__ if isinstance(exc, NotImplementedError) else None
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    name = tb.tb_frame.f_code.co_name if tb is not None else ""
+    return f"`{name}` is still the stub" if name.isidentifier() else ""
 
 
 def _probe(in_path, out_path, names, nonce, capture, seconds, budget):

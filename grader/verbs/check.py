@@ -1,27 +1,34 @@
 """``grader check``: one notebook, graded the way the TA's run grades it.
 
 Prints each rubric item with pass/fail, the reason and the points at stake.
-Probe inputs are never shown.  ``quick`` caps every cell at a few seconds and
-checks only the network's pieces, for iterating on parts (b)-(c).
+Probe inputs are never shown.  ``quick`` stops every cell after QUICK_CELL_SECONDS
+(a longer training cell is cut short: the notebook is re-run without it) and checks
+only the network's pieces, for iterating on parts (b)-(c).
 """
 from __future__ import annotations
 
 from pathlib import Path
 
 from ..errors import InputError, printable
-from ..graded import grade_one
+from ..graded import QUICK_CELL_SECONDS, grade_one
 from ..report import view
 from ..run import sandbox
 from ..run.notebook import read_notebook
 
 
 def format_result(result, *, quick=False) -> str:
-    """The self-check as text, worded like the feedback pages (``report.view``)."""
+    """The TA's check of one notebook as text, worded like the feedback pages
+    (``report.view``), one row per rubric item in aligned columns."""
     fb = view.build(result)
-    lines = [f"Self-check of {fb.notebook}" + (" (quick: network pieces only)" if quick else "")]
-    for row in fb.rows:
-        mark = "PASS" if row.passed else "FAIL"
-        lines.append(f"  [{mark}] {row.label:<17} {row.points}/{row.out_of}  {row.message}")
+    how = (f" (--quick: each cell stopped after {QUICK_CELL_SECONDS} s, so long training is "
+           "cut short; the network's pieces only)" if quick else "")
+    lines = [f"TA's check of {fb.notebook}, graded as `grader grade` grades it{how}"]
+    rows = [("PASS" if r.passed else "FAIL", r.label, f"{r.points}/{r.out_of}", r.message)
+            for r in fb.rows]
+    label = max((len(r[1]) for r in rows), default=0)
+    points = max((len(r[2]) for r in rows), default=0)
+    lines += [f"  [{mark}] {name:<{label}}  {pts:>{points}}  {message}"
+              for mark, name, pts, message in rows]
     lines.append(f"  total {fb.total}")
     if fb.accuracy_line:
         lines.append(f"  {fb.accuracy_line}")
