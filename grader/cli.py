@@ -14,7 +14,8 @@ def _grade(a):
                 manifest=a.manifest, assignment=a.assignment, jobs=a.jobs,
                 progress=not a.no_progress, allow_unconfined=a.allow_unconfined,
                 file_times=a.file_times, overrides=a.overrides, force=a.force,
-                students=a.student or (), roster=a.roster, scheduler=a.scheduler)
+                students=a.student or (), roster=a.roster, scheduler=a.scheduler,
+                canvas_column=a.canvas_column)
 
 
 def _list(a):
@@ -82,6 +83,10 @@ def build_parser():
     g.add_argument("--roster", metavar="CSV",
                    help="the gradebook CSV exported from Canvas: also write canvas_grades.csv "
                         "(its identity columns, one score column, 0 for no submission)")
+    g.add_argument("--canvas-column", metavar='"NAME (ID)"',
+                   help="the roster's column for this assignment, as Canvas exports it "
+                        "(default: the one named like the rubric's assignment, else the "
+                        "only assignment column)")
     g.add_argument("--assignment", help="assignment name in an nbgrader tree")
     g.add_argument("-j", "--jobs", type=int, help="parallel kernels (default: CPU count)")
     g.add_argument("--scheduler", metavar="ADDRESS",

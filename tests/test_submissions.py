@@ -619,3 +619,19 @@ def test_a_manifest_of_canvas_user_ids_gives_canvas_submissions_their_times(tmp_
     assert (bob.time_source, bob.submitted_at) == (
         "manifest", datetime(2025, 11, 1, 4, 30, tzinfo=timezone.utc))
     assert found.problems == ()
+
+
+def test_canvas_late_mark_is_dropped_once_a_manifest_gives_the_time(tmp_path):
+    """Issue 25 item 9: the TA's time decides; Canvas's LATE mark stays only without it."""
+    subs = tmp_path / "subs"
+    notebook(subs / "smithbob_LATE_23456_67891_galaxy_classifier.ipynb", T0)
+    notebook(subs / "doejane_LATE_23458_67893_galaxy_classifier.ipynb", T0)
+    manifest = write(tmp_path / "m.csv", "student_id,submitted_at\n"
+                                         "23456,2025-11-01T04:30Z\n"
+                                         "doejane_23458,2025-10-30T04:30Z\n")
+    found = by_id(scan(subs, manifest=manifest))
+    for sid in ("smithbob_23456", "doejane_23458"):
+        assert found[sid].time_source == "manifest"
+        assert not any("LATE" in n for n in found[sid].notes), found[sid].notes
+    found = by_id(scan(subs))
+    assert any("Canvas marked this submission LATE" in n for n in found["smithbob_23456"].notes)

@@ -16,6 +16,9 @@ from .times import parse_time
 GRADESCOPE_META = "submission_metadata.yml"
 CANVAS_NAME = re.compile(r"(?P<login>[A-Za-z0-9]+)_(?P<late>LATE_)?(?P<user>\d+)_(?P<sub>\d+)_"
                          r"(?P<file>.+\.ipynb)")
+# dropped once a --manifest gives the submission's time (intake.submissions._build)
+CANVAS_LATE = ("Canvas marked this submission LATE (Canvas gives no time: a --manifest "
+               "applies the late policy)")
 
 
 def gradescope_entries(root: Path, real: Path, zone) -> tuple[list[Found], list[str]]:
@@ -79,6 +82,5 @@ def canvas_entries(base: Path, used, names) -> list[Found]:
                                                   original=m["user"]))
         f.files.append(Path(entry.path))
         if m["late"] and not f.notes:
-            f.notes.append("Canvas marked this submission LATE (Canvas gives no time: a "
-                           "--manifest applies the late policy)")
+            f.notes.append(CANVAS_LATE)
     return list(by_user.values())

@@ -2,7 +2,8 @@
 
 Five layouts are recognised automatically: ``flat`` (``root/<student>.ipynb``),
 ``canvas`` (Canvas's bulk download: ``root/smithbob_LATE_23456_67891_hw-1.ipynb``,
-the login, Canvas's LATE mark, user id, submission id and the file's own name),
+the login, Canvas's LATE mark (a note, dropped when a manifest gives the time), user
+id, submission id and the file's own name),
 ``per-student`` (``root/<student>/*.ipynb``), ``nbgrader``
 (``root/submitted/<student>/<assignment>/*.ipynb``) and ``gradescope``
 (``root/submission_metadata.yml`` plus one folder per submission, also inside the
@@ -28,7 +29,8 @@ from .folders import (STAMP, Bounds, Found, has_work, inside, is_notebook, mtime
                       summary, visible_entries, walk)
 from ..errors import printable
 from .ids import sanitise_id
-from .platforms import CANVAS_NAME, GRADESCOPE_META, canvas_entries, gradescope_entries
+from .platforms import (CANVAS_LATE, CANVAS_NAME, GRADESCOPE_META, canvas_entries,
+                        gradescope_entries)
 from .times import parse_time, read_manifest, time_zone as _zone
 
 
@@ -184,6 +186,8 @@ def _build(found: Found, bounds: Bounds, manifest: dict, zone, file_times: bool,
         notebook, more = _pick(files, found, bounds, prefer)
         notes += more if files else [f"no notebook found in {printable(found.folder)}"]
     when, source = _submission_time(found, sid, bounds, manifest, zone, notes)
+    if source == "manifest":                # the TA's time decides, not Canvas's mark
+        notes = [n for n in notes if n != CANVAS_LATE]
     if when is None and file_times and notebook is not None:
         when, source = datetime.fromtimestamp(mtime(notebook), zone), "mtime"
     return Submission(sid, notebook, when, source if when else "none", tuple(notes),

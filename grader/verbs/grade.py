@@ -29,7 +29,7 @@ def _check_out_dir(out: Path, submissions: Path):
 def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=None,
          assignment=None, jobs=None, cache=None, progress=True, allow_unconfined=False,
          file_times=False, overrides=None, force=False, students=(), roster=None,
-         scheduler=None) -> int:
+         scheduler=None, canvas_column=None) -> int:
     """Grade every notebook under ``submissions``.
 
     submissions: folder in any supported layout; out: output folder (never
@@ -44,12 +44,16 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     force: re-execute every notebook instead of reusing the cache; students:
     re-execute only these and re-score everyone else from the cache, so their
     grades merge into the class's (everyone else must have been graded before);
-    roster: Canvas gradebook export, for canvas_grades.csv; scheduler: a
+    roster: Canvas gradebook export, for canvas_grades.csv; canvas_column: the
+    roster's column for this assignment (default: the one named like the rubric's
+    assignment, else the only one; ``gradebooks``' docstring); scheduler: a
     dask.distributed scheduler's address (or scheduler file) whose workers run the
     notebooks instead of local processes (docs/cluster.md).
     Returns 0 when every notebook was graded.
     """
     submissions, out = Path(submissions), Path(out)
+    if canvas_column and not roster:
+        raise InputError("--canvas-column names a column of the Canvas roster: give --roster too")
     rub = rubric_mod.load(rubric)           # every input is checked before anything runs
     options = Options(data=data, cache=Path(cache) if cache else out / "cache", jobs=jobs,
                       scheduler=scheduler, progress=progress,
@@ -62,7 +66,8 @@ def main(*, submissions, out="grading-output", rubric=None, data=None, manifest=
     batch = Batch.find(submissions, rub, manifest=manifest, assignment=assignment,
                        file_times=file_times, overrides=overrides, students=students)
     from .. import report
-    canvas_roster = report.gradebooks.read_roster(roster) if roster else None
+    canvas_roster = report.gradebooks.read_roster(roster, assignment=rub.assignment,
+                                                  column=canvas_column) if roster else None
     _check_out_dir(out, submissions)
     graded = grade(batch, options, where=where)
     written = report.write(graded, out, roster=canvas_roster)
