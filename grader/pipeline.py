@@ -21,6 +21,7 @@ from .checks import history as hs
 from .checks import plot
 from .checks import training as tr
 from .results import CheckResult, SubmissionResult
+from .run import cells
 
 
 class Check(NamedTuple):
@@ -84,12 +85,12 @@ def _one_check(name, check, bundle, ctx, spec, names) -> CheckResult:
 
 
 def _download_notes(bundle, rubric) -> list:
-    cells = [c for c in (bundle.cells if bundle is not None else [])
+    found = [c for c in (bundle.cells if bundle is not None else [])
              if isinstance(c, dict) and c.get("download")]
-    return [f"cell {c.get('index')} tries to download: the grader provides "
-            f"`{rubric.data.name_in_notebook}` beside the notebook, and downloads are not "
-            f"possible while grading (no network); the rest of the notebook still ran"
-            for c in cells[:3]]
+    return [f"{cells.in_bundle(bundle, index=c.get('index'))} tries to download: the grader "
+            f"provides `{rubric.data.name_in_notebook}` beside the notebook, and downloads "
+            f"are not possible while grading (no network); the rest of the notebook still ran"
+            for c in found[:3]]
 
 
 def _status(bundle, checks) -> str:

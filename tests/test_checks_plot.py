@@ -265,14 +265,14 @@ def test_plotted_series_stands_in_for_a_history_with_another_name(setup):
     assert res.score == 15, res.message
     assert "matching the recorded `fracs`" in res.message
     found = recorded(b, NAMES)
-    assert found.name == "fracs" and "plotted in cell 1" in found.note
+    assert found.name == "fracs" and "plotted in code cell 2" in found.note
     assert list(found.steps) == [2000.0 * (i + 1) for i in range(N)]
 
 
 def test_plotted_series_without_a_variable_is_named_as_the_plot(setup):
     _, params, _, hist = setup
     found = recorded(bundle(params, None, [figure(series(hist))]), NAMES)
-    assert found.name == "" and "the series plotted in cell 1 (20 values)" in found.note
+    assert found.name == "" and "the series plotted in code cell 2 (20 values)" in found.note
 
 
 def test_of_two_plotted_series_the_test_accuracy_is_taken(setup):

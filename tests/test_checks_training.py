@@ -77,3 +77,28 @@ def test_trained_accuracy_partial_credit_is_linear_between_floor_and_goal():
     wrong = [np.asarray(p).T if i == 0 else np.asarray(p) for i, p in enumerate(params)]
     res = check_trained_accuracy(_bundle(wrong), ctx, CheckSpec(points=30, threshold=0.66), {})
     assert res.score == 0 and "transposed" in res.message
+
+
+def test_each_accuracy_is_named_by_its_set_alike_in_the_message_and_the_feedback_line():
+    """Issue 25 item 5: the graded figure is the held-back one, the other the notebook's
+    test set; the feedback's accuracy line names the set and the number as the row does."""
+    from grader.report import view
+    from grader.results import SubmissionResult
+    tx, ty, vx, vy, pset = _setup()
+    params = model.init_params(jax.random.PRNGKey(0))
+    spec = CheckSpec(points=30, threshold=0.66, floor=0.0)
+    for hidden, on in (((tx[:100], ty[:100]), "the grader's held-back galaxies (never seen "
+                        "by the notebook)"), (None, "the notebook's test set")):
+        ctx = Context.build(pset, rtol=1e-3, atol=1e-5, hidden=hidden)
+        res = check_trained_accuracy(_bundle(params), ctx, spec, {})
+        acc, test = res.details["accuracy"], res.details["test"]
+        graded = f"accuracy on {on} {acc:.3f}"
+        assert graded in res.message, res.message
+        if hidden is not None:
+            assert f"on the notebook's test set {test:.3f}" in res.message, res.message
+        else:
+            assert "held-back" not in res.message, res.message
+        fb = view.build(SubmissionResult(student_id="s", checks=[res], late=None, final=0,
+                                         accuracy=acc))
+        assert fb.accuracy_line.startswith(f"Accuracy on {on}, measured by the grader: "
+                                           f"{acc:.3f} (threshold 0.66)"), fb.accuracy_line

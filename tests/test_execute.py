@@ -51,7 +51,8 @@ def test_a_stopped_cell_says_what_it_would_have_defined(kernel, tmp_path):
     job.timeouts["cell_seconds"] = 3
     bundle = execute(job)
     said = " ".join(bundle.notes)
-    assert "cell 1: stopped at the 3 s time limit; the notebook was re-run without it; it " \
+    assert "code cell 2 (`import time`): stopped at the 3 s time limit; the notebook was " \
+           "re-run without it; it " \
            "would have defined `time`, `batch_loss_grad`, so the grader found nothing for " \
            "`batch_loss_grad` for the extra credit" in said, bundle.notes
-    assert "cell 2: stopped" in said
+    assert "code cell 3 (`import time`): stopped" in said

@@ -373,7 +373,8 @@ def test_one_wording_of_totals_and_late_in_every_output():
     assert fb.total == "105 of 100 (incl. 5 extra credit)"
     assert fb.late == late_arithmetic(alice) and fb.late.endswith("= 84")
     assert fb.submission_time.startswith("submitted 2025-11-01 03:11 -04:00, 3 h 12 min after")
-    assert fb.accuracy_line == "Test accuracy measured by the grader: 0.7 (threshold 0.66)"
+    assert fb.accuracy_line == ("Accuracy on the grader's held-back galaxies (never seen by "
+                                "the notebook), measured by the grader: 0.700 (threshold 0.66)")
     assert [r.label for r in fb.rows][-1] == "extra_credit"
     outputs = {"gradescope": gradescope.results_json(alice)["output"],
                "check": format_result(alice),
@@ -413,7 +414,7 @@ def test_feedback_pages_keep_every_piece_of_information(out):
         assert "Total:" in text and "105 of 100 (incl. 5 extra credit)" in text
         assert "Final grade: 84" in text and "Submission time: submitted" in text
         assert "two notebooks found; graded hw.ipynb" in text and "Notes" in text
-        assert "against record number" in text and "0.7 (threshold 0.66)" in text
+        assert "against record number" in text and "0.700 (threshold 0.66)" in text
         assert text.count("extra credit done") == 1 and text.count("ok acc") == 1
     assert alice_md.count("| passed |") == 6 and alice_html.count('class="pass"') == 6
 

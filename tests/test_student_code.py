@@ -33,7 +33,7 @@ def test_the_trained_value_comes_first_and_the_gradient_is_never_a_candidate():
     probe, kept = student_code.read(_nb(INIT, "p0 = p", LOOP), NAMES)
     assert probe["params_order"][0] == "p" and "grads" in probe["params_never"]
     assert "grads" not in probe["params_order"]
-    assert "updated by the training code (cell 3)" in kept["params"][0]["reason"]
+    assert "updated by the training code in code cell 3 (`%%time`)" in kept["params"][0]["reason"]
     assert "`net`" not in kept["params"][0]["reason"] and "`fractionCorrect`" in kept["params"][0]["reason"]
 
 

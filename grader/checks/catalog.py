@@ -22,6 +22,8 @@ FRACTION_CORRECT = "fraction_correct"
 TRAINED_ACCURACY = "trained_accuracy"
 PLOT = "plot"
 EXTRA_CREDIT = "extra_credit"
+# the set trained_accuracy's graded accuracy is on (its details["accuracy_on"])
+HELD_BACK, TEST_SET = "held-back", "test"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..run import cells
 from ..run.protocol import HISTORY_CANDIDATES, result_key
 from .figures import shown_series
 
@@ -63,10 +64,9 @@ def _shown_series(bundle):
     return [(s, cell) for s, cell in shown_series(bundle) if len(s["y"]) == s["n"]]
 
 
-def _cell_index(bundle, ordinal):
-    """The notebook cell index of the executed cell with this ordinal."""
-    return next((r.get("index") for r in bundle.cells if isinstance(r, dict)
-                 and r.get("ordinal") == ordinal and isinstance(r.get("index"), int)), ordinal)
+def _cell_name(bundle, ordinal):
+    """The executed cell with this ordinal as Jupyter shows it ('code cell 3 (...)')."""
+    return cells.in_bundle(bundle, ordinal=ordinal)
 
 
 def _main_curve(shown, prefer):
@@ -91,9 +91,9 @@ def _later_reuse(bundle, contract, hist, shown):
     if not earlier:
         return None
     series, cell = _main_curve(earlier, None)
-    note = (f"`{contract}` holds a later, shorter curve ({hist.size} values, plotted in cell "
-            f"{_cell_index(bundle, min(mine))}): the accuracy history graded is the longer "
-            f"curve plotted before it in cell {_cell_index(bundle, cell)} "
+    note = (f"`{contract}` holds a later, shorter curve ({hist.size} values, plotted in "
+            f"{_cell_name(bundle, min(mine))}): the accuracy history graded is the longer "
+            f"curve plotted before it in {_cell_name(bundle, cell)} "
             f"({series['n']} values), the plot the assignment asks for")
     return series, note
 
@@ -124,7 +124,7 @@ def recorded(bundle, names, prefer=None) -> History | None:
     what = f"`{name}`, the series" if name else "the series"
     others = len(shown) - 1
     note = (f"no `{contract}` in the notebook: the accuracy history graded is {what} "
-            f"plotted in cell {_cell_index(bundle, cell)} ({values.size} values)"
+            f"plotted in {_cell_name(bundle, cell)} ({values.size} values)"
             + (f"; {others} other accuracy curve{'s' * (others > 1)} not graded"
                if others and series["n"] > min(s["n"] for s, _ in shown) else ""))
     return History(values, _steps_for(values, series.get("x"), own_steps), name, note)

@@ -11,7 +11,7 @@ from . import choice
 from . import history as hs
 from .choice import accuracy_of
 from . import learning_rate
-from .catalog import DATA_PREP, TRAINED_ACCURACY
+from .catalog import DATA_PREP, HELD_BACK, TEST_SET, TRAINED_ACCURACY
 from .diagnoses import named
 from .functions import gradient_is_reference
 from ..run.protocol import rows_key
@@ -112,6 +112,18 @@ def _params_note(bundle, ctx, names) -> str:
     return f"; {said}" if said else ""
 
 
+SET_NAMES = {HELD_BACK: "the grader's held-back galaxies (never seen by the notebook)",
+             TEST_SET: "the notebook's test set"}
+
+
+def _measured(hidden: float, test: float, held_back: bool) -> str:
+    """Each accuracy named by the set it is on: the graded one first."""
+    if not held_back:
+        return f"accuracy on {SET_NAMES[TEST_SET]} {test:.3f} (measured by the grader)"
+    return (f"accuracy on {SET_NAMES[HELD_BACK]} {hidden:.3f}, on the notebook's test set "
+            f"{test:.3f} (both measured by the grader)")
+
+
 def _width_note(d: int) -> str:
     return "" if d == model.HIDDEN else (
         f"; the network has d = {d} hidden units (the lecture's has {model.HIDDEN}): graded "
@@ -148,17 +160,19 @@ def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
     history = hs.recorded(bundle, names, prefer=test)
     last = float(history.values[-1]) if history is not None else None
     thr, floor, gap = spec.threshold, spec.floor, spec.max_gap
-    seen = (f"held-back galaxies {hidden:.3f}, test set {test:.3f} (recomputed by the grader)"
-            + (f", last recorded in the notebook {last:.3f}" if last is not None else "")
+    seen = (_measured(hidden, test, ctx.hidden is not None)
+            + (f", last recorded by the notebook {last:.3f}" if last is not None else "")
             + _params_note(bundle, ctx, names) + _width_note(d))
     details = {"accuracy": hidden, "hidden": hidden, "test": test, "last_recorded": last,
+               "accuracy_on": HELD_BACK if ctx.hidden is not None else TEST_SET,
                "threshold": thr, "hidden_source": ctx.hidden_source, "hidden_units": d,
                "params_from": choice.choose(bundle, ctx, names).name}
     if gap is not None and test - hidden > gap:
         hint, mistake = named("trained_on_test_data")
         return CheckResult(TRAINED_ACCURACY, 0.0, spec.points,
-                           f"accuracy on the test set is {test - hidden:.3f} above the accuracy "
-                           f"on galaxies the notebook never saw (allowed: {gap:.2f}); {seen}. "
+                           f"accuracy on the notebook's test set is {test - hidden:.3f} above "
+                           f"the accuracy on the grader's held-back galaxies, which the notebook "
+                           f"never saw (allowed: {gap:.2f}); {seen}. "
                            + hint, details={**details, **mistake, "flag": True})
     if hidden >= thr:
         score, msg = spec.points, f"accuracy reaches the goal {thr:.2f}: {seen}"

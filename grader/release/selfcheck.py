@@ -189,6 +189,14 @@ def _kernel_settings(folder: str) -> tuple[dict, list[str]]:
     return {}, ["--IPKernelApp.log_level=ERROR"]
 
 
+def _cell_name(number: int, source) -> str:
+    """'code cell 3 (`for step in range(...`)': the grader's wording (grader/run/cells.py)."""
+    text = "".join(source) if isinstance(source, list) else str(source or "")
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    line = line if len(line) <= 40 else line[:37].rstrip() + "..."
+    return f"code cell {number}" + (f" (`{line}`)" if line else "")
+
+
 def run_notebook(notebook: Path, probe: str, *, timeout: float,
                  quick: bool) -> tuple[list[str], dict]:
     """Execute the set-up cell, ``notebook`` and the probe cell; return one line per cell
@@ -214,10 +222,12 @@ def run_notebook(notebook: Path, probe: str, *, timeout: float,
                                 resources={"metadata": {"path": str(notebook.parent)}})
         client.execute()
     raised, images, setup = [], {}, nb.cells[0].get("execution_count") or 0
-    for index, cell in enumerate(nb.cells[1:-1]):
+    code = [c for c in nb.cells[1:-1] if c.get("cell_type") == "code"]
+    for number, cell in enumerate(code, start=1):     # numbered as Jupyter shows them
         for out in cell.get("outputs", []):
             if out.get("output_type") == "error":
-                raised.append(f"cell {index} raised {out.get('ename')}")
+                raised.append(f"{_cell_name(number, cell.get('source', ''))} raised "
+                              f"{out.get('ename')}")
             if any(str(kind).startswith("image/") for kind in out.get("data", {})):
                 count = (cell.get("execution_count") or 0) - setup
                 images[count] = images.get(count, 0) + 1

@@ -76,7 +76,7 @@ def accuracy_chart(results, threshold=None) -> bytes:
         ax.axhline(threshold, color="tab:red", linestyle="--", label=f"threshold {threshold:g}")
     ax.set_xlim(-0.5, max(len(ids), 1) - 0.5)
     _students_axis(ax, ids)
-    ax.set_ylabel("test accuracy (grader)")
+    ax.set_ylabel("accuracy on held-back galaxies (grader)")
     ax.set_title(f"Accuracy reached ({len(pts)} of {len(ids)} students measured)")
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", fontsize="small")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..checks.catalog import HELD_BACK, TEST_SET, TRAINED_ACCURACY
 from . import lateness
 from .charts import fraction
 from .text import MAX_TEXT, check_label, clip, num, total_words
@@ -19,6 +20,12 @@ CURVE_CAPTION = ("Test accuracy recorded by your notebook, re-plotted by the gra
                  "training step of each record:")
 CURVE_CAPTION_RECORDS = ("Test accuracy recorded by your notebook, re-plotted by the grader "
                          "against record number (the notebook's training steps were not found):")
+
+
+ACCURACY_SETS = {     # named as the trained_accuracy row names them
+    HELD_BACK: "the grader's held-back galaxies (never seen by the notebook), measured by "
+               "the grader",
+    TEST_SET: "the notebook's test set, measured by the grader"}
 
 
 @dataclass(frozen=True)
@@ -52,19 +59,22 @@ class Feedback:
     submission_time: str  # the late verdict in words ('' when never assessed)
     final: str
     notes: tuple
-    accuracy: str         # the grader's own test accuracy, '' when not measured
+    accuracy: str         # the graded accuracy the grader measured, '' when not measured
     threshold: str
     graded: bool
     recorded: bool        # the notebook recorded accuracies (plottable or not)
     curve_caption: str = CURVE_CAPTION
+    accuracy_on: str = HELD_BACK    # the set it is on: HELD_BACK or TEST_SET
 
     @property
     def accuracy_line(self) -> str:
-        """'Test accuracy measured by the grader: 0.7 (threshold 0.66)', or ''."""
+        """'Accuracy on the grader's held-back galaxies (never seen by the notebook),
+        measured by the grader: 0.700 (threshold 0.66)', or ''; the set named as the
+        trained_accuracy row names it."""
         if not self.accuracy:
             return ""
         limit = f" (threshold {self.threshold})" if self.threshold else ""
-        return f"Test accuracy measured by the grader: {self.accuracy}{limit}"
+        return f"Accuracy on {ACCURACY_SETS[self.accuracy_on]}: {self.accuracy}{limit}"
 
     @property
     def no_curve(self) -> str:
@@ -91,6 +101,14 @@ def threshold_used(result, default=None):
     return used if used is not None else default
 
 
+def accuracy_set(result) -> str:
+    """The set the graded accuracy is on, as the trained_accuracy check recorded it
+    (results from before it said: the held-back galaxies, which every batch has)."""
+    on = next((c.details.get("accuracy_on") for c in result.checks
+               if c.name == TRAINED_ACCURACY), None)
+    return on if on in ACCURACY_SETS else HELD_BACK
+
+
 def build(result, *, threshold=None, extra_notes=()) -> Feedback:
     """The view of one result; ``extra_notes``: what the report itself has to add."""
     accuracy = fraction(result.accuracy)
@@ -102,7 +120,8 @@ def build(result, *, threshold=None, extra_notes=()) -> Feedback:
         late=lateness.arithmetic(result), is_late=lateness.is_late(result),
         submission_time=clip(lateness.explanation(result.late)), final=num(result.final),
         notes=tuple(clip(n) for n in [*(result.notes or []), *extra_notes]),
-        accuracy=num(accuracy) if accuracy is not None else "",
+        accuracy=f"{accuracy:.3f}" if accuracy is not None else "",
+        accuracy_on=accuracy_set(result),
         threshold=num(limit) if limit is not None else "",
         graded=result.status == "graded", recorded=bool(result.history),
         curve_caption=CURVE_CAPTION if result.history_steps else CURVE_CAPTION_RECORDS)

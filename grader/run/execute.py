@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
-from . import sandbox, student_code, uids
+from . import cells as cell_names, sandbox, student_code, uids
 from .artifacts import Bundle, read_probe_output, valid_text
 from .client import OUTPUT_BUDGET, BoundedClient
 from .compact import compact, probe_directions
@@ -112,7 +112,8 @@ def _run(job, nb, private, uid, protections) -> Bundle:
         except _Restart as r:
             skipped[r.index] = {"status": r.status, "error": r.error}
             source = nb.cells[r.index].get("source", "") if r.index < len(nb.cells) else ""
-            notes.append(f"cell {r.index}: {r.error}; the notebook was re-run without it"
+            notes.append(f"{cell_names.in_notebook(nb, r.index)}: {r.error}; the notebook "
+                         "was re-run without it"
                          + lost_note(str(source), job.names))
     bundle.notes = notes + ["too many cells hung or crashed: gave up"]
     return bundle
@@ -190,7 +191,8 @@ def _cells(client, nb, job, bundle, skipped, deadline):
     for i, cell in enumerate(nb.cells[1:-1]):
         if cell.cell_type != "code":
             continue
-        rec = {"index": i, "status": "ok", "seconds": 0.0, "error": "", "images": 0}
+        rec = {"index": i, "status": "ok", "seconds": 0.0, "error": "", "images": 0,
+               "line": cell_names.first_line(cell.source)}
         bundle.cells.append(rec)
         left = deadline - time.monotonic()
         if i in skipped:
@@ -198,7 +200,7 @@ def _cells(client, nb, job, bundle, skipped, deadline):
             continue
         if left <= 0:
             rec.update(status="not run", error="notebook time limit reached")
-            not_run.append((i, cell.source))
+            not_run.append((cell_names.label(len(bundle.cells), cell.source), cell.source))
             continue
         if cell.source.strip():           # nbclient sends no empty cell to the kernel
             rec["ordinal"] = ordinal
@@ -223,7 +225,7 @@ def _cells(client, nb, job, bundle, skipped, deadline):
     if not_run:
         bundle.notes.append(
             f"the notebook's {job.timeouts['notebook_seconds']:g} s time limit was reached: "
-            f"cells {', '.join(str(i) for i, _ in not_run)} did not run"
+            f"{cell_names.listed(name for name, _ in not_run)} did not run"
             + lost_note("\n".join(src for _, src in not_run), job.names))
 
 

@@ -72,7 +72,8 @@ def _usable(nb):
     for i, cell in enumerate(nb.cells):
         if not isinstance(cell, dict) or not isinstance(cell.get("source", ""), str) \
                 or not isinstance(cell.get("cell_type"), str):
-            return None, f"not a valid Jupyter notebook (cell {i} is malformed)"
+            return None, (f"not a valid Jupyter notebook (its cell {i + 1} of "
+                          f"{len(nb.cells)}, markdown cells counted, is malformed)")
     meta = nb.get("metadata") if isinstance(nb.get("metadata"), dict) else {}
     spec = meta.get("kernelspec") if isinstance(meta.get("kernelspec"), dict) else {}
     info = meta.get("language_info") if isinstance(meta.get("language_info"), dict) else {}

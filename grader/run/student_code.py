@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import ast
 from dataclasses import asdict, dataclass, field
+from functools import partial
+
+from . import cells
 
 MAX_CELL_CHARS = 200_000        # a cell longer than this is not read (padding, data)
 MAX_TOTAL_CHARS = 2_000_000
@@ -41,17 +44,18 @@ class Candidate:
     def score(self) -> float:
         return SCORES.get(self.role, 0.0) + (0.5 if self.passed_to else 0.0)
 
-    def reason(self) -> str:
+    def reason(self, name_cell=lambda index: f"cell {index}") -> str:
+        """Why it is a candidate; ``name_cell``: notebook cell index -> its name."""
         passed = " and ".join(f"`{f}`" for f in self.passed_to[:3])
         used = f"passed to {passed}" if passed else ""
         if self.role == "gradient":
             return f"the value of `{self.grad_call or 'a gradient'}(...)`: a gradient"
         if self.role == "trained":
-            where = f" (cell {self.update_cell})" if self.update_cell is not None else ""
+            where = f" in {name_cell(self.update_cell)}" if self.update_cell is not None else ""
             return ", ".join(filter(None, (used, f"updated by the training code{where}")))
         if self.role == "kept":
             return f"a copy of `{self.copied_from}` kept inside the training loop" + \
-                (f" (cell {self.update_cell})" if self.update_cell is not None else "")
+                (f" in {name_cell(self.update_cell)}" if self.update_cell is not None else "")
         if self.role == "copy":
             return f"a copy of `{self.copied_from}` made once, never updated"
         return ", ".join(filter(None, (used, "assigned once and never updated")))
@@ -339,6 +343,7 @@ def read(nb, names) -> tuple[dict, dict]:
     probe = {"params_order": [c.name for c in ranked if c.role != "gradient"][:40],
              "params_never": [c.name for c in ranked if c.role == "gradient"][:40],
              "batch_grad_alt": alt}
-    kept = {"params": [{**asdict(c), "score": c.score, "reason": c.reason()}
+    named = partial(cells.in_notebook, nb)
+    kept = {"params": [{**asdict(c), "score": c.score, "reason": c.reason(named)}
                        for c in ranked[:40]], "batch_grad_alt": alt}
     return probe, kept
