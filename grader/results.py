@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 from .late import LateResult
+from .message import Message, valid
 
 
 @dataclass
@@ -14,6 +15,14 @@ class CheckResult:
     message: str
     extra_credit: bool = False
     details: dict = field(default_factory=dict)
+    parts: tuple = ()     # the message in parts (grader.message): code, and what the
+                          # notebook supplied; () for a message made without them
+
+    def __post_init__(self):
+        if isinstance(self.message, Message):      # built by message.say: keep its parts
+            self.parts = self.parts or self.message.parts
+            self.message = str(self.message)
+        self.parts = valid(self.parts)
 
     @property
     def passed(self) -> bool:
@@ -21,6 +30,7 @@ class CheckResult:
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        d.pop("parts")                 # grades.json keeps the plain message
         d["passed"] = self.passed
         return d
 

@@ -449,3 +449,25 @@ def test_data_prep_missing(ctx):
     del d["test_labels"]
     res = check_data_prep(bundle(data=d), ctx, spec("data_prep"), names(test_labels="y_test"))
     assert res.score == 0 and res.message == "`y_test` not found"
+
+
+# ---------------------------------------------------------------- what the notebook wrote (issue 25 item 4)
+
+def test_a_probe_error_is_the_notebooks_text_in_the_message_parts(ctx):
+    from grader.message import CODE, STUDENT, TEXT
+    err = {result_key("net", 0): "TypeError: `x` <b>"}
+    res = run(fn.check_net, bundle(net=[None, ctx.net[1]], errors=err), ctx)
+    assert res.parts == ((TEXT, "could not check "), (CODE, "net"), (TEXT, ": "),
+                         (STUDENT, "TypeError: `x` <b>"))
+
+
+def test_a_name_the_kernel_handed_over_is_code_from_the_notebook(ctx):
+    from grader.message import CODE, STUDENT
+    b = bundle()
+    b.probe["batch_grad_name"] = "grad`s"
+    res = fn.check_extra_credit(b, ctx, spec("extra_credit"), names())
+    assert (CODE, "grad`s") in res.parts and (CODE, names()["batch_grad"]) in res.parts
+    assert "``grad`s``" in res.message
+    missing = bundle(batch_grad=None, errors={"batch_grad": "`x` failed"})
+    res = fn.check_extra_credit(missing, ctx, spec("extra_credit"), names())
+    assert res.parts[-2:] == ((STUDENT, "`x` failed"), ("text", ")"))

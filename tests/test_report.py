@@ -191,7 +191,7 @@ def test_gradescope_results(tmp_path):
     extra = tests[-1]
     assert extra["tags"] == ["extra credit"] and extra["max_score"] == 5
     assert tests[1]["tags"] == [] and tests[1]["output"] == "ok"
-    assert data["output_format"] == "text" and {t["output_format"] for t in tests} == {"text"}
+    assert data["output_format"] == "text" and {t["output_format"] for t in tests} == {"html"}
     assert data["leaderboard"] == [{"name": "Held-back accuracy", "value": 0.7}]
     bob = next(r for r in make_results() if r.student_id == "bob")
     assert gradescope.results_json(bob)["tests"][2]["status"] == "failed"

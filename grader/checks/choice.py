@@ -18,6 +18,7 @@ import numpy as np
 
 from reference import model
 
+from ..message import say, student
 from ..run.protocol import PARAMS_KEYS
 from . import history as hs
 
@@ -123,9 +124,13 @@ def note(choice: Choice, contract: str, kind: str = "") -> str:
     (the contract name, the only candidate)."""
     if not choice.name or (choice.name == contract and "nearest" not in choice.why):
         return ""
-    others = [f"`{n}` ({why})" for n, why in list(choice.others.items())[:3] if why]
-    said = f"the trained parameters were taken from `{choice.name}`" + \
-        (f" ({kind})" if kind else "") + (f": {choice.why}" if choice.why else "")
+    others = [say("`{n}` ({why})", n=student(n), why=why)
+              for n, why in list(choice.others.items())[:3] if why]
+    said = say("the trained parameters were taken from `{name}`", name=student(choice.name)) \
+        + (say(" ({kind})", kind=student(kind)) if kind else "") \
+        + (say(": {why}", why=choice.why) if choice.why else "")
     if choice.name != contract:
-        said = f"no `{contract}` in the notebook: " + said
-    return said + (f"; not {', '.join(others)}" if others else "")
+        said = say("no `{contract}` in the notebook: ", contract=contract) + said
+    for i, other in enumerate(others):
+        said += ("; not " if i == 0 else ", ") + other
+    return said

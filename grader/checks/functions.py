@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..message import say, student
 from ..results import CheckResult
 from .catalog import EXTRA_CREDIT, FRACTION_CORRECT, LOSS, LOSS_GRAD, NET
 from .diagnoses import named, other_gradient
@@ -23,8 +24,10 @@ def _failed(bundle, role, n, missing):
 
 def _missing(name, spec, bundle, role, label):
     err = _error(bundle, role)
-    why = err if err else f"`{label}` returned nothing the grader could read"
-    return CheckResult(name, 0.0, spec.points, f"could not check `{label}`: {why}")
+    why = student(err) if err else say("`{label}` returned nothing the grader could read",
+                                       label=label)
+    return CheckResult(name, 0.0, spec.points, say("could not check `{label}`: {why}",
+                                                   label=label, why=why))
 
 
 def check_net(bundle, ctx, spec, names) -> CheckResult:
@@ -195,13 +198,13 @@ def _batch_note(bundle, names) -> tuple[str, str]:
     """(the name the mini-batch gradient was found under, what the grader did with it)."""
     probe = bundle.probe if isinstance(bundle.probe, dict) else {}
     alt = probe.get("batch_grad_name")
-    name = alt[:60] if isinstance(alt, str) and alt else names["batch_grad"]
-    said = f" (found as `{name}`: no `{names['batch_grad']}` in the notebook)" if name != \
-        names["batch_grad"] else ""
+    name = student(alt[:60]) if isinstance(alt, str) and alt else names["batch_grad"]
+    said = say(" (found as `{name}`: no `{contract}` in the notebook)", name=name,
+               contract=names["batch_grad"]) if name != names["batch_grad"] else ""
     means = probe.get("per_image_mean")
     if isinstance(means, list) and "batch_grad" in means:
-        said += (f"; `{name}` returns one gradient per image, and their mean over the batch "
-                 "(which the grader took) is the mini-batch gradient")
+        said += say("; `{name}` returns one gradient per image, and their mean over the "
+                    "batch (which the grader took) is the mini-batch gradient", name=name)
     return name, said
 
 
@@ -211,13 +214,14 @@ def check_extra_credit(bundle, ctx, spec, names) -> CheckResult:
     if g is None:
         err = _error(bundle, "batch_grad")
         return CheckResult(EXTRA_CREDIT, 0.0, spec.points,
-                           f"no mini-batch gradient `{names['batch_grad']}` found"
-                           + (f" ({err})" if err else ""), extra_credit=True)
+                           say("no mini-batch gradient `{name}` found", name=names["batch_grad"])
+                           + (say(" ({err})", err=student(err)) if err else ""),
+                           extra_credit=True)
     if len(g) == 4 and all(ctx.close(a, b) for a, b in zip(g, ctx.batch_grad)):
         return CheckResult(EXTRA_CREDIT, spec.points, spec.points,
-                           "the mini-batch gradient equals the mean of per-image gradients"
-                           + said, extra_credit=True)
+                           say("the mini-batch gradient equals the mean of per-image "
+                               "gradients{said}", said=said), extra_credit=True)
     return CheckResult(EXTRA_CREDIT, 0.0, spec.points,
-                       f"the mini-batch gradient `{name}` is not the mean of the per-image "
-                       "gradients (vmap grad(loss) with in_axes=(None, 0, 0), then average)"
-                       + said, extra_credit=True)
+                       say("the mini-batch gradient `{name}` is not the mean of the per-image "
+                           "gradients (vmap grad(loss) with in_axes=(None, 0, 0), then "
+                           "average){said}", name=name, said=said), extra_credit=True)

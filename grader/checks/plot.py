@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..message import say, student
 from ..results import CheckResult
 from . import history as hs
 from .catalog import PLOT
@@ -92,19 +93,19 @@ def check_plot(bundle, ctx, spec, names) -> CheckResult:
                     "received no image of it (show it with plt.show() in the notebook)")
     acc, why = recomputed_accuracy(bundle, ctx, names)
     found = hs.recorded(bundle, names, prefer=acc)
-    hist_name = (f"`{found.name}`" if found.name else "accuracy series") if found else \
-        f"`{names.get('history', 'accuracies')}`"
+    hist_name = (say("`{n}`", n=student(found.name)) if found.name else "accuracy series") \
+        if found else f"`{names.get('history', 'accuracies')}`"
     if found is None:
-        return fail(f"no recorded {hist_name} found to compare the plot with")
+        return fail(say("no recorded {h} found to compare the plot with", h=hist_name))
     history = found.values
     same = [(s, c) for s, c in shown if _matches(s, history, atol)]
     if not same:
-        return fail(f"the plotted values are not the recorded {hist_name} "
-                    f"({len(history)} values): plot the accuracies your training recorded")
+        return fail(say("the plotted values are not the recorded {h} ({n} values): plot the "
+                        "accuracies your training recorded", h=hist_name, n=len(history)))
     params = f"`{names.get('params', 'params')}`"
     if acc is None:
-        return fail(f"the recorded {hist_name} cannot be checked against your trained "
-                    f"{params}: {why}")
+        return fail(say("the recorded {h} cannot be checked against your trained {p}: {why}",
+                        h=hist_name, p=params, why=why))
     last = float(history[-1])
     on_training = _training_set_accuracy(bundle, ctx, names, last, acc)
     if on_training is not None:
@@ -129,6 +130,6 @@ def check_plot(bundle, ctx, spec, names) -> CheckResult:
     if problem:
         return fail(problem)
     return CheckResult(PLOT, spec.points, spec.points,
-                       f"accuracy plot with {seen.points} visible data points, matching the "
-                       f"recorded {hist_name}", details={"last_recorded": last,
-                                                          "recomputed": acc})
+                       say("accuracy plot with {n} visible data points, matching the recorded "
+                           "{h}", n=seen.points, h=hist_name),
+                       details={"last_recorded": last, "recomputed": acc})

@@ -6,6 +6,7 @@ import numpy as np
 
 from reference import model
 
+from ..message import say, student
 from ..results import CheckResult
 from . import choice
 from . import history as hs
@@ -72,14 +73,17 @@ def student_params(bundle, ctx=None, names=None):
     are: ``choice.choose`` (with ``ctx``, ties are settled by the recorded accuracy)."""
     chosen = choice.choose(bundle, ctx, names)
     ps = chosen.arrays
-    name = chosen.name or str((names or {}).get("params") or "params")[:60]
-    kind = str(bundle.probe.get("params_kind") or "")[:300]
+    name = student(chosen.name) if chosen.name else \
+        str((names or {}).get("params") or "params")[:60]
+    kind = student(str(bundle.probe.get("params_kind") or "")[:300])
     if ps is None:
         err = bundle.probe.get("errors", {}).get("params", "")
-        return None, (f"no trained `{name}` found" + (f" ({err})" if err else "")
-                      + (f"; found {kind}" if kind else "")), {}
+        return None, say("no trained `{name}` found{err}{kind}", name=name,
+                         err=say(" ({e})", e=student(err)) if err else "",
+                         kind=say("; found {k}", k=kind) if kind else ""), {}
     if len(ps) != 4:
-        return None, f"`{name}` is {kind or f'{len(ps)} entries'}; expected W1, b1, W2, b2", {}
+        return None, say("`{name}` is {kind}; expected W1, b1, W2, b2", name=name,
+                         kind=kind or f"{len(ps)} entries"), {}
     W1, b1, W2, b2 = ps
     n_in, n_out = model.N_PIXELS, model.N_CLASSES
     if W1.ndim != 2 or W1.shape[1] != n_in:
@@ -108,8 +112,8 @@ def recomputed_accuracy(bundle, ctx, names=None):
 def _params_note(bundle, ctx, names) -> str:
     """"; <which notebook value was graded and why>" when there was a choice to make."""
     said = choice.note(choice.choose(bundle, ctx, names), names.get("params", "params"),
-                       str(bundle.probe.get("params_kind") or "")[:200])
-    return f"; {said}" if said else ""
+                       student(str(bundle.probe.get("params_kind") or "")[:200]))
+    return say("; {said}", said=said) if said else ""
 
 
 SET_NAMES = {HELD_BACK: "the grader's held-back galaxies (never seen by the notebook)",
@@ -170,24 +174,26 @@ def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
     if gap is not None and test - hidden > gap:
         hint, mistake = named("trained_on_test_data")
         return CheckResult(TRAINED_ACCURACY, 0.0, spec.points,
-                           f"accuracy on the notebook's test set is {test - hidden:.3f} above "
-                           f"the accuracy on the grader's held-back galaxies, which the notebook "
-                           f"never saw (allowed: {gap:.2f}); {seen}. "
-                           + hint, details={**details, **mistake, "flag": True})
+                           say("accuracy on the notebook's test set is {over:.3f} above the "
+                               "accuracy on the grader's held-back galaxies, which the "
+                               "notebook never saw (allowed: {gap:.2f}); {seen}. {hint}",
+                               over=test - hidden, gap=gap, seen=seen, hint=hint),
+                           details={**details, **mistake, "flag": True})
     if hidden >= thr:
-        score, msg = spec.points, f"accuracy reaches the goal {thr:.2f}: {seen}"
+        score, msg = spec.points, say("accuracy reaches the goal {thr:.2f}: {seen}",
+                                      thr=thr, seen=seen)
         key = _step_mistake(bundle, ctx, spec, names, history, (learning_rate.LARGE,)) \
             if history is not None and learning_rate.unstable(history) else ""
         if key:
             hint, mistake = named(key, lr=spec.learning_rate)
-            msg, details = f"{msg}. {hint}", {**details, **mistake}
+            msg, details = msg + f". {hint}", {**details, **mistake}
     else:
         frac = max(0.0, (hidden - floor) / (thr - floor)) if thr > floor else 0.0
         score = round(spec.points * frac, 2)
         key = _step_mistake(bundle, ctx, spec, names, history)
         hint, mistake = named(key, lr=spec.learning_rate) if key else \
             ("Train longer or check the update step.", {})
-        msg = (f"accuracy is below the goal {thr:.2f} (partial credit from {floor:.2f} up): "
-               f"{seen}. {hint}")
+        msg = say("accuracy is below the goal {thr:.2f} (partial credit from {floor:.2f} "
+                  "up): {seen}. {hint}", thr=thr, floor=floor, seen=seen, hint=hint)
         details.update(mistake)
     return CheckResult(TRAINED_ACCURACY, score, spec.points, msg, details=details)

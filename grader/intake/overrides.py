@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .. import yamlfile
 from ..errors import InputError, not_found
+from ..message import Message, say
 
 FILE_NAME = "overrides.yaml"
 
@@ -82,9 +83,11 @@ def apply(checks: list, mine: dict) -> list:
             out.append(c)
             continue
         note = {"points": o.points, "reason": o.reason, "grader_points": c.score}
-        out.append(replace(c, score=o.points, details={**c.details, "override": note},
-                           message=f"TA override to {o.points:g}: {o.reason} (the grader "
-                                   f"gave {c.score:g}: {c.message})"))
+        said = Message(c.parts) if c.parts and Message(c.parts) == c.message else c.message
+        out.append(replace(c, score=o.points, details={**c.details, "override": note}, parts=(),
+                           message=say("TA override to {p:g}: {why} (the grader gave {g:g}: "
+                                       "{said})", p=o.points, why=o.reason, g=c.score,
+                                       said=said)))
     return out
 
 

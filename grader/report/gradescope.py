@@ -1,9 +1,11 @@
 """Gradescope autograder output (``/autograder/results/results.json``).
 
 The top-level ``score`` is the final grade (late penalty applied), so
-Gradescope does not add up the tests itself; each check is one test.  Every text is
-marked ``output_format: text`` (nothing a student wrote is rendered as HTML or
-Markdown); the grader's held-back accuracy is the leaderboard entry.  The
+Gradescope does not add up the tests itself; each check is one test.  A test's
+output is its message as HTML (``output_format: html``: code in ``<code>``, every
+part escaped by ``text.html_message``, so nothing a student wrote becomes markup);
+the summary is ``output_format: text``.  The grader's held-back accuracy is the
+leaderboard entry.  The
 text comes from the same view-model as the feedback pages (``view.Feedback``).
 """
 from __future__ import annotations
@@ -13,6 +15,7 @@ import math
 
 from ..errors import one_line
 from . import atomic, view
+from .text import html_message
 
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
@@ -37,8 +40,8 @@ def _number(value) -> float:
 
 def _test(number: int, row, visibility: str) -> dict:
     return {"name": row.label, "score": _number(row.score), "max_score": _number(row.possible),
-            "status": "passed" if row.passed else "failed", "output": row.message,
-            "output_format": "text",
+            "status": "passed" if row.passed else "failed",
+            "output": str(html_message(row.parts)), "output_format": "html",
             "visibility": visibility, "number": str(number),
             "tags": ["extra credit"] if row.extra_credit else []}
 

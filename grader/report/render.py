@@ -4,7 +4,9 @@ HTML templates are rendered with autoescaping on, so every value a student
 controls (ids, check messages quoting their code, notes) is escaped unless a
 template marks it safe (none do).  Markdown templates pass every ``{{ value }}``
 through ``text.md`` (the Markdown counterpart of autoescaping: backslash
-escapes, one line, clipped).
+escapes, one line, clipped).  A message in parts goes through the filter
+``message`` (``text.html_message``, ``text.md_message``: code as code, every part
+escaped), whose Markdown comes out as ``text.Markdown`` and is not escaped again.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from functools import lru_cache
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .text import md
+from .text import Markdown, html_message, md, md_message
 
 _OPTIONS = dict(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
                 keep_trailing_newline=True)
@@ -22,8 +24,16 @@ _OPTIONS = dict(undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
 def _environment(kind: str) -> Environment:
     loader = PackageLoader("grader.report", "templates")
     if kind == "html":
-        return Environment(loader=loader, autoescape=True, **_OPTIONS)
-    return Environment(loader=loader, autoescape=False, finalize=md, **_OPTIONS)
+        env = Environment(loader=loader, autoescape=True, **_OPTIONS)
+        env.filters["message"] = html_message
+        return env
+    env = Environment(loader=loader, autoescape=False, finalize=_md_value, **_OPTIONS)
+    env.filters["message"] = md_message
+    return env
+
+
+def _md_value(value) -> str:
+    return value if isinstance(value, Markdown) else md(value)
 
 
 def html(template: str, **context) -> str:

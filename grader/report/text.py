@@ -6,8 +6,11 @@ import math
 import re
 from datetime import datetime
 
-from ..errors import one_line
+from markupsafe import Markup, escape
+
+from ..errors import one_line, printable
 from ..intake.ids import sanitise_id
+from ..message import CODE, TEXT, fence, parse, plain
 
 
 def num(value) -> str:
@@ -106,3 +109,56 @@ def md(text) -> str:
     """Escape student-controlled text for Markdown (no raw HTML, no table breaks, bidi
     and other hidden characters written out as ``\\u202e``)."""
     return _MD_SPECIAL.sub(r"\\\1", one_line(clip(text)))
+
+
+# --- messages in parts (grader.message): code shown as code, the rest escaped --------
+
+class Markdown(str):
+    """Markdown already escaped (``md_message``): the Markdown templates leave it as is."""
+
+
+def message_parts(message, parts=(), limit: int = MAX_TEXT) -> tuple:
+    """The parts to show for ``message``: ``parts`` when they are that message (an
+    override rewrites the message and keeps no parts of its own), else the grader's
+    backticks read from the message; cut to ``limit`` characters in all."""
+    if not (parts and plain(parts) == str(message)):
+        parts = parse(clip(message, 10 * limit))
+    out, left = [], limit
+    for kind, text in parts:
+        if left <= 0:
+            break
+        out.append((kind, text[:left]))
+        left -= len(text)
+    if left < 0:
+        out.append((TEXT, f" ... [{-left} more characters cut]"))
+    return tuple(out)
+
+
+def _code_span(code: str, *, table: bool) -> str:
+    """A Markdown code span holding ``code`` on one line (a longer fence round a
+    backtick; ``|`` escaped in a table row, where GitHub reads it before the span)."""
+    code = one_line(code)
+    if table:
+        code = code.replace("|", "\\|")
+    pad = " " if code[:1] in ("`", " ") or code[-1:] in ("`", " ") else ""
+    return f"{fence(code)}{pad}{code}{pad}{fence(code)}"
+
+
+def _line(text: str) -> str:
+    """A part on one printable line, its edges kept (the parts around it need them)."""
+    return printable(re.sub(r"\s+", " ", text))
+
+
+def md_message(parts, *, table: bool = False) -> Markdown:
+    """``parts`` in Markdown: code spans for code, every other part escaped as ``md``
+    escapes."""
+    return Markdown("".join(_code_span(t, table=table) if k == CODE
+                            else _MD_SPECIAL.sub(r"\\\1", _line(t))
+                            for k, t in parts if t.strip() or k != CODE))
+
+
+def html_message(parts) -> Markup:
+    """``parts`` in HTML: ``<code>`` for code, every part escaped and on one printable
+    line (no bidi controls, no line breaks)."""
+    return Markup("".join(f"<code>{escape(one_line(t))}</code>" if k == CODE
+                          else str(escape(_line(t))) for k, t in parts))

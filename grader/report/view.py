@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from ..checks.catalog import HELD_BACK, TEST_SET, TRAINED_ACCURACY
 from . import lateness
 from .charts import fraction
-from .text import MAX_TEXT, check_label, clip, num, total_words
+from .text import MAX_TEXT, check_label, clip, message_parts, num, total_words
 
 CURVE_CAPTION = ("Test accuracy recorded by your notebook, re-plotted by the grader at the "
                  "training step of each record:")
@@ -39,7 +39,8 @@ class CheckRow:
     out_of: str           # '60'
     passed: bool
     extra_credit: bool
-    message: str
+    message: str          # plain, the grader's backticks round code (the console)
+    parts: tuple = ()     # the same message in parts (grader.message): what pages render
 
     @property
     def result(self) -> str:
@@ -90,7 +91,8 @@ def row(check) -> CheckRow:
     return CheckRow(key=clip(check.name, 200), label=check_label(check), score=check.score,
                     possible=check.possible, points=num(check.score),
                     out_of=num(check.possible), passed=bool(check.passed),
-                    extra_credit=bool(check.extra_credit), message=clip(check.message))
+                    extra_credit=bool(check.extra_credit), message=clip(check.message),
+                    parts=message_parts(check.message, getattr(check, "parts", ())))
 
 
 def threshold_used(result, default=None):
