@@ -27,7 +27,8 @@ def run(check, b, ctx, **settings):
     assert (kept.score, kept.message) == (res.score, res.message)
     assert kept.details.keys() == res.details.keys()
     for k, v in res.details.items():
-        assert kept.details[k] == (v if isinstance(v, str) else pytest.approx(v, rel=1e-9, nan_ok=True))
+        words = isinstance(v, str) or isinstance(v, list) and all(isinstance(x, str) for x in v)
+        assert kept.details[k] == (v if words else pytest.approx(v, rel=1e-9, nan_ok=True))
     return res
 
 
@@ -246,8 +247,23 @@ def test_loss_grad_neither_reference_nor_own_loss(ctx):
     res = run(fn.check_loss_grad, b, ctx)
     assert res.score == 0
     assert res.message == ("`loss_grad` is neither the reference gradient nor the gradient of "
-                           "your `loss` (finite differences disagree); use jax.grad(loss)")
+                           "your `loss` (finite differences disagree); use jax.grad(loss). "
+                           "Wrong: gW1, gb1, gW2, gb2 (every part); the gradient's parts follow "
+                           "params = [W1, b1, W2, b2].")
     assert "reason" not in res.details
+
+
+@pytest.mark.parametrize("wrong", [[1], [0, 3], [2]])
+def test_loss_grad_names_the_parts_that_are_wrong(ctx, wrong):
+    """Issue 25 item 2: which of gW1, gb1, gW2, gb2 differ, as the self-check says."""
+    grads = [[2 * g if i in wrong else g for i, g in enumerate(per_image)]
+             for per_image in ctx.grads]
+    res = run(fn.check_loss_grad, bundle(loss_grad=grads), ctx)
+    assert not res.passed
+    named = [fn.GRAD_PARTS[i] for i in wrong]
+    right = [p for p in fn.GRAD_PARTS if p not in named]
+    assert res.details["wrong_parts"] == named
+    assert f"Wrong: {', '.join(named)} ({', '.join(right)} right)" in res.message
 
 
 def test_a_constant_loss_earns_no_self_consistent_credit(ctx):

@@ -102,3 +102,35 @@ def test_each_accuracy_is_named_by_its_set_alike_in_the_message_and_the_feedback
                                          accuracy=acc))
         assert fb.accuracy_line.startswith(f"Accuracy on {on}, measured by the grader: "
                                            f"{acc:.3f} (threshold 0.66)"), fb.accuracy_line
+
+
+def _with_grads(b, grads):
+    """``b`` with the student's loss_grad on each probe image (4 arrays each)."""
+    from grader.run.protocol import result_key
+    for i, per_image in enumerate(grads):
+        key = result_key("loss_grad", i)
+        for j, g in enumerate(per_image):
+            b.arrays[f"{key}/{j}"] = np.asarray(g, dtype=np.float64)
+        b.probe["found"][key] = len(per_image)
+    return b
+
+
+def test_a_low_accuracy_after_a_failed_gradient_check_names_the_gradient():
+    """Issue 25 item 2: the cause, not the symptom; the points stay what they were."""
+    _, _, _, _, pset = _setup()
+    ctx = Context.build(pset, rtol=1e-3, atol=1e-5)
+    params = model.init_params(jax.random.PRNGKey(0))
+    spec = CheckSpec(points=30, threshold=0.66, floor=0.0)
+    names = {"loss_grad": "loss_grad"}
+    wrong = [[2 * g if j >= 2 else g for j, g in enumerate(per)] for per in ctx.grads]
+    bad = check_trained_accuracy(_with_grads(_bundle(params), wrong), ctx, spec, names)
+    right = check_trained_accuracy(_with_grads(_bundle(params), ctx.grads), ctx, spec, names)
+    none = check_trained_accuracy(_bundle(params), ctx, spec, names)
+    assert bad.score == right.score == none.score < 30
+    assert "follows from the failed gradient check: `loss_grad` is not the gradient" \
+        in bad.message and "(gW2, gb2 wrong)" in bad.message, bad.message
+    assert "Train longer" not in bad.message and bad.details["cause"] == "loss_grad"
+    assert "diagnosis" not in bad.details                # a cause, not this check's mistake
+    for other in (right, none):                          # nothing found wrong: the suspects
+        assert other.message.endswith("Train longer or check the update step.")
+        assert "cause" not in other.details

@@ -51,6 +51,22 @@ MISTAKES = {
 }
 
 
+# what a check's failure follows from, when an earlier check found it: recorded as the
+# details' "cause" (the check that failed), never as a diagnosis of this check
+CAUSES = {
+    "loss_grad": "This follows from the failed gradient check: `{loss_grad}` is not the "
+                 "gradient of the course's loss ({wrong} wrong), so the update steps do not "
+                 "lower that loss and training longer will not help: fix `{loss_grad}` "
+                 "first.",
+}
+
+
+def caused(check: str, **values) -> tuple[str, dict]:
+    """(the sentence saying a failure follows from the failed ``check``, the details
+    entry that records it)."""
+    return CAUSES[check].format(**values), {"cause": check}
+
+
 def named(key: str, **values) -> tuple[str, dict]:
     """(the sentence for mistake ``key``, the details entry that records it)."""
     return MISTAKES[key].format(**values), {"diagnosis": key}

@@ -102,6 +102,34 @@ def gradient_is_reference(bundle, ctx) -> bool:
                for g, r in zip(_student_grads(bundle, ctx), ctx.grads))
 
 
+GRAD_PARTS = ("gW1", "gb1", "gW2", "gb2")     # the gradient of params = [W1, b1, W2, b2]
+
+
+def gradient_is_wrong(bundle, ctx) -> bool:
+    """The student's loss_grad was read on every probe image and is not the reference
+    gradient: the loss_grad check failed on what it returned (not for want of it)."""
+    return all(g is not None for g in _student_grads(bundle, ctx)) and \
+        not gradient_is_reference(bundle, ctx)
+
+
+def wrong_parts(bundle, ctx) -> list:
+    """The parts of the student's gradient that differ from the reference on some probe
+    image (all of them when it is not a list of four arrays)."""
+    grads = _student_grads(bundle, ctx)
+    if any(g is None or len(g) != 4 for g in grads):
+        return list(GRAD_PARTS)
+    return [name for i, name in enumerate(GRAD_PARTS)
+            if not all(ctx.close(g[i], r[i]) for g, r in zip(grads, ctx.grads))]
+
+
+def _parts_said(wrong) -> str:
+    """' Wrong: gW1, gb1 (gW2, gb2 are right) ...', the parts named as in params."""
+    right = [p for p in GRAD_PARTS if p not in wrong]
+    said = f" Wrong: {', '.join(wrong)}" + (f" ({', '.join(right)} right)" if right else
+                                            " (every part)")
+    return said + "; the gradient's parts follow params = [W1, b1, W2, b2]."
+
+
 def check_loss_grad(bundle, ctx, spec, names) -> CheckResult:
     grads = _student_grads(bundle, ctx)
     single = bundle.arrays.get(result_key("loss_grad", 0))
@@ -117,26 +145,29 @@ def check_loss_grad(bundle, ctx, spec, names) -> CheckResult:
         return CheckResult(LOSS_GRAD, spec.points, spec.points,
                            f"`{names['loss_grad']}` equals the gradient of the reference loss")
     consistent, detail = _self_consistent(bundle, ctx, grads[0])
+    wrong = wrong_parts(bundle, ctx)
+    detail, which = {**detail, "wrong_parts": wrong}, _parts_said(wrong)
     partial = float(spec.self_consistent_points)
     if consistent:
         return CheckResult(LOSS_GRAD, min(partial, spec.points), spec.points,
                            f"`{names['loss_grad']}` is not the gradient of the correct loss, but it is the "
-                           f"gradient of your own `{names['loss']}` (finite differences agree): partial credit",
-                           details=detail)
+                           f"gradient of your own `{names['loss']}` (finite differences agree): partial "
+                           f"credit.{which}", details=detail)
     if detail.get("reason", "").startswith("the loss does not change"):
         return CheckResult(LOSS_GRAD, 0.0, spec.points,
                            f"`{names['loss_grad']}` is not the reference gradient, and your `{names['loss']}` does not "
-                           "change with the parameters, so no gradient of it can be checked",
+                           f"change with the parameters, so no gradient of it can be checked.{which}",
                            details=detail)
     other = other_gradient(ctx, grads[0])
     if other:
         hint, seen = named("grad_of_other_function", what=other, loss=names["loss"])
         return CheckResult(LOSS_GRAD, 0.0, spec.points,
-                           f"`{names['loss_grad']}` is not the gradient of the course loss. {hint}",
+                           f"`{names['loss_grad']}` is not the gradient of the course loss. {hint}{which}",
                            details={**detail, **seen})
     return CheckResult(LOSS_GRAD, 0.0, spec.points,
                        f"`{names['loss_grad']}` is neither the reference gradient nor the gradient of your "
-                       f"`{names['loss']}` (finite differences disagree); use jax.grad(loss)", details=detail)
+                       f"`{names['loss']}` (finite differences disagree); use jax.grad(loss).{which}",
+                       details=detail)
 
 
 FLAT_LOSS = 1e-4      # a loss whose every directional derivative is below this is constant

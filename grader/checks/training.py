@@ -13,8 +13,8 @@ from . import history as hs
 from .choice import accuracy_of
 from . import learning_rate
 from .catalog import DATA_PREP, HELD_BACK, TEST_SET, TRAINED_ACCURACY
-from .diagnoses import named
-from .functions import gradient_is_reference
+from .diagnoses import caused, named
+from .functions import gradient_is_reference, gradient_is_wrong, wrong_parts
 from ..run.protocol import rows_key
 
 
@@ -144,14 +144,26 @@ def _step_mistake(bundle, ctx, spec, names, history, variants=learning_rate.VARI
                                   variants)
 
 
+SUSPECTS = "Train longer or check the update step."
+
+
+def _hint(bundle, ctx, spec, names, history, otherwise=SUSPECTS) -> tuple[str, dict]:
+    """What a low or diverged accuracy follows from: a gradient the loss_grad check
+    found wrong, else the update step's known mistake, else ``otherwise``."""
+    if gradient_is_wrong(bundle, ctx):
+        return caused("loss_grad", loss_grad=names.get("loss_grad", "loss_grad"),
+                      wrong=", ".join(wrong_parts(bundle, ctx)))
+    key = _step_mistake(bundle, ctx, spec, names, history)
+    return named(key, lr=spec.learning_rate) if key else (otherwise, {})
+
+
 def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
     """Points from accuracy on held-back galaxies the kernel never saw; a test
     accuracy far above it means the network was fitted to the test set."""
     params, why, seen = student_params(bundle, ctx, names)
     if params is None:
         if seen.get("nonfinite"):           # training diverged: the step may be to blame
-            key = _step_mistake(bundle, ctx, spec, names, hs.recorded(bundle, names))
-            hint, mistake = named(key, lr=spec.learning_rate) if key else ("", {})
+            hint, mistake = _hint(bundle, ctx, spec, names, hs.recorded(bundle, names), "")
             why, seen = why + (f". {hint}" if hint else ""), {**seen, **mistake}
         return CheckResult(TRAINED_ACCURACY, 0.0, spec.points, why, details=seen)
     width, d = spec.hidden_width, int(params[0].shape[0])
@@ -190,9 +202,7 @@ def check_trained_accuracy(bundle, ctx, spec, names) -> CheckResult:
     else:
         frac = max(0.0, (hidden - floor) / (thr - floor)) if thr > floor else 0.0
         score = round(spec.points * frac, 2)
-        key = _step_mistake(bundle, ctx, spec, names, history)
-        hint, mistake = named(key, lr=spec.learning_rate) if key else \
-            ("Train longer or check the update step.", {})
+        hint, mistake = _hint(bundle, ctx, spec, names, history)
         msg = say("accuracy is below the goal {thr:.2f} (partial credit from {floor:.2f} "
                   "up): {seen}. {hint}", thr=thr, floor=floor, seen=seen, hint=hint)
         details.update(mistake)
