@@ -17,8 +17,9 @@ notebook); a pair's similarity is the larger share.  The default threshold (rubr
 notebook is compared (cell by cell), and caps that padding cannot push a copy past:
 ``grader/integrity/code.py``.
 
-Behaviour (cached bundles): identical trained parameters, and identical *wrong* probe
-outputs of ``net`` or ``loss``.  A value shared by ``COMMON_MIN`` students who are at
+Behaviour (cached bundles): identical trained parameters (``grader/integrity/params.py``;
+every group of students is named in the report, counted or not), and identical *wrong*
+probe outputs of ``net`` or ``loss``.  A value shared by ``COMMON_MIN`` students who are at
 least ``COMMON_SHARE`` of those it was read for is the lecture's fixed-seed recipe or a
 common mistake: noted, never counted.  Either flags a pair on its own, except a
 mistake the grader names (e.g. the lecture's sigmoid typo) or parameters that neither
@@ -31,11 +32,12 @@ from itertools import combinations
 
 import numpy as np
 
+from . import params as trained_params
 from .code import K, fingerprints, given, read_code
+from .params import groups
 
 MIN_MATCHED = 120       # filtered characters a code match needs before it can flag
 COMMON_MIN, COMMON_SHARE = 3, 0.2
-PARAM_RTOL = 1e-6
 TOP_UNFLAGGED = 20      # pairs below the threshold still listed, for scale
 LOCATED = 100           # pairs (in rank order) whose matched regions are found
 DETECTOR = (f"copydetect (winnowing, as in MOSS): identifiers and comments ignored, "
@@ -66,6 +68,8 @@ class Findings:
     common: list = field(default_factory=list)     # shared values not counted
     baseline: dict = field(default_factory=dict)   # median, 95th percentile similarity
     detector: str = DETECTOR
+    same_params: list = field(default_factory=list)   # [SameParams]: every group, named
+    params_read: int = 0               # students whose trained parameters were read
 
 
 def matched_matrix(fps: dict) -> tuple[list, np.ndarray]:
@@ -121,49 +125,6 @@ def locate(pair: Pair, fps: dict) -> Pair:
     return pair
 
 
-def _params(bundle):
-    """The four trained parameter arrays, or None."""
-    arrays = getattr(bundle, "arrays", None) or {}
-    ps = [arrays.get(f"params/{i}") for i in range(4)]
-    ok = all(isinstance(p, np.ndarray) and p.dtype.kind in "biuf" and p.size for p in ps)
-    return ps if ok else None
-
-
-def _same(xs, ys, rtol=PARAM_RTOL) -> bool:
-    """Equal shapes and every value within rtol of the larger array's scale."""
-    for x, y in zip(xs, ys):
-        x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
-        if x.shape != y.shape or not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
-            return False
-        scale = max(float(np.max(np.abs(x))), float(np.max(np.abs(y))), 1e-30)
-        if float(np.max(np.abs(x - y))) > rtol * scale:
-            return False
-    return len(xs) == len(ys)
-
-
-def groups(values: dict) -> list:
-    """Students whose values are the same (``_same``), in groups of two or more.  Each
-    is compared in full only with groups whose sums could agree (|sum x - sum y| is at
-    most size * PARAM_RTOL * scale when every value agrees)."""
-    def signature(v):
-        return [(x.shape, float(np.sum(x, dtype=np.float64)), float(np.max(np.abs(x))))
-                for x in v]
-
-    def near(s, r):
-        return all(a[0] == b[0] and abs(a[1] - b[1]) <= 2 * PARAM_RTOL * max(a[2], b[2]) *
-                   max(int(np.prod(a[0])), 1) + 1e-9 for a, b in zip(s, r))
-    clusters = []                            # [(representative, signature, [students])]
-    for sid, v in values.items():
-        sig = signature(v)
-        for rep, rsig, members in clusters:
-            if len(sig) == len(rsig) and near(sig, rsig) and _same(v, rep):
-                members.append(sid)
-                break
-        else:
-            clusters.append((v, sig, [sid]))
-    return [members for _, _, members in clusters if len(members) > 1]
-
-
 def _common(group, among) -> bool:
     return len(group) >= COMMON_MIN and len(group) >= COMMON_SHARE * among
 
@@ -195,16 +156,27 @@ def _uncommon_pairs(values: dict, notes: list, common: str, among: int | None = 
         yield from combinations(sorted(g), 2)
 
 
-def behaviour(bundles: dict, results: dict, ctx) -> tuple[dict, list]:
-    """({(a, b): [(evidence, strong)]}, [notes on shared values not counted])."""
+def same_params(bundles: dict, results: dict) -> tuple[list, int]:
+    """([SameParams] of the students with the same trained parameters, how many were read)."""
+    values = {s: p for s, b in bundles.items() if (p := trained_params.read(b)) is not None}
+    return trained_params.identical(values, results, _common), len(values)
+
+
+def behaviour(bundles: dict, results: dict, ctx, same=None) -> tuple[dict, list]:
+    """({(a, b): [(evidence, strong)]}, [notes on shared values not counted]); ``same``:
+    ``same_params``'s groups when already found."""
     found, notes = {}, []
-    params = {s: p for s, b in bundles.items() if (p := _params(b)) is not None}
-    for a, b in _uncommon_pairs(params, notes, "have identical trained parameters: a common "
-                                "recipe (the lecture's fixed seeds), not counted"):
-        trained = any(getattr(results.get(s), "history", None) for s in (a, b))
-        found.setdefault((a, b), []).append((
-            "identical trained parameters (W1, b1, W2, b2 agree within 1e-6)"
-            + ("" if trained else "; neither recorded training: a shared start?"), trained))
+    for group in same_params(bundles, results)[0] if same is None else same:
+        if not group.counted:
+            notes.append(f"{len(group.students)} of {group.among} students have identical "
+                         "trained parameters: a common recipe (the lecture's fixed seeds), "
+                         "not counted")
+            continue
+        for a, b in combinations(group.students, 2):
+            trained = a in group.trained or b in group.trained
+            found.setdefault((a, b), []).append((
+                group.words() + ("" if trained else "; neither recorded training: a shared "
+                                 "start?"), trained))
     for fn, reference in (("net", getattr(ctx, "net", None)), ("loss", getattr(ctx, "loss", None))):
         if not reference:
             continue
@@ -239,8 +211,9 @@ def analyse(submissions, results, bundles, ctx, *, threshold: float) -> Findings
     pairs = code_pairs(fps) if fps else {}
     n = len(code)
     sims = [p.similarity for p in pairs.values()] + [0.0] * (n * (n - 1) // 2 - len(pairs))
-    evidence, notes = behaviour({s: b for s, b in (bundles or {}).items() if s in code},
-                                by_id, ctx)
+    mine = {s: b for s, b in (bundles or {}).items() if s in code}
+    same, read = same_params(mine, by_id)
+    evidence, notes = behaviour(mine, by_id, ctx, same)
     for key, items in evidence.items():
         pair = pairs.setdefault(key, Pair(*key))
         pair.evidence = [e for e, _ in items]
@@ -256,4 +229,5 @@ def analyse(submissions, results, bundles, ctx, *, threshold: float) -> Findings
         locate(p, fps)
     baseline = {"median": float(np.median(sims)), "p95": float(np.percentile(sims, 95))} \
         if sims else {}
-    return Findings(threshold, code, shown, len(sims), skipped, partial, notes, baseline)
+    return Findings(threshold, code, shown, len(sims), skipped, partial, notes, baseline,
+                    same_params=same, params_read=read)

@@ -4,9 +4,16 @@ The figures come from ``grader.integrity`` (pure); this module only shapes them 
 ``templates/integrity.html.j2`` (autoescaped: every piece of a student's code is text,
 never markup) and for JSON, and writes both atomically.  It reads the results and
 never changes them: the report is evidence for a person, not a grade.
+
+The page opens with an index of the pairs shown in detail (flagged first, with their
+figures), each linking to its section (``#pair-N``, also each pair's ``section`` in JSON),
+then names every group of students whose trained parameters are identical (exactly, or
+within ``integrity.params.PARAM_RTOL``), counted or not.  Its stylesheet sets no width:
+the two code panes share the window and wrap long lines, so it fits 1280 px.
 """
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -74,7 +81,8 @@ def _side(code: dict, sid, spans) -> dict:
 
 
 def _pair_view(rank, pair, findings, with_code) -> dict:
-    view = {"rank": rank, "a": pair.a, "b": pair.b, "flagged": pair.flagged,
+    view = {"rank": rank, "anchor": f"pair-{rank}", "a": pair.a, "b": pair.b,
+            "flagged": pair.flagged,
             "similarity": _pct(pair.similarity), "share_a": _pct(pair.shares[0]),
             "share_b": _pct(pair.shares[1]), "matched": pair.matched,
             "reasons": _reasons(pair, findings.threshold), "evidence": list(pair.evidence),
@@ -85,21 +93,42 @@ def _pair_view(rank, pair, findings, with_code) -> dict:
     return view
 
 
+def _same_view(group, anchors: dict) -> dict:
+    """One group of students with the same trained parameters, for the page."""
+    return {"students": group.students, "exact": group.exact, "counted": group.counted,
+            "among": group.among, "untrained": not group.trained,
+            "links": [(anchors[k], f"{k[0]} and {k[1]}") for k in
+                      itertools.combinations(group.students, 2) if k in anchors]}
+
+
+def _same_json(group) -> dict:
+    return {"students": group.students, "exactly_equal": group.exact,
+            "flags_pairs": group.counted, "recorded_training": group.trained}
+
+
+def _detailed(findings) -> list:
+    """The pairs with a section of their own (flagged, or with behaviour evidence)."""
+    return [p for p in findings.pairs if p.flagged or p.evidence]
+
+
 def integrity_html(findings, failure: str = "") -> str:
     """The page; ``findings`` is None when the analysis failed (``failure`` says why)."""
     if findings is None:
         return render.html("integrity.html.j2", failure=clip(failure), findings=None,
                            detector=integrity.DETECTOR, pairs=[], others=[], skipped=[],
-                           common=[], students=0)
-    detailed = [p for p in findings.pairs if p.flagged or p.evidence]
+                           common=[], students=0, same=[], params_read=0)
+    detailed = _detailed(findings)
     others = [p for p in findings.pairs if not (p.flagged or p.evidence)]
+    pairs = [_pair_view(i, p, findings, i <= MAX_PAIRS_WITH_CODE)
+             for i, p in enumerate(detailed, 1)]
+    anchors = {(v["a"], v["b"]): v["anchor"] for v in pairs}
     return render.html(
         "integrity.html.j2", failure="", findings=findings, detector=findings.detector,
         threshold=_pct(findings.threshold), students=len(findings.code),
         flagged=sum(p.flagged for p in findings.pairs),
         baseline={k: _pct(v) for k, v in findings.baseline.items()},
-        pairs=[_pair_view(i, p, findings, i <= MAX_PAIRS_WITH_CODE)
-               for i, p in enumerate(detailed, 1)],
+        pairs=pairs, same=[_same_view(g, anchors) for g in findings.same_params],
+        params_read=findings.params_read,
         others=[_pair_view(i, p, findings, False) for i, p in enumerate(others, len(detailed) + 1)],
         # the page's one list of notebooks not compared whole; integrity.json has two
         skipped=[clip(s, 400) for s in findings.skipped + findings.partial],
@@ -112,13 +141,17 @@ def integrity_json(findings, failure: str = "") -> dict:
             "detector": integrity.DETECTOR}
     if findings is None:
         return {**base, "error": failure}
+    sections = {(p.a, p.b): f"pair-{rank}" for rank, p in enumerate(_detailed(findings), 1)}
     return {**base, "code_threshold": findings.threshold, "min_matched": integrity.MIN_MATCHED,
             "students_compared": len(findings.code), "pairs_compared": findings.compared,
             "similarity_baseline": findings.baseline, "skipped": findings.skipped,
             "compared_in_part": findings.partial,
             "not_counted": findings.common,
             "flagged": sum(p.flagged for p in findings.pairs),
+            "trained_parameters_read": findings.params_read,
+            "identical_trained_parameters": [_same_json(g) for g in findings.same_params],
             "pairs": [{"a": p.a, "b": p.b, "flagged": p.flagged,
+                       "section": sections.get((p.a, p.b)),
                        "similarity": round(p.similarity, 4),
                        "share": {"a": round(p.shares[0], 4), "b": round(p.shares[1], 4)},
                        "matched_characters": p.matched, "behaviour": list(p.evidence),
