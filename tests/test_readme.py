@@ -10,6 +10,9 @@ def test_ci_runs_the_readme_test_command():
     ci = (ROOT / ".ci" / "run").read_text().strip().splitlines()[-1]
     assert ci == blocks[1].strip()
     assert "grader grade" in blocks[0]
+    # Chromium (the report layout tests) is installed before the venv, by root or sudo
+    assert blocks[1].index("apt-get install -y -qq chromium") < blocks[1].index("-m venv")
+    assert "sudo" in blocks[1] and 'id -u' in blocks[1]
 
 
 def _section(title: str) -> str:
