@@ -57,11 +57,12 @@ def write(graded, out, *, roster=None) -> Written:
     with publish.staged(out) as stage:
         files, problems = gradebooks.write(graded.results, stage, rubric=rub, roster=roster)
         books = tuple(sorted(files))
-        files.update(write_all(graded.results, stage, rubric=rub,
-                               problems=[*graded.problems, *problems],
-                               protections=graded.protections))
         files.update(integrity.write(graded.submissions, graded.results, graded.bundles,
                                      graded.ctx, rub, stage))
+        files.update(write_all(graded.results, stage, rubric=rub,
+                               problems=[*graded.problems, *problems],
+                               protections=graded.protections,
+                               flagged=class_report.flagged_pairs(files["integrity.json"])))
         files["timings.json"] = write_text(stage / "timings.json",
                                            json.dumps(graded.timings_until_now(), indent=1))
         archive = publish.publish(stage, out, files)
@@ -69,10 +70,12 @@ def write(graded, out, *, roster=None) -> Written:
                    problems=tuple(problems), archive=archive)
 
 
-def write_all(results, out_dir, *, rubric, problems=(), protections: str = "") -> dict:
+def write_all(results, out_dir, *, rubric, problems=(), protections: str = "",
+              flagged=()) -> dict:
     """Write the results' reports (grades, feedback, class report: what needs nothing
     but results; ``write`` writes everything); returns {path relative to out_dir
-    (posix): absolute Path}.
+    (posix): absolute Path}.  ``flagged``: the integrity check's flagged pairs, for the
+    class report's needs-attention table (``class_report.flagged_pairs``).
 
     One student's feedback failing (odd values, a matplotlib error) never stops the
     others: that student gets a plain fallback page and a line under "problems" in
@@ -95,7 +98,7 @@ def write_all(results, out_dir, *, rubric, problems=(), protections: str = "") -
     })
     written.update(class_report.write_class_report(
         results, out, rubric=rubric, threshold=threshold, problems=problems,
-        protections=protections, stems=stems))
+        protections=protections, stems=stems, flagged=flagged))
     return written
 
 

@@ -11,6 +11,7 @@ import math
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 DPI = 100
 
@@ -20,6 +21,21 @@ def new_figure(width=6.4, height=3.6):
     fig = Figure(figsize=(width, height), dpi=DPI)
     FigureCanvasAgg(fig)
     return fig, fig.add_subplot(1, 1, 1)
+
+
+# pass-rate colours, (upper bound in %, colour, legend): the chart and the page's bars
+RATE_BANDS = ((50.0, "#d62728", "below 50 %"), (80.0, "#f0a30a", "50 % to under 80 %"),
+              (math.inf, "#2ca02c", "80 % or more"))
+
+
+def rate_band(percent) -> int:
+    """Index into RATE_BANDS for a pass rate in percent."""
+    return next((i for i, (upper, _, _) in enumerate(RATE_BANDS) if percent < upper), 0)
+
+
+def whole_numbers(axis) -> None:
+    """Ticks on whole numbers only (counts of students)."""
+    axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def png_bytes(fig) -> bytes:

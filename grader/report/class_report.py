@@ -1,21 +1,34 @@
 """The class report: ``class_report.html`` (self-contained) plus its chart PNGs.
 
-Charts: final-grade histogram, pass rate per check, accuracy reached vs the
-threshold (one marked point per student), grading time per notebook.  Each
-chart is drawn on its own guard: one that fails is left out with a line under
-"problems", and the page is still written.
+Charts (each with a legend): final-grade histogram (whole-number counts, the pass
+mark drawn), pass rate per check (bars coloured by rate: ``charts.RATE_BANDS``),
+accuracy reached vs the threshold (one marked point per student), grading time per
+notebook.  Notebooks that were not graded are counted apart (``attention.counted``):
+never a 0 in the histogram or a failure in a pass rate.  Each chart is drawn on its
+own guard: one that fails is left out with a line under "problems", and the page is
+still written.
 """
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from . import atomic
-from .charts import finite, fraction, new_figure, png_bytes
+from matplotlib.patches import Patch
+
+from . import atomic, attention
+from .charts import RATE_BANDS, finite, fraction, new_figure, png_bytes, rate_band, whole_numbers
 from .class_page import class_report_html
 from .tables import check_names
-from .text import clip
+from .text import clip, num
 
 MAX_TICK_LABELS = 40
+
+
+def _tick(text, limit: int = 30) -> str:
+    """A tick label: short (a long id cut with '...'), no mathtext from ids."""
+    text = str(text)
+    text = text if len(text) <= limit else text[:limit - 3] + "..."
+    return text.replace("$", r"\$")
 
 
 def _students_axis(ax, ids):
@@ -23,40 +36,66 @@ def _students_axis(ax, ids):
     ax.set_xlabel("student (sorted by id)")
     if len(ids) <= MAX_TICK_LABELS:
         ax.set_xticks(range(len(ids)))
-        ax.set_xticklabels([clip(i, 40).replace("$", r"\$") for i in ids], rotation=60,
+        ax.set_xticklabels([_tick(i) for i in ids], rotation=60,
                            ha="right", fontsize="x-small")
+    else:
+        whole_numbers(ax.xaxis)
 
 
 def grade_histogram(results) -> bytes:
+    """Final grades of the graded students (whole-number counts); those not graded are
+    counted apart, in the legend, never as 0."""
     fig, ax = new_figure()
-    grades = finite(r.final for r in results)
+    shown = [r for r in results if attention.counted(r)]
+    grades = finite(r.final for r in shown)
+    apart = len(results) - len(shown)
     ax.hist(grades, bins=20, range=(0, max(grades + [100.0])), color="tab:blue",
-            edgecolor="white")
+            edgecolor="white", label=f"graded students ({len(grades)})")
+    marks = {attention.pass_mark(r) for r in shown}
+    if len(marks) == 1:
+        mark = marks.pop()
+        ax.axvline(mark, color="tab:red", linestyle="--", label=f"pass mark {num(mark)}")
+    if apart:
+        ax.plot([], [], " ", label=f"{apart} not graded, counted apart")
+    whole_numbers(ax.yaxis)
     ax.set_xlabel("final grade")
     ax.set_ylabel("students")
     ax.set_title(f"Final grades (n={len(grades)})")
+    ax.legend(loc="upper left", fontsize="small")
     return png_bytes(fig)
 
 
 def pass_rates(results, rubric=None) -> list:
-    """[(check, passed, attempted)] in column order."""
+    """[(check, passed, checked)] in column order; a check counts only where it ran
+    (``attention.checked``: notebooks not graded are counted apart)."""
     rows = []
     for name in check_names(results, rubric):
-        got = [c.passed for r in results for c in r.checks if c.name == name]
+        got = [c.passed for r in results for c in r.checks
+               if c.name == name and attention.checked(r, c)]
         rows.append((name, sum(got), len(got)))
     return rows
 
 
-def pass_rate_chart(rates) -> bytes:
+def pass_rate_chart(rates, apart=0) -> bytes:
+    """One bar per check, coloured by its pass rate (``charts.RATE_BANDS``, in the legend)."""
     fig, ax = new_figure()
     names = [n for n, _, _ in rates]
     values = [100 * p / t if t else 0 for _, p, t in rates]
-    bars = ax.bar(range(len(names)), values, color="tab:green")
+    colours = [RATE_BANDS[rate_band(v)][1] if t else "lightgray"
+               for v, (_, _, t) in zip(values, rates)]
+    bars = ax.bar(range(len(names)), values, color=colours)
     ax.bar_label(bars, labels=[f"{p}/{t}" for _, p, t in rates], fontsize="small")
     ax.set_xticks(range(len(names)))
-    ax.set_xticklabels(names, rotation=30, ha="right", fontsize="small")
-    ax.set_ylim(0, 110)
+    ax.set_xticklabels([_tick(n) for n in names], rotation=30,
+                       ha="right", fontsize="small")
+    ax.set_ylim(0, 135)
+    ax.set_yticks(range(0, 101, 20))
     ax.set_ylabel("students passing (%)")
+    handles = [Patch(color=colour, label=label) for _, colour, label in RATE_BANDS]
+    if apart:
+        handles.append(Patch(color="none", label=f"{apart} not graded, counted apart"))
+    ax.legend(handles=handles, loc="upper center", ncol=len(handles), fontsize="x-small",
+              title="pass rate", title_fontsize="x-small")
     ax.set_title("Pass rate per check")
     return png_bytes(fig)
 
@@ -74,6 +113,8 @@ def accuracy_chart(results, threshold=None) -> bytes:
                     label=label if threshold is not None else "accuracy")
     if threshold is not None:
         ax.axhline(threshold, color="tab:red", linestyle="--", label=f"threshold {threshold:g}")
+    if not pts:
+        ax.plot([], [], "o", color="tab:gray", label="no accuracy measured")
     ax.set_xlim(-0.5, max(len(ids), 1) - 0.5)
     _students_axis(ax, ids)
     ax.set_ylabel("accuracy on held-back galaxies (grader)")
@@ -87,12 +128,14 @@ def time_chart(results) -> bytes:
     fig, ax = new_figure()
     ids = [r.student_id for r in results]
     secs = [max((finite([r.seconds or 0]) or [0.0])[0], 0.0) for r in results]
-    ax.bar(range(len(ids)), secs, color="tab:gray", alpha=0.5)
+    ax.bar(range(len(ids)), secs, color="tab:gray", alpha=0.5,
+           label="seconds to run and grade the notebook")
     ax.plot(range(len(ids)), secs, "o", color="tab:blue", markersize=4)
     ax.set_xlim(-0.5, max(len(ids), 1) - 0.5)
     _students_axis(ax, ids)
     ax.set_ylabel("seconds")
     ax.set_title("Time per notebook")
+    ax.legend(loc="upper right", fontsize="small")
     return png_bytes(fig)
 
 
@@ -101,7 +144,8 @@ CHARTS = ("class_grades.png", "class_pass_rates.png", "class_accuracy.png", "cla
 
 def _charts(results, rates, threshold) -> tuple[dict, list]:
     """({name: png} for the charts drawn, [problem per chart that could not be])."""
-    makers = (lambda: grade_histogram(results), lambda: pass_rate_chart(rates),
+    apart = sum(not attention.counted(r) for r in results)
+    makers = (lambda: grade_histogram(results), lambda: pass_rate_chart(rates, apart),
               lambda: accuracy_chart(results, threshold), lambda: time_chart(results))
     images, problems = {}, []
     for name, make in zip(CHARTS, makers):
@@ -113,9 +157,19 @@ def _charts(results, rates, threshold) -> tuple[dict, list]:
     return images, problems
 
 
+def flagged_pairs(integrity_json) -> list:
+    """The pairs integrity.json (a path) flags, as ``attention.Flagged``; [] when it
+    cannot be read (the integrity report says why)."""
+    try:
+        return attention.flagged_pairs(json.loads(Path(integrity_json).read_text("utf-8")))
+    except (OSError, ValueError):
+        return []
+
+
 def write_class_report(results, out_dir, *, rubric=None, threshold=None, problems=(),
-                       protections="", stems=None) -> dict:
-    """class_report.html and the chart PNGs that could be drawn; {relative name: path}."""
+                       protections="", stems=None, flagged=()) -> dict:
+    """class_report.html and the chart PNGs that could be drawn; {relative name: path}.
+    ``flagged``: the integrity check's flagged pairs (``flagged_pairs``)."""
     out_dir = Path(out_dir)
     results = sorted(results, key=lambda r: r.student_id)
     rates = pass_rates(results, rubric)
@@ -124,6 +178,6 @@ def write_class_report(results, out_dir, *, rubric=None, threshold=None, problem
     for name in set(CHARTS) - set(images):  # no stale chart left from an earlier run
         (out_dir / name).unlink(missing_ok=True)
     page = class_report_html(results, images, rates=rates, problems=[*problems, *failed],
-                             protections=protections, stems=stems)
+                             protections=protections, stems=stems, flagged=flagged)
     written["class_report.html"] = atomic.write_text(out_dir / "class_report.html", page)
     return written

@@ -85,6 +85,14 @@ def short(result) -> str:
     return text + (" (ext)" if extended(result) else "")
 
 
+def column(result) -> str:
+    """The class report's late cell: 'no', 'no (ext)', '3 h 12 min' (how late),
+    '3 h 12 min (ext)' (late even with the extension), 'unknown'."""
+    text = duration(minutes_late(result)) if is_late(result) else \
+        "unknown" if time_unknown(result) else "no"
+    return text + (" (ext)" if extended(result) else "")
+
+
 def _verdict(late, delta: timedelta) -> str:
     if late.late and late.policy == "none":
         return "late, not penalised (policy 'none'), grade x 1"

@@ -1,0 +1,131 @@
+"""Which students a TA should look at first, and why (the class report's first table).
+
+Pure: reads results (and the integrity report's flagged pairs) and words the reasons;
+nothing is recomputed and no file is read.  A student is listed when they are below the
+pass mark, were not graded (not run, unreadable, a check that crashed), have no known
+submission time, are in a pair the integrity check flagged, or had a TA override.
+
+Results that were not graded are *counted apart*: their final grade (0, or an
+incomplete total) stays out of the class mean, the histogram and every check's pass
+rate (``counted`` and ``checked`` are the one place that rule lives).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from . import lateness
+from .text import clip, num
+
+PASS_FRACTION = 0.6          # the pass mark: this share of the points possible (final grade)
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """One pair the integrity check flagged: the two ids, why in words, its anchor."""
+    a: str
+    b: str
+    why: str
+    link: str = "integrity.html"
+
+
+def counted(result) -> bool:
+    """In the class mean, the histogram and the pass rates: the notebook was graded."""
+    return result.status == "graded"
+
+
+def checked(result, check) -> bool:
+    """The check really ran on this notebook (not a notebook that was not run, not a
+    check that crashed on it): only those count in a check's pass rate."""
+    return result.status != "not graded" and "traceback" not in check.details
+
+
+def failed_checks(result) -> list:
+    """Names of the regular checks that ran and did not pass (extra credit left out: not
+    earning it is no failure)."""
+    return [c.name for c in result.checks
+            if checked(result, c) and not c.extra_credit and not c.passed]
+
+
+def pass_mark(result) -> float:
+    return PASS_FRACTION * result.possible
+
+
+def below_pass(result) -> bool:
+    final = result.final
+    return counted(result) and isinstance(final, (int, float)) and math.isfinite(final) \
+        and final < pass_mark(result)
+
+
+def _not_graded(result) -> str:
+    if result.status == "check error":
+        broken = [c.name for c in result.checks if "traceback" in c.details]
+        return (f"check error: the grader failed on {', '.join(broken) or 'a check'} "
+                f"(a grader bug; the total is incomplete)")
+    why = next((n for n in result.notes if str(n).startswith("not run:")), "")
+    return f"not graded ({clip(why, 300)})" if why else f"not graded ({clip(result.status, 100)})"
+
+
+def _overrides(result) -> list:
+    out = []
+    for c in result.checks:
+        o = c.details.get("override")
+        if isinstance(o, dict):
+            out.append(f"TA override: {c.name} {num(o.get('points'))} of {num(c.possible)} "
+                       f"(the grader gave {num(o.get('grader_points'))}): "
+                       f"{clip(o.get('reason', ''), 300)}")
+    return out
+
+
+def reasons(result, flagged=()) -> list:
+    """[(reason in words, link or "")] for one student, most pressing first."""
+    out = []
+    if not counted(result):
+        out.append((_not_graded(result), ""))
+    if below_pass(result):
+        out.append((f"below the pass mark: final {num(result.final)}, pass mark "
+                    f"{num(pass_mark(result))} ({num(100 * PASS_FRACTION)} % of "
+                    f"{num(result.possible)})", ""))
+    if lateness.time_unknown(result):
+        out.append(("submission time unknown: no late penalty applied", ""))
+    for pair in flagged:
+        if result.student_id in (pair.a, pair.b):
+            other = pair.b if result.student_id == pair.a else pair.a
+            out.append((f"flagged by the integrity check with {clip(other, 200)}: {pair.why}",
+                        pair.link))
+    out += [(text, "") for text in _overrides(result)]
+    return out
+
+
+def rows(results, flagged=(), stems=None) -> list:
+    """The needs-attention table: one row per student with at least one reason."""
+    out = []
+    for r in results:
+        why = reasons(r, flagged)
+        if why:
+            stem = (stems or {}).get(r.student_id)
+            out.append({"student_id": r.student_id,
+                        "link": f"feedback/{stem}.html" if stem else "",
+                        "reasons": [{"text": t, "link": link} for t, link in why]})
+    return out
+
+
+def flagged_pairs(data) -> list:
+    """[Flagged] from integrity.json's mapping (``report.integrity.integrity_json``);
+    the link is the pair's place on integrity.html (its rank among the pairs shown in
+    detail there: flagged or with behaviour evidence)."""
+    out, rank = [], 0
+    pairs = data.get("pairs") if isinstance(data, dict) else None
+    for p in pairs if isinstance(pairs, list) else []:
+        if not isinstance(p, dict):
+            continue
+        if p.get("flagged") or p.get("behaviour"):
+            rank += 1
+        if not p.get("flagged"):
+            continue
+        sim = p.get("similarity")
+        why = [f"code similarity {num(100 * sim)} %"] if isinstance(sim, (int, float)) else []
+        why += ["behaviour evidence"] if p.get("behaviour_flags") else []
+        out.append(Flagged(str(p.get("a")), str(p.get("b")), ", ".join(why) or "flagged",
+                           f"integrity.html#pair-{rank}"))
+    return out
