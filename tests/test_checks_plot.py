@@ -301,3 +301,19 @@ def test_history_measured_on_the_training_set_is_named(setup):
     res = run(bundle(params, hist, [figure(series(hist))]), setup)
     assert res.score == 0 and res.details["diagnosis"] == "accuracy_on_training_set"
     assert f"training set ({on_train:.3f}" in res.message
+
+
+def test_the_check_records_the_picture_it_judged(setup):
+    """Issue 25 item 3: the feedback shows the student's own figure the check read."""
+    _, params, _, hist = setup
+    res = run(bundle(params, hist, [figure(series(hist))]), setup)
+    assert res.details["figure"] == {"cell": 1, "index": 0}
+    bare = run(bundle(params, hist, [figure(series(hist, marker=None))]), setup)
+    assert bare.score == 0 and bare.details["figure"] == {"cell": 1, "index": 0}
+    cells = [{"index": i, "status": "ok", "seconds": 0.1, "error": "", "ordinal": i,
+              "images": 2 if i == 1 else 0} for i in range(3)]
+    other = series(list(np.linspace(0.9, 0.2, N)))           # a loss curve, shown first
+    two = run(bundle(params, hist, [figure(other), figure(series(hist))], cells), setup)
+    assert two.score == 15 and two.details["figure"] == {"cell": 1, "index": 1}
+    none = run(bundle(params, [0.5] * N, [figure(series(hist))]), setup)
+    assert none.score == 0 and "figure" not in none.details      # no curve matched

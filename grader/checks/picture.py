@@ -39,6 +39,7 @@ class Reading:
     markers: bool = False       # ... with markers visible beyond its line
     points: int = 0             # data points inside the axes
     why: str = ""               # what did not agree, when not shown
+    index: int | None = None    # which of the cell's pictures was read (None: none was)
 
 
 def decode(b64) -> np.ndarray | None:
@@ -107,14 +108,14 @@ def read(series, drawn, pictures) -> Reading:
         return Reading(False, why=why)
     if not _places_values(series, claim):
         return Reading(False, why="the record's pixel positions do not follow the values")
-    sized = [img for img in map(decode, pictures)
+    sized = [(i, img) for i, img in enumerate(map(decode, pictures))
              if img is not None and img.shape[1::-1] == claim["canvas"]]
     if not sized:
         return Reading(False, why="no picture of the size the record claims was displayed")
     best = Reading(False, why="the picture does not show the series where the record says")
-    for img in sized:
+    for i, img in sized:
         got = Reading(*compare(claim, img, series.get("marker"), series.get("markersize"),
-                               series.get("kind")))
+                               series.get("kind")), index=i)
         if got.shown and (got.markers or not best.shown) or not best.shown and got.why:
             best = got
     return best

@@ -57,16 +57,28 @@ def _presentation_problem(best, seen: Reading, need) -> str:
 MAX_READ = 4            # pictures compared per notebook
 
 
-def _seen(bundle, same) -> tuple:
-    """(series, what the grader reads in the picture) for the best of the curves
-    that match the history: shown with markers, then shown, then the most points."""
+def _read(bundle, series, cell) -> Reading:
     pictures = bundle.images if isinstance(getattr(bundle, "images", None), dict) else {}
+    return read(series, series.get("drawn"), pictures.get(str(cell), []))
+
+
+def _seen(bundle, same) -> tuple:
+    """(series, what the grader reads in the picture, its cell) for the best of the
+    curves that match the history: shown with markers, then shown, then the most points."""
     best = None
     for s, cell in sorted(same, key=lambda sc: (-shows_points(sc[0]), -sc[0]["n"]))[:MAX_READ]:
-        got = read(s, s.get("drawn"), pictures.get(str(cell), []))
+        got = _read(bundle, s, cell)
         if best is None or (got.shown, got.markers) > (best[1].shown, best[1].markers):
-            best = (s, got)
+            best = (s, got, cell)
     return best
+
+
+def judged(seen: Reading, cell) -> dict:
+    """The details entry naming the picture the check read: {"figure": {"cell": the
+    cell's ordinal, "index": the picture's place among the cell's pictures}}, or {}."""
+    if seen.index is None or not isinstance(cell, int):
+        return {}
+    return {"figure": {"cell": cell, "index": seen.index}}
 
 
 def _training_set_accuracy(bundle, ctx, names, last, test_acc):
@@ -119,17 +131,19 @@ def check_plot(bundle, ctx, spec, names) -> CheckResult:
                     f"(tolerance {tol:g}): plot the accuracies of the network you trained",
                     last_recorded=last, recomputed=acc)
     if not any(shows_points(s) for s, _ in same):    # the record's own word loses points
-        best = max((s for s, _ in same), key=lambda s: s["n"])
-        return fail(_presentation_problem(best, Reading(True), spec.min_points))
-    best, seen = _seen(bundle, same)
+        best, cell = max(same, key=lambda sc: sc[0]["n"])
+        seen = _read(bundle, best, cell)
+        return fail(_presentation_problem(best, Reading(True), spec.min_points),
+                    **(judged(seen, cell) if seen.shown else {}))
+    best, seen, cell = _seen(bundle, same)
     if not seen.shown:
         return fail(f"the picture of the accuracy plot does not show the curve the notebook "
                     f"recorded for it ({seen.why}): the grader grades the plot it received",
                     picture=seen.why)
     problem = _presentation_problem(best, seen, spec.min_points)
     if problem:
-        return fail(problem)
+        return fail(problem, **judged(seen, cell))
     return CheckResult(PLOT, spec.points, spec.points,
                        say("accuracy plot with {n} visible data points, matching the recorded "
                            "{h}", n=seen.points, h=hist_name),
-                       details={"last_recorded": last, "recomputed": acc})
+                       details={"last_recorded": last, "recomputed": acc, **judged(seen, cell)})

@@ -17,12 +17,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import class_report, feedback, gradebooks, gradescope, publish, tables
+from . import class_report, feedback, figure, gradebooks, gradescope, publish, tables
 from .atomic import ReportWriteError, write_bytes, write_text
 from .lateness import arithmetic as late_arithmetic
 from .tables import summary_table
 from ..errors import printable
-from .text import clip, file_names
+from .text import clip, figure_names, file_names
 
 __all__ = ["write", "Written", "write_all", "summary_table", "late_arithmetic", "ReportWriteError",
            "write_text", "write_bytes", "gradescope", "gradebooks", "threshold_of"]
@@ -62,7 +62,8 @@ def write(graded, out, *, roster=None) -> Written:
         files.update(write_all(graded.results, stage, rubric=rub,
                                problems=[*graded.problems, *problems],
                                protections=graded.protections,
-                               flagged=class_report.flagged_pairs(files["integrity.json"])))
+                               flagged=class_report.flagged_pairs(files["integrity.json"]),
+                               bundles=graded.bundles))
         files["timings.json"] = write_text(stage / "timings.json",
                                            json.dumps(graded.timings_until_now(), indent=1))
         archive = publish.publish(stage, out, files)
@@ -71,11 +72,13 @@ def write(graded, out, *, roster=None) -> Written:
 
 
 def write_all(results, out_dir, *, rubric, problems=(), protections: str = "",
-              flagged=()) -> dict:
+              flagged=(), bundles=None) -> dict:
     """Write the results' reports (grades, feedback, class report: what needs nothing
     but results; ``write`` writes everything); returns {path relative to out_dir
     (posix): absolute Path}.  ``flagged``: the integrity check's flagged pairs, for the
-    class report's needs-attention table (``class_report.flagged_pairs``).
+    class report's needs-attention table (``class_report.flagged_pairs``); ``bundles``
+    ({student id: bundle}): where each feedback page finds the student's own figure
+    (None: the pages show the grader's re-plot alone).
 
     One student's feedback failing (odd values, a matplotlib error) never stops the
     others: that student gets a plain fallback page and a line under "problems" in
@@ -86,9 +89,12 @@ def write_all(results, out_dir, *, rubric, problems=(), protections: str = "",
     results = sorted(results, key=lambda r: r.student_id)
     threshold = threshold_of(rubric)
     stems = file_names([r.student_id for r in results])
+    figures = figure_names(stems)
     problems, written = list(problems), {}
     for r in results:
-        files, problem = _feedback(r, out / "feedback", stems[r.student_id], threshold)
+        own = None if bundles is None else figure.own_figure(r, bundles.get(r.student_id))
+        files, problem = _feedback(r, out / "feedback", stems[r.student_id], threshold,
+                                   own=own, figure_stem=figures[r.student_id])
         written.update({f"feedback/{name}": path for name, path in files.items()})
         problems += [problem] if problem else []
     written.update({
@@ -102,11 +108,12 @@ def write_all(results, out_dir, *, rubric, problems=(), protections: str = "",
     return written
 
 
-def _feedback(r, folder, stem, threshold) -> tuple[dict, str]:
-    """({name: path} written, "" or a problem line naming the student)."""
+def _feedback(r, folder, stem, threshold, **own) -> tuple[dict, str]:
+    """({name: path} written, "" or a problem line naming the student); ``own``: the
+    student's own figure and its file's stem (``feedback.write_feedback``)."""
     who = printable(clip(r.student_id, 200))
     try:
-        return feedback.write_feedback(r, folder, stem=stem, threshold=threshold), ""
+        return feedback.write_feedback(r, folder, stem=stem, threshold=threshold, **own), ""
     except ReportWriteError:
         raise                              # the disk, not the student: stop the batch
     except Exception as exc:

@@ -3,7 +3,8 @@
 Both pages render one ``view.Feedback`` through the templates in ``templates/``:
 HTML with Jinja autoescaping, Markdown with every value passed through ``md``.
 Everything a student controls (id, messages quoting their code, notes) is cut
-to a bounded length in the view.  The recorded accuracies are validated before
+to a bounded length in the view; the student's own figure is shown only as the
+grader wrote it again after validating it (``figure``).  The recorded accuracies are validated before
 they are plotted (``charts.plottable_history``).  ``write_plain`` is the fallback
 page when the full one cannot be built: it uses no template (the templates may
 be what failed) and escapes by hand.
@@ -19,15 +20,22 @@ from .charts import accuracy_curve_png, plottable_history
 from .text import clip, md, num, total_words
 
 
-def markdown(fb, *, png_name: str | None = None) -> str:
-    """The feedback page in Markdown (png_name: the curve next to it, or None)."""
-    return render.markdown("feedback.md.j2", fb=fb, png_name=png_name)
+def markdown(fb, *, png_name: str | None = None, figure_name: str | None = None) -> str:
+    """The feedback page in Markdown (png_name: the curve next to it, figure_name: the
+    student's own figure next to it, or None)."""
+    return render.markdown("feedback.md.j2", fb=fb, png_name=png_name,
+                           figure_name=figure_name if fb.own_caption else None)
 
 
-def html_page(fb, *, png: bytes | None = None) -> str:
-    """The feedback page as one self-contained HTML file (PNG inlined as base64)."""
-    encoded = base64.b64encode(png).decode("ascii") if png else ""
-    return render.html("feedback.html.j2", fb=fb, png_base64=encoded)
+def _inline(png) -> str:
+    return base64.b64encode(png).decode("ascii") if png else ""
+
+
+def html_page(fb, *, png: bytes | None = None, figure: bytes | None = None) -> str:
+    """The feedback page as one self-contained HTML file (PNGs inlined as base64):
+    ``png`` the grader's re-plot, ``figure`` the student's own (validated) figure."""
+    return render.html("feedback.html.j2", fb=fb, png_base64=_inline(png),
+                       own_base64=_inline(figure) if fb.own_caption else "")
 
 
 def curve(r, threshold=None) -> tuple[bytes | None, list]:
@@ -43,19 +51,28 @@ def curve(r, threshold=None) -> tuple[bytes | None, list]:
         return None, notes + [f"the accuracy curve could not be drawn ({type(exc).__name__})"]
 
 
-def write_feedback(r, folder, *, stem: str, threshold=None) -> dict:
-    """Write <stem>.md, <stem>.html and (with a history) <stem>.png; {relative name: path}."""
+def write_feedback(r, folder, *, stem: str, threshold=None, own=None,
+                   figure_stem: str | None = None) -> dict:
+    """Write <stem>.md, <stem>.html, (with a history) <stem>.png and (with ``own``, the
+    student's own figure: ``figure.own_figure``) <figure_stem>.png; {relative name: path}."""
     folder = Path(folder)
     png, notes = curve(r, view.threshold_used(r, threshold))
-    fb = view.build(r, threshold=threshold, extra_notes=notes)
+    fb = view.build(r, threshold=threshold, extra_notes=notes, own=own)
+    figure = own.png if own is not None and fb.own_caption else None
+    figure_name = f"{figure_stem or stem + '-figure'}.png"
     written = {}
     if png:
         written[f"{stem}.png"] = atomic.write_bytes(folder / f"{stem}.png", png)
+    if figure:
+        written[figure_name] = atomic.write_bytes(folder / figure_name, figure)
     written[f"{stem}.md"] = atomic.write_text(folder / f"{stem}.md", markdown(
-        fb, png_name=f"{stem}.png" if png else None))
-    written[f"{stem}.html"] = atomic.write_text(folder / f"{stem}.html", html_page(fb, png=png))
+        fb, png_name=f"{stem}.png" if png else None, figure_name=figure_name))
+    written[f"{stem}.html"] = atomic.write_text(folder / f"{stem}.html",
+                                                html_page(fb, png=png, figure=figure))
     if not png:                            # no stale curve left from an earlier run
         (folder / f"{stem}.png").unlink(missing_ok=True)
+    if not figure:
+        (folder / figure_name).unlink(missing_ok=True)
     return written
 
 

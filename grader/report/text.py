@@ -102,6 +102,21 @@ def file_names(student_ids) -> dict:
     return out
 
 
+def figure_names(stems: dict) -> dict:
+    """{student id: the stem of the file of their own figure}: '<stem>-figure', never
+    another student's stem nor another figure's (case aside: 'bob-figure' is a student
+    too)."""
+    used = {s.lower() for s in stems.values()}
+    out = {}
+    for sid, stem in stems.items():
+        name, n = f"{stem}-figure", 2
+        while name.lower() in used:
+            name, n = f"{stem}-figure-{n}", n + 1
+        used.add(name.lower())
+        out[sid] = name
+    return out
+
+
 _MD_SPECIAL = re.compile(r"([\\`\[\]<>&|])")
 
 

@@ -66,6 +66,8 @@ class Feedback:
     recorded: bool        # the notebook recorded accuracies (plottable or not)
     curve_caption: str = CURVE_CAPTION
     accuracy_on: str = HELD_BACK    # the set it is on: HELD_BACK or TEST_SET
+    own_caption: tuple = ()         # the student's own figure (report.figure): its caption
+    own_note: tuple = ()            # ... or why it is not shown (both in message parts)
 
     @property
     def accuracy_line(self) -> str:
@@ -111,8 +113,9 @@ def accuracy_set(result) -> str:
     return on if on in ACCURACY_SETS else HELD_BACK
 
 
-def build(result, *, threshold=None, extra_notes=()) -> Feedback:
-    """The view of one result; ``extra_notes``: what the report itself has to add."""
+def build(result, *, threshold=None, extra_notes=(), own=None) -> Feedback:
+    """The view of one result; ``extra_notes``: what the report itself has to add;
+    ``own``: the student's own figure (``figure.OwnFigure``), None when not known."""
     accuracy = fraction(result.accuracy)
     limit = fraction(threshold_used(result, threshold))
     return Feedback(
@@ -126,4 +129,6 @@ def build(result, *, threshold=None, extra_notes=()) -> Feedback:
         accuracy_on=accuracy_set(result),
         threshold=num(limit) if limit is not None else "",
         graded=result.status == "graded", recorded=bool(result.history),
-        curve_caption=CURVE_CAPTION if result.history_steps else CURVE_CAPTION_RECORDS)
+        curve_caption=CURVE_CAPTION if result.history_steps else CURVE_CAPTION_RECORDS,
+        own_caption=own.caption if own is not None and own.png else (),
+        own_note=own.note if own is not None else ())

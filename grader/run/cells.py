@@ -14,6 +14,7 @@ cell's number is one more than the records before it; its first line is the reco
 from __future__ import annotations
 
 from ..errors import printable
+from ..message import Message, say, student
 
 FIRST_LINE_CHARS = 40     # a first line longer than this is cut, ending '...'
 MAX_LISTED = 5            # cells named in one list ('code cells 3, 4 did not run')
@@ -68,14 +69,31 @@ def _records(bundle) -> list:
             and not isinstance(r.get("index"), bool)]
 
 
-def in_bundle(bundle, *, index=None, ordinal=None) -> str:
-    """The label of the code cell a bundle's records know by ``index`` (every cell
-    counted from 0) or by ``ordinal`` (the kernel's count of non-empty code cells)."""
+def _found(bundle, index, ordinal):
+    """(the code cell's number, its first line) for a bundle's record, or the words
+    for a cell the records do not know."""
     records = _records(bundle)
     key, value = ("index", index) if index is not None else ("ordinal", ordinal)
     rec = next((r for r in records if r.get(key) == value), None)
     if rec is None:
         return "a code cell" if index is None else \
             f"cell {value + 1} of the notebook (markdown cells counted)"
-    number = 1 + sum(1 for r in records if r["index"] < rec["index"])
-    return label(number, str(rec.get("line", "")))
+    return 1 + sum(1 for r in records if r["index"] < rec["index"]), str(rec.get("line", ""))
+
+
+def in_bundle(bundle, *, index=None, ordinal=None) -> str:
+    """The label of the code cell a bundle's records know by ``index`` (every cell
+    counted from 0) or by ``ordinal`` (the kernel's count of non-empty code cells)."""
+    found = _found(bundle, index, ordinal)
+    return found if isinstance(found, str) else label(*found)
+
+
+def said_in_bundle(bundle, *, index=None, ordinal=None) -> Message:
+    """``in_bundle`` as a message in parts: the first line is the notebook's code
+    (``grader.message``), shown as code whatever it holds."""
+    found = _found(bundle, index, ordinal)
+    if isinstance(found, str):
+        return say(found)
+    number, line = found[0], first_line(found[1])
+    return say("code cell {n} (`{line}`)", n=number, line=student(line)) if line else \
+        say("code cell {n}", n=number)
