@@ -268,3 +268,17 @@ def test_grading_writes_the_integrity_flags_into_the_class_report(tmp_path, monk
     why = rows(text, "attention")["eve"]["why"]
     assert why == ("flagged by the integrity check with fay: code similarity 92 %",
                    ["integrity.html#pair-1"])
+
+
+def test_a_student_in_many_flagged_pairs_gets_one_line_naming_the_closest():
+    """A class that all shares one piece of work: each student one summary line (the
+    three closest named, the rest counted, linking to the integrity index), not a line
+    per pair."""
+    others = [f"s{i}" for i in range(6)]
+    flagged = [Flagged("ada", o, f"code similarity {99 - i} %", f"integrity.html#pair-{i + 1}")
+               for i, o in enumerate(others)]
+    why = rows(page([result("ada", checks())], flagged=flagged), "attention")["ada"]["why"]
+    assert why[0] == ("flagged by the integrity check in 6 pairs: s0 (code similarity 99 %); "
+                      "s1 (code similarity 98 %); s2 (code similarity 97 %); and 3 more "
+                      "(the integrity report's index lists them)")
+    assert why[1] == ["integrity.html"]

@@ -77,6 +77,23 @@ def _overrides(result) -> list:
     return out
 
 
+MAX_PAIRS_NAMED = 3          # a student in more flagged pairs gets one summary line
+
+
+def _flags(sid, flagged) -> list:
+    """The integrity reasons for one student: a line per flagged pair, or, when a whole
+    class shares one piece of work, one line naming the closest few and linking to the
+    integrity report's index of pairs."""
+    mine = [(p.b if sid == p.a else p.a, p) for p in flagged if sid in (p.a, p.b)]
+    if len(mine) <= MAX_PAIRS_NAMED:
+        return [(f"flagged by the integrity check with {clip(other, 200)}: {p.why}", p.link)
+                for other, p in mine]
+    named = "; ".join(f"{clip(other, 200)} ({p.why})" for other, p in mine[:MAX_PAIRS_NAMED])
+    return [(f"flagged by the integrity check in {len(mine)} pairs: {named}; and "
+             f"{len(mine) - MAX_PAIRS_NAMED} more (the integrity report's index lists them)",
+             "integrity.html")]
+
+
 def reasons(result, flagged=()) -> list:
     """[(reason in words, link or "")] for one student, most pressing first."""
     out = []
@@ -88,11 +105,7 @@ def reasons(result, flagged=()) -> list:
                     f"{num(result.possible)})", ""))
     if lateness.time_unknown(result):
         out.append(("submission time unknown: no late penalty applied", ""))
-    for pair in flagged:
-        if result.student_id in (pair.a, pair.b):
-            other = pair.b if result.student_id == pair.a else pair.a
-            out.append((f"flagged by the integrity check with {clip(other, 200)}: {pair.why}",
-                        pair.link))
+    out += _flags(result.student_id, flagged)
     out += [(text, "") for text in _overrides(result)]
     return out
 
@@ -112,8 +125,8 @@ def rows(results, flagged=(), stems=None) -> list:
 
 def flagged_pairs(data) -> list:
     """[Flagged] from integrity.json's mapping (``report.integrity.integrity_json``);
-    the link is the pair's place on integrity.html (its rank among the pairs shown in
-    detail there: flagged or with behaviour evidence)."""
+    the link is the pair's section on integrity.html (its ``section``; for a file
+    without it, its rank among the pairs shown in detail there)."""
     out, rank = [], 0
     pairs = data.get("pairs") if isinstance(data, dict) else None
     for p in pairs if isinstance(pairs, list) else []:
@@ -126,6 +139,9 @@ def flagged_pairs(data) -> list:
         sim = p.get("similarity")
         why = [f"code similarity {num(100 * sim)} %"] if isinstance(sim, (int, float)) else []
         why += ["behaviour evidence"] if p.get("behaviour_flags") else []
+        section = p.get("section")
+        anchor = section if isinstance(section, str) and section.startswith("pair-") \
+            else f"pair-{rank}"
         out.append(Flagged(str(p.get("a")), str(p.get("b")), ", ".join(why) or "flagged",
-                           f"integrity.html#pair-{rank}"))
+                           f"integrity.html#{anchor}"))
     return out
