@@ -103,3 +103,15 @@ def test_say_keeps_the_plain_message_in_the_graders_convention():
     assert parse(str(msg))[1] == (CODE, "p`")
     assert msg.parts == ((TEXT, "no trained "), (CODE, "p`"), (TEXT, " found ("),
                          (STUDENT, "`x`"), (TEXT, "); 0.500"))
+
+
+def test_notes_show_their_code_as_code_and_escape_the_rest():
+    """A note in the grader's convention (a stopped cell named by its first line) shows
+    that line as code on both pages; the rest of the note is escaped."""
+    r = result(CheckResult("net", 15, 15, "ok"))
+    r.notes = ["code cell 3 (`for step in range(n):`) stopped <b>at</b> the 25 s time limit"]
+    fb = view.build(r)
+    html, md = feedback.html_page(fb), feedback.markdown(fb)
+    assert ("<li>code cell 3 (<code>for step in range(n):</code>) stopped &lt;b&gt;at&lt;/b&gt; "
+            "the 25 s time limit</li>") in html
+    assert "- code cell 3 (`for step in range(n):`) stopped \\<b\\>at\\</b\\> the 25 s" in md

@@ -70,6 +70,11 @@ class Feedback:
     own_note: tuple = ()            # ... or why it is not shown (both in message parts)
 
     @property
+    def note_parts(self) -> tuple:
+        """Each note in message parts, as pages show it (code as code)."""
+        return tuple(message_parts(n, getattr(n, "parts", ())) for n in self.notes)
+
+    @property
     def accuracy_line(self) -> str:
         """'Accuracy on the grader's held-back galaxies (never seen by the notebook),
         measured by the grader: 0.700 (threshold 0.66)', or ''; the set named as the
