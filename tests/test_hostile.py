@@ -7,6 +7,10 @@ outside the sandboxes changes (hashes before/after); no connection leaves a
 kernel; the grader's own workers stay small; a second run gives the same CSV.
 The batch lives in a world-readable folder inside the checkout (not /tmp, which
 kernels never see): only the grader's own confinement keeps kernels out of it.
+
+``GG_HOSTILE_CORPUS=runaway`` leaves the broken files out (refused or converted before
+any kernel starts, the same under every confinement): tests/test_containers.py runs this
+module so inside a simulated container, where only the confinement differs.
 """
 import csv
 import hashlib
@@ -32,6 +36,7 @@ from tests.fixtures.make_hostile import write_corpus
 pytestmark = pytest.mark.usefixtures("kernel")   # real kernels: the kernel tier
 
 HONEST = ("honest_1", "honest_2")
+BROKEN_TOO = os.environ.get("GG_HOSTILE_CORPUS", "all") != "runaway"
 EARLIER_KEY = "e" * 32
 ON_TIME = "2025-10-30 12:00:00 America/New_York"
 
@@ -154,7 +159,7 @@ def batch(easy_data):
                    "confined": sandbox.detect_protections().confined}
         prot = sandbox.detect_protections()
         expected = write_corpus(p["subs"], targets, p["outside"],
-                                available=lambda name: getattr(prot, name))
+                                available=lambda name: getattr(prot, name), broken=BROKEN_TOO)
         expected = {sanitise_id(k): v for k, v in expected.items()}
         expected.update({sid: (105, None, None) for sid in HONEST})
         for folder in p["subs"].iterdir():
@@ -189,7 +194,8 @@ def _said(student: dict) -> str:
 
 def test_every_student_gets_exactly_their_honest_points(batch):
     rows, expected = batch["rows"], batch["expected"]
-    assert batch["rc"] == 1                      # some notebooks could not be graded
+    refused = any(points == 0 for points, _, _ in expected.values())
+    assert batch["rc"] == (1 if refused else 0)  # some notebooks could not be graded
     assert set(rows) == set(expected)            # (cases needing a missing protection
     wrong = {}                                   #  are left out: test_protections_active)
     for sid, (points, reason, needs) in expected.items():
@@ -275,9 +281,9 @@ def test_second_run_gives_the_same_csv(batch, tmp_path):
     shutil.copytree(p["cache"], out2 / "cache")
     rub = rubric_mod.load(p["rubric"])
     digest = artifacts.file_digest(p["data"].resolve())
-    for sid in ("exit_os", "tamper_fake_result", "broken_nbformat3"):
+    for sid in ("exit_os", "tamper_fake_result", "broken_nbformat3")[:3 if BROKEN_TOO else 2]:
         raw = (p["subs"] / sid / "homework.ipynb").read_bytes()
         key = artifacts.cache_key(raw, digest, execution_settings(rub, rub.probes.seed), __version__)
         shutil.rmtree(out2 / "cache" / key)
-    assert _grade(p["subs"], out2, p["rubric"], p["data"]) == 1
+    assert _grade(p["subs"], out2, p["rubric"], p["data"]) == batch["rc"]
     assert (out2 / "grades.csv").read_bytes() == (p["out"] / "grades.csv").read_bytes()
