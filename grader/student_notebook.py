@@ -22,6 +22,7 @@ import nbformat
 from nbformat import NotebookNode
 
 from .errors import GraderError, not_found, one_line
+from .run import cells
 from .run.notebook import read_notebook
 
 DEFAULT_NAME = "galaxy_classifier.ipynb"
@@ -98,7 +99,7 @@ def strip_solutions(nb: NotebookNode, *, source_name: str = "<notebook>") -> Not
     """Return a new student notebook made from the solution notebook ``nb``.
 
     The input is not modified. Raises AssignError (naming ``source_name`` and
-    the 0-based cell index) for malformed markers, or when the notebook has no
+    the cell as Jupyter shows it: ``run.cells.in_notebook``) for malformed markers, or when the notebook has no
     solution region at all.
     """
     student = copy.deepcopy(nb)
@@ -107,7 +108,8 @@ def strip_solutions(nb: NotebookNode, *, source_name: str = "<notebook>") -> Not
         source = cell.get("source", "")
         if isinstance(source, list):
             source = "".join(source)
-        cell.source, found = _strip_source(source, cell.cell_type, f"{source_name}: cell {index}")
+        cell.source, found = _strip_source(source, cell.cell_type,
+                                           f"{source_name}: {cells.in_notebook(nb, index)}")
         total += found
         for key in _NOISY_METADATA:
             cell.metadata.pop(key, None)

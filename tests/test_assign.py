@@ -7,6 +7,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
+from grader.run import cells
 from grader.verbs.assign import AssignError, check_in_sync, main, render, strip_solutions
 
 STUB = "# YOUR CODE HERE\n{0}raise NotImplementedError()"
@@ -105,32 +106,33 @@ def test_nested_markers_error():
     nb = make_nb(new_code_cell("x"), new_code_cell(
         "### BEGIN SOLUTION\n### BEGIN SOLUTION\nx\n### END SOLUTION\n### END SOLUTION"))
     message = error_of(nb)
-    assert "cell 1" in message and "nested" in message
+    assert "code cell 2 (`### BEGIN SOLUTION`)" in message and "nested" in message
 
 
 def test_begin_without_end_error():
     nb = make_nb(new_markdown_cell("t"), new_code_cell("x"),
                  new_code_cell("### BEGIN SOLUTION\nx = 1\n"))
     message = error_of(nb)
-    assert "cell 2" in message and "unbalanced" in message
+    assert "code cell 2 (`### BEGIN SOLUTION`)" in message and "unbalanced" in message
 
 
 def test_end_without_begin_error():
     nb = make_nb(new_code_cell("x = 1\n### END SOLUTION"))
     message = error_of(nb)
-    assert "cell 0" in message and "### END SOLUTION" in message and "without" in message
+    assert "code cell 1 (`x = 1`)" in message and "### END SOLUTION" in message
+    assert "without" in message   # cells named as Jupyter shows them (issue 25 item 5)
 
 
 def test_hidden_tests_end_without_begin_error():
     message = error_of(make_nb(new_code_cell("### END HIDDEN TESTS")))
-    assert "cell 0" in message and "HIDDEN" in message
+    assert "code cell 1 (`### END HIDDEN TESTS`)" in message and "HIDDEN" in message
 
 
 def test_markers_in_raw_cell_error():
     nb = make_nb(new_code_cell("### BEGIN SOLUTION\n### END SOLUTION"),
                  new_raw_cell("### BEGIN SOLUTION\nx\n### END SOLUTION"))
     message = error_of(nb)
-    assert "cell 1" in message and "raw" in message
+    assert "raw cell (cell 2 of 2)" in message
 
 
 def test_no_markers_error():
@@ -223,7 +225,9 @@ def test_check_in_sync(tmp_path):
     nb.cells[2].source = "print('edited')"
     nbformat.write(nb, str(out))
     problems = check_in_sync(solution=solution, student=out)
-    assert len(problems) == 1 and "cell 2" in problems[0] and "source" in problems[0]
+    assert len(problems) == 1 and "source" in problems[0], problems
+    assert f": {cells.in_notebook(nb, 2)}: source differ" in problems[0]   # as Jupyter shows it
+    assert "cell 2:" not in problems[0]
 
 
 def test_release_refuses_an_existing_folder_and_says_what_it_wrote(tmp_path, capsys,

@@ -11,6 +11,7 @@ from pathlib import Path
 from .. import rubric as rubric_mod
 from ..errors import not_found
 from ..report.atomic import write_text
+from ..run import cells
 from ..student_notebook import DEFAULT_NAME, AssignError, default_solution, generate, is_generated, render, strip_solutions
 
 __all__ = ["AssignError", "strip_solutions", "render", "main", "check_in_sync"]
@@ -98,7 +99,7 @@ def _differences(expected: dict, actual: dict) -> list[str]:
     for index, (a, b) in enumerate(zip(want, got)):
         fields = sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
         if fields:
-            lines.append(f"cell {index}: {', '.join(fields)} differ")
+            lines.append(f"{cells.in_notebook(actual, index)}: {', '.join(fields)} differ")
     if expected.get("metadata") != actual.get("metadata"):
         lines.append("notebook metadata differs")
     return lines or ["same content but different formatting"]
