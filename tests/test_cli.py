@@ -59,10 +59,11 @@ def test_student_regrades_only_into_existing_grades(tmp_path, easy_data, capsys)
 
 
 def test_student_reruns_one_notebook_and_merges_it_into_the_class(kernel, tmp_path, easy_data,
-                                                                  capsys):
-    """Through real kernels: after a full run, --student re-executes that one notebook,
-    re-scores the other from the cache, and the CSV still has both; --force re-executes
-    everyone."""
+                                                                  graded, capsys):
+    """Through real kernels: a run whose cache holds both notebooks' bundles (seeded from
+    the fixture batch's run of the same notebooks, data and rubric) executes nothing;
+    --student re-executes that one notebook, re-scores the other from the cache, and the
+    CSV still has both; --force re-executes everyone."""
     import csv
     subs = tmp_path / "subs"
     for sid, fixture in (("ada", "full_marks"), ("bob", "no_extra_credit")):
@@ -70,15 +71,16 @@ def test_student_reruns_one_notebook_and_merges_it_into_the_class(kernel, tmp_pa
         shutil.copy(FIXTURES / f"{fixture}.ipynb", subs / sid / "hw.ipynb")
         (subs / sid / "timestamp.txt").write_text("2025-10-30 12:00:00 America/New_York")
     out = tmp_path / "out"
+    shutil.copytree(graded["out"] / "cache", out / "cache")
     base = ["grade", str(subs), "--out", str(out), "--rubric", str(TEST_RUBRIC),
             "--data", str(easy_data), "--no-progress", "-j", "1"]
 
     def stamps():
         return {p.name: (p / "bundle.json").stat().st_mtime_ns
-                for p in (out / "cache").iterdir() if p.is_dir()}
+                for p in (out / "cache").iterdir() if (p / "bundle.json").is_file()}
     assert cli.main(base) == 0
+    assert "\n2 graded: 2 from cache, 0 executed\n" in capsys.readouterr().out
     first = stamps()
-    assert "\n2 graded: 0 from cache, 2 executed\n" in capsys.readouterr().out
     assert cli.main(base + ["--student", "ADA"]) == 0
     second = stamps()
     assert "\n2 graded: 1 from cache, 1 executed\n" in capsys.readouterr().out   # item 13
@@ -87,7 +89,9 @@ def test_student_reruns_one_notebook_and_merges_it_into_the_class(kernel, tmp_pa
     rows = {r["student_id"]: r["final"] for r in csv.DictReader(open(out / "grades.csv"))}
     assert rows == {"ada": "105", "bob": "100"}
     assert cli.main(base + ["--force"]) == 0
-    assert all(stamps()[k] != second[k] for k in second)
+    assert "\n2 graded: 0 from cache, 2 executed\n" in capsys.readouterr().out
+    third = stamps()
+    assert sum(third[k] != second[k] for k in second) == 2      # both ran again
 
 
 @pytest.mark.parametrize("argv,words", [
