@@ -86,6 +86,12 @@ class Integrity:
 
 
 @dataclass(frozen=True)
+class Report:
+    pass_percent: float = 60.0    # class_report.html: a final grade below this share of the
+                                  # points possible puts a student under "needs attention"
+
+
+@dataclass(frozen=True)
 class Rubric:
     source: str
     assignment: str
@@ -100,6 +106,7 @@ class Rubric:
     extensions: dict = field(default_factory=dict)  # student id -> datetime
     timestamp_zone: str | None = None   # the zone submission times are written in
     integrity: Integrity = Integrity()
+    report: Report = Report()
 
     def local_zone(self):
         """The course's zone, for times without one and abbreviations like ``EDT``:
@@ -141,7 +148,7 @@ class Rubric:
 
 
 _SECTIONS = {"data": Data, "names": Names, "probes": Probes, "timeouts": Timeouts,
-             "limits": Limits, "late": Late, "integrity": Integrity}
+             "limits": Limits, "late": Late, "integrity": Integrity, "report": Report}
 _TOP = {"assignment", "checks", "deadline", "extensions", "timestamp_zone", *_SECTIONS}
 
 
@@ -175,6 +182,9 @@ def from_mapping(raw, *, source="<rubric>") -> Rubric:
     if not 0 < sections["integrity"].code_threshold <= 1:
         raise err("integrity.code_threshold", f"expected a fraction in (0, 1], found "
                                               f"{sections['integrity'].code_threshold}")
+    if not 0 < sections["report"].pass_percent <= 100:
+        raise err("report.pass_percent", f"expected a percentage in (0, 100], found "
+                                         f"{sections['report'].pass_percent}")
     checks = _checks(raw.get("checks"), err)
     deadline = _time(raw["deadline"], "deadline", err) if raw.get("deadline") else None
     ext = raw.get("extensions") or {}

@@ -220,8 +220,8 @@ def test_pass_rate_bars_are_coloured_by_rate_with_a_legend(figures):
 
 def test_every_chart_has_a_legend(figures):
     results = sorted(batch(), key=lambda r: r.student_id)
-    class_report._charts(results, class_report.pass_rates(results, RUBRIC), 0.66)
-    class_report._charts(results[:1], [], None)        # one student, no threshold
+    class_report._charts(results, class_report.pass_rates(results, RUBRIC), 0.66, 0.6)
+    class_report._charts(results[:1], [], None, 0.6)   # one student, no threshold
     assert len(figures) == 8
     for fig in figures:
         legend = fig.axes[0].get_legend()
@@ -282,3 +282,19 @@ def test_a_student_in_many_flagged_pairs_gets_one_line_naming_the_closest():
                       "s1 (code similarity 98 %); s2 (code similarity 97 %); and 3 more "
                       "(the integrity report's index lists them)")
     assert why[1] == ["integrity.html"]
+
+
+def test_the_rubric_sets_the_pass_mark(tmp_path):
+    """report.pass_percent: bob's 55 of 100 passes at 50 %, the page and the histogram
+    say 50; the default (no report key) is 60 %."""
+    from dataclasses import replace
+    from grader.rubric import Report
+    assert class_report.attention.pass_fraction(RUBRIC) == 0.6
+    results = batch()
+    rubric = replace(RUBRIC, report=Report(pass_percent=50))
+    class_report.write_class_report(results, tmp_path, rubric=rubric,
+                                    stems=file_names([r.student_id for r in results]))
+    text = (tmp_path / "class_report.html").read_text()
+    table = rows(text, "attention")
+    assert "bob" not in table and "50 % of the points possible" in text, text[:3000]
+    assert table[WEIRD]["why"][0] == "below the pass mark: final 15, pass mark 50 (50 % of 100)"

@@ -356,7 +356,7 @@ def test_grades_files_are_byte_identical_to_the_golden_ones():
     default time limits, timestamp_zone), each student gained `history_steps` and
     `original_id`, trained_accuracy's `hidden_width` became null (any d), and the CSV gained the `overrides` and `original_id` columns; an unknown
     submission time leaves `late` and `minutes_late` blank and is worded as unknown
-    (issue 25 item 7)."""
+    (issue 25 item 7); the rubric gained `report` (pass_percent, issue 25 item 10)."""
     results = report_cases.golden_results()
     golden = report_cases.__file__.replace("report_cases.py", "fixtures/reports/")
     with open(golden + "grades.csv", "rb") as f:

@@ -30,6 +30,9 @@ def test_course_rubric_loads():
     ("checks: {plot: {points: 5, values_atol: -1, last_value_tolerance: 0.03}}\n",
      "checks.plot.values_atol: expected a number >= 0"),
     ("", "expected a mapping"),
+    ("report: {pass_percent: 0}\n", "report.pass_percent: expected a percentage in (0, 100]"),
+    ("report: {pass_percent: sixty}\n", "report.pass_percent: expected a number"),
+    ("report: {pass_mark: 60}\n", "report.pass_mark: unknown key"),
 ])
 def test_bad_rubrics_give_one_line_errors(tmp_path, text, fragment):
     p = tmp_path / "rubric.yaml"

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from . import lateness
 from .text import clip, num
 
-PASS_FRACTION = 0.6          # the pass mark: this share of the points possible (final grade)
+PASS_FRACTION = 0.6          # the pass mark's default share of the points possible (the
+                             # rubric's report.pass_percent sets it: ``pass_fraction``)
 
 
 @dataclass(frozen=True)
@@ -47,14 +48,21 @@ def failed_checks(result) -> list:
             if checked(result, c) and not c.extra_credit and not c.passed]
 
 
-def pass_mark(result) -> float:
-    return PASS_FRACTION * result.possible
+def pass_fraction(rubric=None) -> float:
+    """The share of the points possible a final grade must reach: the rubric's
+    ``report.pass_percent``, else PASS_FRACTION."""
+    report = getattr(rubric, "report", None)
+    return report.pass_percent / 100 if report is not None else PASS_FRACTION
 
 
-def below_pass(result) -> bool:
+def pass_mark(result, fraction=PASS_FRACTION) -> float:
+    return fraction * result.possible
+
+
+def below_pass(result, fraction=PASS_FRACTION) -> bool:
     final = result.final
     return counted(result) and isinstance(final, (int, float)) and math.isfinite(final) \
-        and final < pass_mark(result)
+        and final < pass_mark(result, fraction)
 
 
 def _not_graded(result) -> str:
@@ -94,14 +102,14 @@ def _flags(sid, flagged) -> list:
              "integrity.html")]
 
 
-def reasons(result, flagged=()) -> list:
+def reasons(result, flagged=(), fraction=PASS_FRACTION) -> list:
     """[(reason in words, link or "")] for one student, most pressing first."""
     out = []
     if not counted(result):
         out.append((_not_graded(result), ""))
-    if below_pass(result):
+    if below_pass(result, fraction):
         out.append((f"below the pass mark: final {num(result.final)}, pass mark "
-                    f"{num(pass_mark(result))} ({num(100 * PASS_FRACTION)} % of "
+                    f"{num(pass_mark(result, fraction))} ({num(100 * fraction)} % of "
                     f"{num(result.possible)})", ""))
     if lateness.time_unknown(result):
         out.append(("submission time unknown: no late penalty applied", ""))
@@ -110,11 +118,11 @@ def reasons(result, flagged=()) -> list:
     return out
 
 
-def rows(results, flagged=(), stems=None) -> list:
+def rows(results, flagged=(), stems=None, fraction=PASS_FRACTION) -> list:
     """The needs-attention table: one row per student with at least one reason."""
     out = []
     for r in results:
-        why = reasons(r, flagged)
+        why = reasons(r, flagged, fraction)
         if why:
             stem = (stems or {}).get(r.student_id)
             out.append({"student_id": r.student_id,

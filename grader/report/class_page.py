@@ -54,14 +54,15 @@ def _rate(name, passed, checked) -> dict:
 
 
 def class_report_html(results, images: dict, *, rates, problems=(), protections="",
-                      stems=None, flagged=()) -> str:
+                      stems=None, flagged=(), pass_fraction=attention.PASS_FRACTION) -> str:
     """The page; images: {name: png bytes}; rates: [(check, passed, checked)];
-    flagged: the integrity check's flagged pairs (``attention.Flagged``)."""
+    flagged: the integrity check's flagged pairs (``attention.Flagged``);
+    pass_fraction: the pass mark's share of the points possible."""
     apart = sum(not attention.counted(r) for r in results)
     return render.html(
         "class_report.html.j2", stats=_stats(results),
-        attention=attention.rows(results, flagged, stems),
-        pass_percent=num(100 * attention.PASS_FRACTION),
+        attention=attention.rows(results, flagged, stems, pass_fraction),
+        pass_percent=num(100 * pass_fraction),
         images=[(n, base64.b64encode(b).decode("ascii")) for n, b in images.items()],
         rates=[_rate(n, p, t) for n, p, t in rates], apart=apart,
         bands=[{"colour": c, "label": label} for _, c, label in RATE_BANDS],

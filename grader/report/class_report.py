@@ -42,7 +42,7 @@ def _students_axis(ax, ids):
         whole_numbers(ax.xaxis)
 
 
-def grade_histogram(results) -> bytes:
+def grade_histogram(results, fraction=attention.PASS_FRACTION) -> bytes:
     """Final grades of the graded students (whole-number counts); those not graded are
     counted apart, in the legend, never as 0."""
     fig, ax = new_figure()
@@ -51,7 +51,7 @@ def grade_histogram(results) -> bytes:
     apart = len(results) - len(shown)
     ax.hist(grades, bins=20, range=(0, max(grades + [100.0])), color="tab:blue",
             edgecolor="white", label=f"graded students ({len(grades)})")
-    marks = {attention.pass_mark(r) for r in shown}
+    marks = {attention.pass_mark(r, fraction) for r in shown}
     if len(marks) == 1:
         mark = marks.pop()
         ax.axvline(mark, color="tab:red", linestyle="--", label=f"pass mark {num(mark)}")
@@ -142,10 +142,10 @@ def time_chart(results) -> bytes:
 CHARTS = ("class_grades.png", "class_pass_rates.png", "class_accuracy.png", "class_time.png")
 
 
-def _charts(results, rates, threshold) -> tuple[dict, list]:
+def _charts(results, rates, threshold, fraction) -> tuple[dict, list]:
     """({name: png} for the charts drawn, [problem per chart that could not be])."""
     apart = sum(not attention.counted(r) for r in results)
-    makers = (lambda: grade_histogram(results), lambda: pass_rate_chart(rates, apart),
+    makers = (lambda: grade_histogram(results, fraction), lambda: pass_rate_chart(rates, apart),
               lambda: accuracy_chart(results, threshold), lambda: time_chart(results))
     images, problems = {}, []
     for name, make in zip(CHARTS, makers):
@@ -172,12 +172,13 @@ def write_class_report(results, out_dir, *, rubric=None, threshold=None, problem
     ``flagged``: the integrity check's flagged pairs (``flagged_pairs``)."""
     out_dir = Path(out_dir)
     results = sorted(results, key=lambda r: r.student_id)
-    rates = pass_rates(results, rubric)
-    images, failed = _charts(results, rates, threshold)
+    rates, fraction = pass_rates(results, rubric), attention.pass_fraction(rubric)
+    images, failed = _charts(results, rates, threshold, fraction)
     written = {n: atomic.write_bytes(out_dir / n, b) for n, b in images.items()}
     for name in set(CHARTS) - set(images):  # no stale chart left from an earlier run
         (out_dir / name).unlink(missing_ok=True)
     page = class_report_html(results, images, rates=rates, problems=[*problems, *failed],
-                             protections=protections, stems=stems, flagged=flagged)
+                             protections=protections, stems=stems, flagged=flagged,
+                             pass_fraction=fraction)
     written["class_report.html"] = atomic.write_text(out_dir / "class_report.html", page)
     return written
