@@ -4,11 +4,12 @@ simulated without Docker by tools/containersim.py (Docker's 14 capabilities and 
 seccomp profile's namespace and mount denials; /sys read-only).
 
 There bubblewrap cannot make namespaces, so the grader confines kernels with Landlock
-and seccomp (grader/run/nonamespace.py).  One ``grader grade`` run, in the simulated
-container, grades an honest notebook, the attack corpus (the answer key by import and by
-path, forged probe output, planted figures, ...) and the hostile cells that attack the
-grader's files, other kernels and the network: each earns exactly its honest part, and
-every output names the confinement that graded it.
+and seccomp (grader/run/nonamespace.py).  In each mode one ``grader grade`` run grades an
+honest notebook and the attack corpus (the answer key by import and by path, forged probe
+output, planted figures, ...), and the hostile cells that attack the grader's files, other
+kernels and the network are graded too (as a user in that same run; in the default
+container by tests/test_hostile.py run inside it): each earns exactly its honest part,
+and every output names the confinement that graded it.
 """
 import csv
 import json
@@ -78,8 +79,10 @@ class _Listener:
 
 
 def _batch(easy_data, mode, opts=(), python=sys.executable, uid=None):
-    """Grade the honest notebook, the attack corpus and the hostile cells this mode
-    protects against in one ``grader grade`` run inside the simulated ``mode``."""
+    """Grade the honest notebook, the attack corpus and (as a user without namespaces)
+    the hostile cells this mode protects against in one ``grader grade`` run inside the
+    simulated ``mode``; in the default container the whole runaway corpus is graded by
+    ``test_the_hostile_corpus_holds_in_a_container`` instead."""
     prot = _protections(mode, opts) if python == sys.executable else None
     root = Path(tempfile.mkdtemp(prefix=".containers-", dir=ROOT))
     os.chmod(root, 0o755)                   # world-readable: only confinement keeps kernels out
@@ -114,7 +117,7 @@ def _batch(easy_data, mode, opts=(), python=sys.executable, uid=None):
                "old_out": str(p["old_out"]), "old_grades": str(p["old_out"] / "grades.csv"),
                "port": 9, "unix": str(listener.path), "processes": 64,
                "memory_mb": 6144, "file_size_mb": 256, "disk_mb": 1024, "confined": True}
-    for sid in HOSTILE:
+    for sid in HOSTILE if mode != "docker-default" else ():   # there: the nested run below
         cell, parts, first, points, reason, needs = RUNAWAY[sid]
         if needs and not prot.get(needs):
             continue                          # this mode does not give that protection
@@ -132,7 +135,7 @@ def _batch(easy_data, mode, opts=(), python=sys.executable, uid=None):
                "--data", p["data"], "-j", "2", "--no-progress", opts=opts)
     rows = {r["student_id"]: r for r in csv.DictReader(open(p["out"] / "grades.csv"))} \
         if (p["out"] / "grades.csv").exists() else {}
-    return {"run": run, "rows": rows, "expected": expected, "prot": prot, "p": p,
+    return {"run": run, "rows": rows, "expected": expected, "prot": prot, "p": p, "mode": mode,
             "before": before, "listener": listener, "root": root,
             "json": json.loads((p["out"] / "grades.json").read_text())
             if (p["out"] / "grades.json").exists() else {}}
@@ -202,7 +205,8 @@ def test_every_notebook_earns_exactly_its_honest_part_in_a_container(kernel, any
         if float(rows[sid]["final"]) != points or (reason and reason not in said):
             wrong[sid] = (rows[sid]["final"], points, reason, said[:600])
     assert not wrong, "\n".join(f"{k}: {v}" for k, v in wrong.items())
-    assert "tamper_abs" in rows and "exit_kill_parent" in rows     # run in this mode too
+    if any_batch["mode"] != "docker-default":         # there the whole runaway corpus runs
+        assert "tamper_abs" in rows and "exit_kill_parent" in rows  # (the nested test below)
     assert "sandbox: Landlock" in run.stdout
     out = any_batch["p"]["out"]              # an extreme history breaks no one's report
     for sid, stem in file_names(rows).items():
