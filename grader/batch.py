@@ -8,9 +8,7 @@ over it.
 from __future__ import annotations
 
 import os
-import shutil
 import sys
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from . import __version__, heldback, probes
 from .checks import context
 from .checks.context import Context
 from .errors import InputError, data_errors
-from .run import artifacts, compact, sandbox, uids
+from .run import artifacts, compact, sandbox, scratch, uids
 from .run.artifacts import Bundle
 from .run.execute import Job
 from .run.executor import LocalPoolExecutor, SerialExecutor
@@ -127,18 +125,6 @@ def shared_runs(bundles: dict) -> int:
     return len(bundles) - len({id(b) for b in bundles.values()})
 
 
-def _remove_stale_work_dirs():
-    """Scratch folders of earlier runs of ours that were killed (their pid is gone)."""
-    for old in Path(tempfile.gettempdir()).glob("galaxy-grader-*-*"):
-        pid = old.name.split("-")[2]
-        try:
-            if pid.isdigit() and old.stat().st_uid == os.getuid() and \
-                    not Path(f"/proc/{pid}").exists():
-                shutil.rmtree(old, ignore_errors=True)
-        except OSError:
-            pass
-
-
 SELFTEST_CELL = "import numpy\nwith open({name!r}, 'rb') as fh:\n    fh.read(16)\n"
 
 
@@ -210,10 +196,10 @@ def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, pr
     execute every submission (``rerun``: re-execute these ids, or all when True,
     despite the cache; ``only_rerun``: everyone else must come from the cache;
     ``client``: a dask.distributed client whose workers run the notebooks)."""
-    _remove_stale_work_dirs()
+    scratch.sweep()                # folders of runs that were killed
     executor = None
-    work = Path(tempfile.mkdtemp(prefix=f"galaxy-grader-{os.getpid()}-"))
-    os.chmod(work, 0o711)          # sandbox uids must reach their own folders inside
+    held = scratch.Scratch()       # sandbox uids reach only their own folders inside
+    work = held.path
     try:
         probe_path = probes.save(ctx.probes.inputs, work / "probe-inputs.npz")
         os.chmod(probe_path, 0o600)
@@ -235,7 +221,7 @@ def execute_submissions(subs, rub, data_file, digest, ctx, *, cache, workers, pr
     finally:
         if executor is not None:
             executor.close()
-        shutil.rmtree(work, ignore_errors=True)
+        held.release()
 
 
 def _weakest(bundles) -> Protections:

@@ -26,7 +26,6 @@ import atexit
 import dataclasses
 import json
 import os
-import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -34,6 +33,7 @@ from pathlib import Path
 from ..errors import InputError
 from .artifacts import Bundle, file_digest
 from .execute import Job, execute
+from . import scratch
 from .notebook import read_notebook_bytes
 
 try:                                     # optional: pip install 'galaxy-grader[cluster]'
@@ -66,9 +66,9 @@ def _worker_folder(files: BatchFiles) -> dict:
     """This worker process's copies of the batch's files (written once per batch)."""
     if files.digest in _materialised:
         return _materialised[files.digest]
-    work = Path(tempfile.mkdtemp(prefix=f"galaxy-grader-{os.getpid()}-worker-"))
-    atexit.register(shutil.rmtree, work, ignore_errors=True)
-    os.chmod(work, 0o711)                # sandbox uids reach their own folders inside
+    held = scratch.Scratch("worker-")    # sandbox uids reach their own folders inside
+    atexit.register(held.release)
+    work = held.path
     data = None
     if files.data is not None:
         data = work / (files.data_name or "data.pkl.gz")
