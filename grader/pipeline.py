@@ -20,6 +20,7 @@ from .checks import functions as fn
 from .checks import history as hs
 from .checks import plot
 from .checks import training as tr
+from .message import say, student
 from .results import CheckResult, SubmissionResult
 from .run import cells
 
@@ -79,7 +80,8 @@ def _one_check(name, check, bundle, ctx, spec, names) -> CheckResult:
     except Exception as exc:   # a grader bug: the batch goes on, the TA is told
         return CheckResult(
             name, 0.0, spec.points,
-            f"could not check: the grader failed ({type(exc).__name__}: {str(exc)[:200]})",
+            say("could not check: the grader failed ({what})",   # may quote the notebook's values
+                what=student(f"{type(exc).__name__}: {str(exc)[:200]}")),
             extra_credit=cat.BY_NAME[name].extra_credit,
             details={"traceback": traceback.format_exc(limit=20)[-4000:]})
 

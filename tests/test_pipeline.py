@@ -105,7 +105,7 @@ def test_totals_are_rounded(ctx, monkeypatch):
 
 def test_a_check_that_raises_is_a_check_error_and_the_batch_goes_on(ctx, monkeypatch):
     def boom(*_):
-        raise RuntimeError("malformed artifact")
+        raise RuntimeError("malformed `artifact`")      # text that may be the notebook's
     checks = pipeline.CHECKS
     monkeypatch.setattr(pipeline, "PIPELINE", (checks["net"]._replace(function=boom),
                                                checks["loss"],
@@ -113,8 +113,9 @@ def test_a_check_that_raises_is_a_check_error_and_the_batch_goes_on(ctx, monkeyp
     res = pipeline.score(submission(), bundle(), ctx, rubric())
     net, loss, extra = res.checks
     assert net.score == 0 and net.possible == 15 and not net.extra_credit
-    assert net.message == "could not check: the grader failed (RuntimeError: malformed artifact)"
-    assert "RuntimeError: malformed artifact" in net.details["traceback"]
+    assert net.message == "could not check: the grader failed (RuntimeError: malformed `artifact`)"
+    assert net.parts[-2] == ("student", "RuntimeError: malformed `artifact`")  # never read as code
+    assert "RuntimeError: malformed `artifact`" in net.details["traceback"]
     assert loss.score == 10 and loss.passed                  # the batch goes on
     assert extra.extra_credit and extra.score == 0 and "could not check" in extra.message
     assert res.status == "check error" and res.score == 10 and res.possible == 25
