@@ -90,15 +90,17 @@ class Graded:
     protections: str = ""
     problems: tuple = ()
     timings: dict = field(default_factory=dict)
-    clock: tuple | None = None       # (monotonic start, end of execution); None: not timed
+    clock: tuple | None = None       # (monotonic start, end of execution, the process's CPU
+                                     # seconds then); None: not timed
 
     def timings_until_now(self) -> dict:
         """``timings`` with the time since scoring began and memory brought up to now
         (the reports' share included); as it is for a Graded that was not timed."""
         if self.clock is None:
             return dict(self.timings)
-        now = time.monotonic()
+        now, cpu = time.monotonic(), time.process_time()
         return {**self.timings, "score_and_report_s": round(now - self.clock[1], 3),
+                "score_and_report_cpu_s": round(cpu - self.clock[2], 3),
                 "total_s": round(now - self.clock[0], 3), "grader_peak_mb": own_peak_mb()}
 
 
@@ -165,7 +167,7 @@ def grade(batch: Batch, options: Options = Options(), *, where=None) -> Graded:
             progress=options.progress, rerun=True if options.force else batch.rerun,
             only_rerun=bool(batch.rerun), client=client,
             allow_unconfined=options.allow_unconfined, on_ready=scorer)
-    t2 = time.monotonic()
+    t2, cpu2 = time.monotonic(), time.process_time()
     protections, confined = where.protections(bundles)
     results = scorer.results(bundles)
     for r in results if not confined else ():
@@ -173,6 +175,7 @@ def grade(batch: Batch, options: Options = Options(), *, where=None) -> Graded:
     t3 = time.monotonic()
     timings = {"setup_s": round(t1 - t0, 3), "execute_s": round(t2 - t1, 3),
                "score_s": round(t3 - t2, 3), "score_and_report_s": round(t3 - t2, 3),
+               "score_and_report_cpu_s": round(time.process_time() - cpu2, 3),
                "score_during_execution_s": round(scorer.seconds, 3),
                "total_s": round(t3 - t0, 3),
                "reference_curves_s": round(reference_curves.training_seconds() - trained, 3),
@@ -183,7 +186,7 @@ def grade(batch: Batch, options: Options = Options(), *, where=None) -> Graded:
                **engine_mod.execution_summary(bundles.values())}
     return Graded(rubric=rub, submissions=batch.submissions, results=results, bundles=bundles,
                   ctx=ctx, protections=protections, problems=batch.problems, timings=timings,
-                  clock=(t0, t2))
+                  clock=(t0, t2, cpu2))
 
 
 class _Scorer:

@@ -16,7 +16,8 @@ from tests.conftest import TEST_RUBRIC, tree_hash
 from tests.test_gradebooks import ROSTER
 
 GOLDEN = Path(report_cases.__file__).parent / "fixtures" / "reports"
-TIMINGS = ("setup_s", "execute_s", "score_s", "score_and_report_s", "total_s",
+TIMINGS = ("setup_s", "execute_s", "score_s", "score_and_report_s", "score_and_report_cpu_s",
+           "total_s",
            "reference_curves_s", "workers", "engine", "grader_peak_mb", "sandbox",
            "shared_runs")
 
@@ -78,11 +79,12 @@ def test_the_grades_files_are_the_golden_bytes(tmp_path):
 
 def test_timings_gain_the_reports_share_when_timed(tmp_path):
     import time
-    now = time.monotonic()
-    report.write(by_hand(clock=(now - 5, now - 2)), tmp_path)
+    now, cpu = time.monotonic(), time.process_time()
+    report.write(by_hand(clock=(now - 5, now - 2, cpu - 1)), tmp_path)
     t = json.loads((tmp_path / "timings.json").read_text())
     assert list(t) == list(TIMINGS)
     assert t["total_s"] >= 5 and 2 <= t["score_and_report_s"] < t["total_s"]
+    assert 1 <= t["score_and_report_cpu_s"] < t["score_and_report_s"]   # the grader's CPU
     assert t["grader_peak_mb"] > 0 and t["setup_s"] == 0
 
 
