@@ -29,10 +29,23 @@ def kernel():
     return True
 
 
+# Under pytest-xdist (`-n 2 --dist loadgroup`) a kernel test runs on the worker of its
+# group: every test of the fixture batch (`graded`, session-scoped) on one worker, every
+# test of the grader's wheel on one, else a module's tests together, so no batch a
+# fixture grades once is graded again on the other worker.
+SHARED_BATCHES = ("graded", "grader_wheel")
+
+
+def xdist_group(item) -> str:
+    names = getattr(item, "fixturenames", ())
+    return next((f for f in SHARED_BATCHES if f in names), item.nodeid.split("::")[0])
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         if "kernel" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.kernel)
+            item.add_marker(pytest.mark.xdist_group(xdist_group(item)))
     if config.getoption("markexpr", "").replace(" ", "") == "notkernel":
         from grader.run.kernel_box import NO_KERNELS
         os.environ[NO_KERNELS] = str(_start_log())   # the pure tier: fixtures of any scope too

@@ -25,3 +25,14 @@ def test_a_kernel_start_is_refused_and_noted_where_kernels_are_switched_off(tmp_
 def test_the_kernel_fixture_puts_a_test_in_the_kernel_tier(request, kernel):
     assert request.node.get_closest_marker("kernel") is not None
     assert not os.environ.get(NO_KERNELS)
+
+
+def test_kernel_tests_sharing_a_batch_share_an_xdist_group():
+    from types import SimpleNamespace as Item
+
+    from tests.conftest import xdist_group
+    fixture_batch = Item(fixturenames=["kernel", "graded", "easy_data"], nodeid="tests/test_a.py::t")
+    wheel = Item(fixturenames=["kernel", "grader_wheel"], nodeid="tests/test_b.py::t")
+    own = Item(fixturenames=["kernel", "easy_data"], nodeid="tests/test_c.py::t[x]")
+    assert [xdist_group(i) for i in (fixture_batch, wheel, own)] == \
+        ["graded", "grader_wheel", "tests/test_c.py"]
