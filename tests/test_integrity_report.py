@@ -165,10 +165,11 @@ def batch(tmp_path_factory):
     for s in ("ben", "chen", "dara"):
         arrays[s] = params(7)
     bundles = {s: bundle(s, a) for s, a in arrays.items()}
-    written = integrity_report.write(subs, [result(s) for s in ids], bundles, CTX,
-                                     load(DEFAULT_RUBRIC), folder)
-    return (written["integrity.html"].read_text("utf-8"),
-            json.loads(written["integrity.json"].read_text("utf-8")))
+    written, data = integrity_report.write(subs, [result(s) for s in ids], bundles, CTX,
+                                           load(DEFAULT_RUBRIC), folder)
+    on_disk = json.loads(written["integrity.json"].read_text("utf-8"))
+    assert on_disk == data          # what the class report's table reads is what was written
+    return written["integrity.html"].read_text("utf-8"), on_disk
 
 
 def test_the_page_names_the_students_whose_trained_parameters_are_identical(batch):

@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import class_report, feedback, figure, gradebooks, gradescope, publish, tables
+from . import attention, class_report, feedback, figure, gradebooks, gradescope, publish, tables
 from .atomic import ReportWriteError, write_bytes, write_text
 from .lateness import arithmetic as late_arithmetic
 from .tables import summary_table
@@ -57,12 +57,13 @@ def write(graded, out, *, roster=None) -> Written:
     with publish.staged(out) as stage:
         files, problems = gradebooks.write(graded.results, stage, rubric=rub, roster=roster)
         books = tuple(sorted(files))
-        files.update(integrity.write(graded.submissions, graded.results, graded.bundles,
-                                     graded.ctx, rub, stage))
+        found, data = integrity.write(graded.submissions, graded.results, graded.bundles,
+                                      graded.ctx, rub, stage)
+        files.update(found)
         files.update(write_all(graded.results, stage, rubric=rub,
                                problems=[*graded.problems, *problems],
                                protections=graded.protections,
-                               flagged=class_report.flagged_pairs(files["integrity.json"]),
+                               flagged=attention.flagged_pairs(data),
                                bundles=graded.bundles))
         files["timings.json"] = write_text(stage / "timings.json",
                                            json.dumps(graded.timings_until_now(), indent=1))
@@ -76,7 +77,7 @@ def write_all(results, out_dir, *, rubric, problems=(), protections: str = "",
     """Write the results' reports (grades, feedback, class report: what needs nothing
     but results; ``write`` writes everything); returns {path relative to out_dir
     (posix): absolute Path}.  ``flagged``: the integrity check's flagged pairs, for the
-    class report's needs-attention table (``class_report.flagged_pairs``); ``bundles``
+    class report's needs-attention table (``attention.flagged_pairs``); ``bundles``
     ({student id: bundle}): where each feedback page finds the student's own figure
     (None: the pages show the grader's re-plot alone).
 

@@ -10,7 +10,6 @@ still written.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from matplotlib.patches import Patch
@@ -157,19 +156,10 @@ def _charts(results, rates, threshold, fraction) -> tuple[dict, list]:
     return images, problems
 
 
-def flagged_pairs(integrity_json) -> list:
-    """The pairs integrity.json (a path) flags, as ``attention.Flagged``; [] when it
-    cannot be read (the integrity report says why)."""
-    try:
-        return attention.flagged_pairs(json.loads(Path(integrity_json).read_text("utf-8")))
-    except (OSError, ValueError):
-        return []
-
-
 def write_class_report(results, out_dir, *, rubric=None, threshold=None, problems=(),
                        protections="", stems=None, flagged=()) -> dict:
     """class_report.html and the chart PNGs that could be drawn; {relative name: path}.
-    ``flagged``: the integrity check's flagged pairs (``flagged_pairs``)."""
+    ``flagged``: the integrity check's flagged pairs (``attention.flagged_pairs``)."""
     out_dir = Path(out_dir)
     results = sorted(results, key=lambda r: r.student_id)
     rates, fraction = pass_rates(results, rubric), attention.pass_fraction(rubric)

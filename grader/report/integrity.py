@@ -162,8 +162,9 @@ def integrity_json(findings, failure: str = "") -> dict:
                       for p in findings.pairs]}
 
 
-def write(submissions, results, bundles, ctx, rubric, out_dir) -> dict:
-    """Analyse the batch and write integrity.html and integrity.json; {name: path}.
+def write(submissions, results, bundles, ctx, rubric, out_dir) -> tuple[dict, dict]:
+    """Analyse the batch and write integrity.html and integrity.json: ({name: path}, what
+    integrity.json holds, for the class report's needs-attention table).
 
     An analysis that fails (a bug, odd values) writes a page saying so and never stops
     the batch; a file that cannot be written raises ReportWriteError like every report."""
@@ -178,4 +179,4 @@ def write(submissions, results, bundles, ctx, rubric, out_dir) -> dict:
     page = page.encode("utf-8", "backslashreplace").decode("utf-8")   # lone surrogates
     return {"integrity.html": atomic.write_text(out / "integrity.html", page),
             "integrity.json": atomic.write_text(out / "integrity.json",
-                                                json.dumps(data, indent=1))}
+                                                json.dumps(data, indent=1))}, data
