@@ -82,3 +82,19 @@ def test_a_wheel_that_is_not_the_graders_is_one_line(tmp_path, capsys):
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and str(wheel) in err and words in err, err
     assert not (tmp_path / "a.zip").exists()
+
+
+def test_the_wheels_source_copy_leaves_out_sockets_and_run_folders(tmp_path):
+    """A grading or test run working in the checkout leaves sockets and its own folders
+    there while the wheel is built: the copy skips them instead of failing."""
+    import socket
+    from grader.verbs.autograder import SKIP
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "mod.py").write_text("x = 1\n")
+    (tmp_path / ".containers-abc").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "pkg" / "mod.py")
+    with socket.socket(socket.AF_UNIX) as s:
+        s.bind(str(tmp_path / "sock"))
+        os.mkfifo(tmp_path / "fifo")
+        shutil.copytree(tmp_path, tmp_path.parent / "copy", ignore=SKIP, symlinks=True)
+    assert sorted(p.name for p in (tmp_path.parent / "copy").iterdir()) == ["link", "pkg"]

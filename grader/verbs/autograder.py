@@ -24,8 +24,24 @@ from .. import heldback, rubric as rubric_mod
 from ..errors import InputError, not_found
 
 ROOT = Path(__file__).resolve().parents[2]
-SKIP = shutil.ignore_patterns(".venv", ".git", "__pycache__", "build", "*.egg-info",
-                              "grading-output", ".hostile-*", ".attacks-*", "dist")
+_SKIP_NAMES = shutil.ignore_patterns(".venv", ".git", "__pycache__", "build", "*.egg-info",
+                                     "grading-output", ".hostile-*", ".attacks-*",
+                                     ".containers-*", "dist")
+
+
+def SKIP(folder, names):
+    """What the wheel's source copy leaves out: the names above, and sockets, pipes and
+    devices (a grading or test run working in the checkout meanwhile leaves them)."""
+    special = set()
+    for n in names:
+        try:
+            mode = os.lstat(os.path.join(folder, n)).st_mode
+        except OSError:                  # gone meanwhile
+            special.add(n)
+            continue
+        if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode) or stat.S_ISLNK(mode)):
+            special.add(n)
+    return _SKIP_NAMES(folder, names) | special
 
 SETUP = """#!/usr/bin/env bash
 # Gradescope runs this once, as root, when the autograder image is built.
