@@ -123,9 +123,10 @@ def _system(args, made):
 
 
 def bwrap_args(*, bwrap, sandbox, io, notebook, data_name, ipc, disk_mb, as_root,
-               seccomp) -> list:
+               seccomp, xla_cache=None) -> list:
     """argv prefix that runs a command confined; paths are the host's; ``seccomp``:
-    a descriptor holding the filter's BPF program (``seccomp.bpf_fd``)."""
+    a descriptor holding the filter's BPF program (``seccomp.bpf_fd``); ``xla_cache``:
+    the grader's compiled programs (``xla_cache.folder``), bound read-only, or None."""
     args = [bwrap, "--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc",
             "--unshare-net", "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox",
             "--seccomp", str(seccomp)]
@@ -152,6 +153,9 @@ def bwrap_args(*, bwrap, sandbox, io, notebook, data_name, ipc, disk_mb, as_root
     data = os.path.join(str(sandbox), data_name)
     if os.path.exists(data):
         args += ["--ro-bind", data, f"{HOME}/{data_name}"]
+    if xla_cache:
+        from .xla_cache import INSIDE
+        args += ["--ro-bind", str(xla_cache), INSIDE]
     for name in OUTPUTS:
         args += ["--bind", os.path.join(str(io), name), f"{IO}/{name}"]
     if ipc:

@@ -125,7 +125,8 @@ def main(argv=None):
         cmd = bwrap_args(bwrap=conf["bwrap"], sandbox=spec["sandbox"], io=spec["io"],
                          notebook=conf["notebook"], data_name=conf["data_name"],
                          ipc=_ipc_folder(connection_file), disk_mb=spec["limits"]["disk_mb"],
-                         as_root=spec.get("uid") is not None, seccomp=bpf_fd()) + cmd
+                         as_root=spec.get("uid") is not None, seccomp=bpf_fd(),
+                         xla_cache=conf.get("xla_cache")) + cmd
     else:
         os.chdir(spec["sandbox"])
     _rlimits(spec["limits"])   # inherited through exec; RLIMIT_NPROC binds the new uid

@@ -136,17 +136,21 @@ def write_kernelspec(private: Path, box: Box, limits: dict, uid: int | None,
                                                    protections.cgroup_pids):
         box.cgroups = cgroups.create(uid if uid is not None else f"r-{box.path.name}", limits)
     confine = landlock = None
+    env = kernel_env(box.path, protections.namespaces)
     if protections.namespaces:
+        from . import xla_cache
         from .confine import IO, bwrap_path
         confine = {"bwrap": bwrap_path(), "notebook": str(box.path / nb_name),
-                   "data_name": data_name, "io_inside": IO}
+                   "data_name": data_name, "io_inside": IO, "xla_cache": xla_cache.folder()}
+        if confine["xla_cache"]:
+            env.update(xla_cache.kernel_env())
     elif protections.confined:                      # no namespaces: nonamespace.py
         from .confine import OUTPUTS
         landlock = {"outputs": list(OUTPUTS),
                     "override": protections.kernel_uid == "pool-override"}
     spec = {"parent": os.getpid(), "uid": uid, "gid": uid, "sandbox": str(box.path),
             "io": str(box.io), "limits": limits, "python": sys.executable,
-            "env": kernel_env(box.path, protections.namespaces), "confine": confine,
+            "env": env, "confine": confine,
             "landlock": landlock, "cgroups": box.cgroups,
             "kernel_cmd": kernel_cmd(protections.namespaces)}
     spec_path = private / f"launch-{box.path.name}.json"
