@@ -9,6 +9,7 @@ import pytest
 
 from grader.run import confine, xla_cache
 from tests.conftest import TEST_RUBRIC
+from tests.test_sandbox import _bwrap
 
 # kernel-side: the course's first draws, then every way to change the folder
 KERNEL = r'''
@@ -100,13 +101,6 @@ def test_a_failed_compile_leaves_no_folder_and_kernels_compile_as_before(tmp_pat
     xla_cache.folder.cache_clear()
     assert xla_cache.folder(str(tmp_path)) is None
     assert os.listdir(tmp_path) == []
-
-
-def _bwrap():
-    bwrap = confine.bwrap_path()
-    if bwrap is None or os.geteuid() != 0 or confine.selftest(bwrap, True):
-        pytest.skip("needs root and a bubblewrap that can make namespaces here")
-    return bwrap
 
 
 def test_a_kernel_reads_the_programs_and_can_change_none(programs, tmp_path):
