@@ -55,7 +55,7 @@ def test_a_hung_cell_in_a_notebook_with_markdown_is_named_as_jupyter_numbers_it(
     nb = _notebook()
     tries = []
 
-    def attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
+    def attempt(job, nb, private, uid, protections, bundle, skipped, deadline, dropped):
         tries.append(dict(skipped))
         if not skipped:
             raise execute._Restart(5, "timeout", "stopped at the 3 s time limit")

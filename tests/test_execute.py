@@ -56,3 +56,27 @@ def test_a_stopped_cell_says_what_it_would_have_defined(kernel, tmp_path):
            "would have defined `time`, `batch_loss_grad`, so the grader found nothing for " \
            "`batch_loss_grad` for the extra credit" in said, bundle.notes
     assert "code cell 3 (`import time`): stopped" in said
+
+
+def test_output_a_hung_cell_flooded_is_still_noted_after_the_rerun(monkeypatch):
+    """A cell that floods output and then hangs is re-run without; the output its kernel
+    sent and the grader did not keep is still in the notes (the TA sees the flood)."""
+    from types import SimpleNamespace
+    from grader.run import execute as ex
+    seen = []
+
+    def attempt(job, nb, private, uid, protections, bundle, skipped, deadline, dropped):
+        seen.append(dropped)
+        if not skipped:
+            r = ex._Restart(1, "timeout", "stopped at the 25 s time limit")
+            r.dropped = 40 * 2**20
+            raise r
+        ex._note_dropped(dropped + 2 * 2**20, bundle)     # this attempt's own flood
+    monkeypatch.setattr(ex, "_attempt", attempt)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1"),
+                                         nbformat.v4.new_code_cell("flood()")])
+    job = SimpleNamespace(key="k", timeouts={"notebook_seconds": 60}, names={"history": "h"})
+    bundle = ex._run(job, nb, None, None, None)
+    assert seen == [0, 40 * 2**20]
+    assert "42 MB of cell output was not kept (limit 2 MB per notebook)" in bundle.notes, \
+        bundle.notes

@@ -92,6 +92,7 @@ class _Restart(Exception):
     def __init__(self, index, status, error):
         super().__init__(error)
         self.index, self.status, self.error = index, status, error
+        self.dropped = 0                  # bytes of output the attempt did not keep
 
 
 MAX_RESTARTS = 3
@@ -101,21 +102,23 @@ def _run(job, nb, private, uid, protections) -> Bundle:
     """Run the notebook; a cell that hangs or crashes the kernel is skipped on a
     fresh kernel, so everything else still earns its points."""
     deadline = time.monotonic() + job.timeouts["notebook_seconds"]
-    skipped, notes = {}, []
+    skipped, notes, dropped = {}, [], 0
     for _ in range(MAX_RESTARTS + 1):
         bundle = Bundle(key=job.key, status="executed", notes=list(notes))
         try:
-            _attempt(job, nb, private, uid, protections, bundle, skipped, deadline)
+            _attempt(job, nb, private, uid, protections, bundle, skipped, deadline, dropped)
             return bundle
         except NoKernel as exc:
             return Bundle(key=job.key, status="error", reason=str(exc))
         except _Restart as r:
+            dropped += r.dropped          # a flood in a cell that then hung still counts
             skipped[r.index] = {"status": r.status, "error": r.error}
             source = nb.cells[r.index].get("source", "") if r.index < len(nb.cells) else ""
             notes.append(f"{cell_names.in_notebook(nb, r.index)}: {r.error}; the notebook "
                          "was re-run without it"
                          + lost_note(str(source), job.names))
     bundle.notes = notes + ["too many cells hung or crashed: gave up"]
+    _note_dropped(dropped, bundle)
     return bundle
 
 
@@ -127,7 +130,9 @@ def _run_notebook(nb):
     return run_nb
 
 
-def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
+def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline, dropped):
+    """One kernel's run of the notebook, ``skipped`` cells left out; ``dropped``: bytes
+    of output earlier attempts did not keep."""
     run_nb = _run_notebook(nb)
     box = sandbox.make_sandbox(private, nbformat.writes(nb).encode(), NB_NAME,
                                Path(job.data_file) if job.data_file else None,
@@ -154,8 +159,9 @@ def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
             t1 = time.monotonic()
             _probe(client, job, box, uid, bundle, protections.namespaces)
             bundle.stats["probe_s"] = round(time.monotonic() - t1, 3)
-        _note_dropped(client, bundle)
-    except _Restart:
+        _note_dropped(dropped + client.dropped, bundle)
+    except _Restart as r:
+        r.dropped = client.dropped
         raise
     except Exception as exc:   # kernel failed to start, died in set-up, ...
         why = f"{type(exc).__name__}: {str(exc)[:200]}"
@@ -166,9 +172,9 @@ def _attempt(job, nb, private, uid, protections, bundle, skipped, deadline):
         kernel.clean_up(bundle.stats)
 
 
-def _note_dropped(client, bundle):
-    if client.dropped:
-        bundle.notes.append(f"{client.dropped / 2**20:.0f} MB of cell output was not kept "
+def _note_dropped(dropped, bundle):
+    if dropped:
+        bundle.notes.append(f"{dropped / 2**20:.0f} MB of cell output was not kept "
                             f"(limit {OUTPUT_BUDGET // 2**20} MB per notebook)")
 
 
