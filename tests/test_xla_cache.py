@@ -92,6 +92,13 @@ def test_a_folder_someone_else_can_write_is_not_used(programs, tmp_path):
     (copy / "link").symlink_to(victim)
     xla_cache.folder.cache_clear()
     assert xla_cache.folder(str(home)) is None
+    (copy / "link").unlink()
+    os.chmod(home, 0o777)                   # anyone could swap the folder for their own
+    xla_cache.folder.cache_clear()
+    assert xla_cache.folder(str(home)) is None
+    os.chmod(home, 0o755)
+    xla_cache.folder.cache_clear()
+    assert xla_cache.folder(str(home)) == str(copy)
 
 
 def test_a_failed_compile_leaves_no_folder_and_kernels_compile_as_before(tmp_path, monkeypatch):

@@ -60,9 +60,10 @@ def _version() -> str:
 
 
 def _ours_alone(path: Path) -> bool:
-    """Owned by this user and writable by nobody else, the folder and every file in it."""
+    """Owned by this user and writable by nobody else: the folder, the folder holding it
+    (no one else can swap it) and every file in it."""
     try:
-        for p in [path, *path.iterdir()]:
+        for p in [path.parent, path, *path.iterdir()]:
             st = p.lstat()
             if st.st_uid != os.geteuid() or st.st_mode & 0o022 or \
                     not (p.is_dir() or p.is_file()) or p.is_symlink():
