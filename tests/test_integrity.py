@@ -286,7 +286,7 @@ def test_student_code_is_escaped_in_the_page(tmp_path):
                                              "ana": cases.filled(cases.HONEST["ana"])})
     subs.append(Submission("<b>x</b>", subs[0].notebook, None, ""))
     results = [result(s.student_id) for s in subs]
-    written = integrity_report.write(subs, results, {}, CTX, load(DEFAULT_RUBRIC), tmp_path)
+    written, _ = integrity_report.write(subs, results, {}, CTX, load(DEFAULT_RUBRIC), tmp_path)
     page = written["integrity.html"].read_text("utf-8")
     assert "<script" not in page and "<img" not in page and "<b>x" not in page
     assert "&lt;/script&gt;&lt;script&gt;alert(" in page and "&lt;b&gt;x&lt;/b&gt;" in page
@@ -300,7 +300,7 @@ def test_student_code_is_escaped_in_the_page(tmp_path):
 def test_a_lone_surrogate_in_student_code_does_not_stop_the_report(tmp_path):
     nb = nbformat.writes(hostile_notebook()).replace("alert(2)", "alert(\\ud800)")
     subs = write_notebooks(tmp_path / "in", {"eve": nb.encode(), "mal": nb.encode()})
-    written = integrity_report.write(subs, [], {}, CTX, load(DEFAULT_RUBRIC), tmp_path)
+    written, _ = integrity_report.write(subs, [], {}, CTX, load(DEFAULT_RUBRIC), tmp_path)
     assert "alert(\\ud800)" in written["integrity.html"].read_text("utf-8")
     assert json.loads(written["integrity.json"].read_text())["flagged"] == 1
 
@@ -319,7 +319,7 @@ def test_the_report_never_changes_a_grade(tmp_path):
 
 def test_a_failing_analysis_writes_a_page_and_never_stops_the_batch(tmp_path, monkeypatch):
     monkeypatch.setattr(integrity, "analyse", lambda *a, **kw: 1 / 0)
-    written = integrity_report.write([], [], {}, CTX, load(DEFAULT_RUBRIC), tmp_path)
+    written, _ = integrity_report.write([], [], {}, CTX, load(DEFAULT_RUBRIC), tmp_path)
     assert "could not be computed: ZeroDivisionError" in written["integrity.html"].read_text()
     assert json.loads(written["integrity.json"].read_text())["error"].startswith("ZeroDivision")
 
