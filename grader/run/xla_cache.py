@@ -102,10 +102,12 @@ def _compile_into(work: Path) -> None:
                JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS="0",
                JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES="0")
     subprocess.run([sys.executable, "-m", "grader.run.xla_cache"], env=env, check=True,
-                   timeout=WARM_SECONDS, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                   preexec_fn=lambda: os.umask(0o022))
-    if not any(work.iterdir()):
+                   timeout=WARM_SECONDS, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    files = list(work.iterdir())
+    if not files:
         raise OSError("nothing was compiled")
+    for f in files:                       # readable by a kernel's uid, writable by us alone
+        os.chmod(f, 0o755 if f.is_dir() else 0o644)
 
 
 def _compile_here() -> None:
@@ -126,4 +128,5 @@ def _compile_here() -> None:
 
 
 if __name__ == "__main__":
+    os.umask(0o022)
     _compile_here()
