@@ -165,8 +165,14 @@ def test_interrupt_mid_batch_then_resume_gives_the_same_csv(kernel, how, tmp_pat
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "grader.cli", "grade", str(subs), "--out", str(out),
            "--rubric", str(TEST_RUBRIC), "--data", str(easy_data), "-j", "2", "--no-progress"]
-    proc = subprocess.Popen(cmd, start_new_session=True, cwd=ROOT, stderr=subprocess.PIPE,
-                            text=True)
+    # Ctrl-C as a terminal delivers it, even where this test run inherited SIGINT ignored
+    # (a CI job started in the background): Python then installs no KeyboardInterrupt
+    # handler, and the grader would finish the batch instead
+    interruptible = [sys.executable, "-c", "import runpy, signal; signal.signal(signal.SIGINT, "
+                     "signal.default_int_handler); runpy.run_module('grader.cli', "
+                     "run_name='__main__', alter_sys=True)"] + cmd[3:]
+    proc = subprocess.Popen(interruptible, start_new_session=True, cwd=ROOT,
+                            stderr=subprocess.PIPE, text=True)
     cache = out / "cache"
     deadline = time.time() + 240
     while time.time() < deadline and not (cache.exists() and any(
