@@ -9,6 +9,7 @@ import pytest
 
 from grader.run import confine, xla_cache
 from tests.conftest import TEST_RUBRIC
+from tests.fixtures import make_fixtures as fx
 from tests.test_sandbox import _bwrap
 
 # kernel-side: the course's first draws, then every way to change the folder
@@ -21,10 +22,7 @@ class Count(logging.Handler):
 logging.getLogger("jax._src.compiler").addHandler(Count())
 logging.getLogger("jax._src.compiler").setLevel(logging.DEBUG)
 import jax
-key = jax.random.PRNGKey(0)
-k1, k2, k3, k4, key = jax.random.split(key, 5)
-params = [0.1 * jax.random.normal(k1, (100, 4761)), 0.1 * jax.random.normal(k2, (100,)),
-          0.1 * jax.random.normal(k3, (5, 100)), 0.1 * jax.random.normal(k4, (5,))]
+''' + fx.BASE["init"] + '''
 [p.block_until_ready() for p in params]
 tried, d = {}, os.environ["JAX_COMPILATION_CACHE_DIR"]
 first = sorted(os.listdir(d))[0]
