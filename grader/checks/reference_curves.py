@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from reference import train
@@ -25,6 +26,7 @@ from .. import __version__
 _MEMORY: dict = {}
 _MAX_MEMORY = 48
 _TRAINING = {"seconds": 0.0}     # spent training curves in this process
+_ARRAYS: dict = {}               # the last data's arrays as JAX arrays, by digest
 
 
 def data_digest(ctx) -> str:
@@ -39,6 +41,17 @@ def data_digest(ctx) -> str:
             h.update(memoryview(a).cast("B"))
         ctx.data_digest = "arrays-" + h.hexdigest()
     return ctx.data_digest
+
+
+def _arrays(ctx, digest):
+    """The batch's training and test arrays as JAX arrays, made once per data: each
+    training would otherwise copy the training images (hundreds of MB) again."""
+    if digest not in _ARRAYS:
+        _ARRAYS.clear()
+        p = ctx.probes
+        _ARRAYS[digest] = tuple(jnp.asarray(a) for a in (p.train_x, p.train_y,
+                                                        p.test_x, p.test_y))
+    return _ARRAYS[digest]
 
 
 def _name(digest, lr, every, n, seed, d) -> str:
@@ -73,15 +86,16 @@ def curve(ctx, lr, every, n, seed) -> np.ndarray:
     from the start drawn with ``seed``, on the batch's own training and test images."""
     p = ctx.probes
     d = int(p.inputs["W1"].shape[0])
-    name = _name(data_digest(ctx), lr, every, n, seed, d)
+    digest = data_digest(ctx)
+    name = _name(digest, lr, every, n, seed, d)
     if name in _MEMORY:
         return _MEMORY[name]
     folder = Path(ctx.curve_dir) if ctx.curve_dir else None
     found = _read(folder / name, n) if folder else None
     if found is None:
         t0 = time.monotonic()
-        res = train.train_sgd(p.train_x, p.train_y, p.test_x, p.test_y, seed=seed, lr=lr,
-                              n_records=n, record_every=every, d=d)
+        res = train.train_sgd(*_arrays(ctx, digest), seed=seed, lr=lr, n_records=n,
+                              record_every=every, d=d)
         found = np.asarray(res.accuracy, dtype=np.float64)
         _TRAINING["seconds"] += time.monotonic() - t0
         if folder:
