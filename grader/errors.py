@@ -65,10 +65,19 @@ def printable(value) -> str:
     return _HIDDEN.sub(_written, text)
 
 
-# C0/C1 controls, then format and separator characters (categories Cf, Zl, Zp)
-_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f" + "".join(
-    re.escape(chr(c)) for c in range(0xa0, 0x110000)
-    if unicodedata.category(chr(c)) in ("Cf", "Zl", "Zp")) + "]")
+# Where Unicode assigns characters other than private use: planes 0-3 and 14 (planes 4-13
+# are unassigned, 15-16 private use), a third of the code points, read at every start
+ASSIGNED = (range(0xa0, 0x40000), range(0xe0000, 0xf0000))
+
+
+def hidden_characters(planes=ASSIGNED) -> str:
+    """Format and separator characters (Unicode categories Cf, Zl, Zp) in ``planes``."""
+    return "".join(chr(c) for r in planes for c in r
+                   if unicodedata.category(chr(c)) in ("Cf", "Zl", "Zp"))
+
+
+# C0/C1 controls, then format and separator characters
+_HIDDEN = re.compile("[\x00-\x1f\x7f-\x9f" + re.escape(hidden_characters()) + "]")
 
 
 def _written(m) -> str:

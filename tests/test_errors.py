@@ -69,3 +69,9 @@ def test_a_check_that_crashes_is_a_check_error_with_its_traceback(monkeypatch):
     assert net.score == 0 and "the grader failed (ZeroDivisionError" in net.message
     assert "ZeroDivisionError: division by zero in a check" in \
         result.to_dict()["checks"][0]["details"]["traceback"]
+
+
+def test_the_hidden_characters_scan_misses_none_of_the_whole_code_space():
+    everything = (range(0xa0, 0x110000),)
+    assert errors.hidden_characters() == errors.hidden_characters(everything)
+    assert "\u202e" in errors.hidden_characters() and "\U000e0001" in errors.hidden_characters()
