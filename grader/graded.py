@@ -92,6 +92,7 @@ class Graded:
     timings: dict = field(default_factory=dict)
     clock: tuple | None = None       # (monotonic start, end of execution, the process's CPU
                                      # seconds then); None: not timed
+    chart_dir: str | None = None     # where the reports keep drawn charts (the batch's cache)
 
     def timings_until_now(self) -> dict:
         """``timings`` with the time since scoring began and memory brought up to now
@@ -186,7 +187,8 @@ def grade(batch: Batch, options: Options = Options(), *, where=None) -> Graded:
                **engine_mod.execution_summary(bundles.values())}
     return Graded(rubric=rub, submissions=batch.submissions, results=results, bundles=bundles,
                   ctx=ctx, protections=protections, problems=batch.problems, timings=timings,
-                  clock=(t0, t2, cpu2))
+                  clock=(t0, t2, cpu2),
+                  chart_dir=str(Path(cache) / "charts") if cache else None)
 
 
 class _Scorer:

@@ -65,3 +65,13 @@ def test_a_cached_bundle_with_too_many_arrays_is_run_again(tmp_path, n, kept):
     artifacts.save(artifacts.Bundle(key="k", status="executed", arrays=tiny(n)), tmp_path)
     got = artifacts.load(tmp_path, "k")
     assert (got is not None and len(got.arrays) == n) if kept else got is None
+
+
+def test_arrays_digest_tells_apart_bytes_dtypes_and_shapes_and_refuses_objects():
+    arrays_digest = artifacts.arrays_digest
+    a = [np.arange(6, dtype=np.float32), np.ones(2)]
+    assert arrays_digest(a) == arrays_digest([x.copy() for x in a])
+    assert arrays_digest(a) != arrays_digest([a[0].reshape(2, 3), a[1]])
+    assert arrays_digest(a) != arrays_digest([a[0].astype(np.float64), a[1]])
+    assert arrays_digest(a) != arrays_digest([a[0] + 1, a[1]])
+    assert arrays_digest([np.array([object()])]) is None

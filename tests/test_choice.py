@@ -64,3 +64,26 @@ def test_the_better_reading_wins_without_looking_at_accuracy():
     diverged = _bundle([("p", [np.full_like(np.asarray(a), np.nan) for a in trained]),
                         ("p0", start)], [("p", "trained", 3.5), ("p0", "copy", 1.0)])
     assert choice.choose(diverged, ctx, {}).name == "p"    # NaN is the student's result
+
+
+def test_accuracy_is_the_models_and_is_computed_once_per_parameters_and_data(monkeypatch):
+    _, _, _, vx, vy = _ctx()
+    a = model.init_params(jax.random.PRNGKey(0), d=8)
+    b = model.init_params(jax.random.PRNGKey(1), d=8)
+    expect = [float(model.fractionCorrect(p, vx, vy)) for p in (a, b)]
+    calls = []
+    real = choice._fraction_correct
+    monkeypatch.setattr(choice, "_fraction_correct", lambda *args: calls.append(1) or real(*args))
+    got = [choice.accuracy_of(p, vx, vy) for p in (a, b, [np.array(w) for w in a], b)]
+    assert got == [expect[0], expect[1], expect[0], expect[1]] and len(calls) == 2
+    choice.accuracy_of(a, vx[:50], vy[:50])        # another data set: computed again
+    assert len(calls) == 3
+
+
+def test_accuracy_of_values_without_bytes_is_still_computed(monkeypatch):
+    _, _, _, vx, vy = _ctx()
+    calls = []
+    monkeypatch.setattr(choice, "_fraction_correct", lambda *args: calls.append(1) or 0.5)
+    odd = [np.array([object()])] * 4
+    assert choice.accuracy_of(odd, vx, vy) == choice.accuracy_of(odd, vx, vy) == 0.5
+    assert len(calls) == 2

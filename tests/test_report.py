@@ -464,3 +464,16 @@ def test_an_unknown_submission_time_is_unknown_never_on_time():
     assert '<li><a href="feedback/zed.html">zed</a></li>' in page[first:page.index("<img")]
     assert "ada" not in page[first:page.index("<img")]
     assert "<td>unknown</td>" in page and "<td>no</td>" in page
+
+
+def test_feedback_curves_kept_in_the_cache_are_not_drawn_again(tmp_path, monkeypatch):
+    from grader.report import charts
+    first = report.write_all(make_results(), tmp_path / "one", rubric=RUBRIC,
+                             charts=tmp_path / "charts")
+    drawn = []
+    monkeypatch.setattr(charts, "_accuracy_curve", lambda *a: drawn.append(a))
+    again = report.write_all(make_results(), tmp_path / "two", rubric=RUBRIC,
+                             charts=tmp_path / "charts")
+    pngs = sorted(n for n in first if n.startswith("feedback/") and n.endswith(".png"))
+    assert pngs and drawn == []
+    assert all(first[n].read_bytes() == again[n].read_bytes() for n in pngs)

@@ -19,14 +19,30 @@ import numpy as np
 from reference import model
 
 from ..message import say, student
+from ..run.artifacts import arrays_digest
 from ..run.protocol import PARAMS_KEYS
 from . import history as hs
+from .context import on_device
 
 _fraction_correct = jax.jit(model.fractionCorrect)
+_KEPT = 64
+_ACCURACY: dict = {}     # (parameters' digest, id(x), id(y)) -> (x, y, accuracy); at most _KEPT
 
 
 def accuracy_of(params, x, y) -> float:
-    return float(_fraction_correct(params, jnp.asarray(x), jnp.asarray(y)))
+    """The grader's accuracy of ``params`` on one of the batch's data sets (images ``x``,
+    labels ``y``), computed once per parameters and set: the checks ask for it again.
+    The sets are held beside each accuracy, so their ids cannot be reused while kept."""
+    digest = arrays_digest(params)
+    kept = _ACCURACY.get((digest, id(x), id(y))) if digest else None
+    if kept is not None and kept[0] is x and kept[1] is y:
+        return kept[2]
+    acc = float(_fraction_correct(params, on_device(x), on_device(y)))
+    if digest:
+        if len(_ACCURACY) >= _KEPT:
+            _ACCURACY.pop(next(iter(_ACCURACY)))
+        _ACCURACY[(digest, id(x), id(y))] = (x, y, acc)
+    return acc
 
 
 @dataclass(frozen=True)

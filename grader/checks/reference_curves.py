@@ -16,42 +16,26 @@ import time
 from pathlib import Path
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from reference import train
 
 from .. import __version__
+from ..run.artifacts import arrays_digest
+from .context import on_device
 
 _MEMORY: dict = {}
 _MAX_MEMORY = 48
 _TRAINING = {"seconds": 0.0}     # spent training curves in this process
-_ARRAYS: dict = {}               # the last data's arrays as JAX arrays, by digest
 
 
 def data_digest(ctx) -> str:
     """The batch data's digest (the data file's, set by prepare_batch); for a context
     built without one, a digest of the training and test arrays, computed once."""
     if not ctx.data_digest:
-        h = hashlib.sha256()
         p = ctx.probes
-        for a in (p.train_x, p.train_y, p.test_x, p.test_y):
-            a = np.ascontiguousarray(a)
-            h.update(repr((a.dtype.str, a.shape)).encode())
-            h.update(memoryview(a).cast("B"))
-        ctx.data_digest = "arrays-" + h.hexdigest()
+        ctx.data_digest = f"arrays-{arrays_digest((p.train_x, p.train_y, p.test_x, p.test_y))}"
     return ctx.data_digest
-
-
-def _arrays(ctx, digest):
-    """The batch's training and test arrays as JAX arrays, made once per data: each
-    training would otherwise copy the training images (hundreds of MB) again."""
-    if digest not in _ARRAYS:
-        _ARRAYS.clear()
-        p = ctx.probes
-        _ARRAYS[digest] = tuple(jnp.asarray(a) for a in (p.train_x, p.train_y,
-                                                        p.test_x, p.test_y))
-    return _ARRAYS[digest]
 
 
 def _name(digest, lr, every, n, seed, d) -> str:
@@ -86,16 +70,15 @@ def curve(ctx, lr, every, n, seed) -> np.ndarray:
     from the start drawn with ``seed``, on the batch's own training and test images."""
     p = ctx.probes
     d = int(p.inputs["W1"].shape[0])
-    digest = data_digest(ctx)
-    name = _name(digest, lr, every, n, seed, d)
+    name = _name(data_digest(ctx), lr, every, n, seed, d)
     if name in _MEMORY:
         return _MEMORY[name]
     folder = Path(ctx.curve_dir) if ctx.curve_dir else None
     found = _read(folder / name, n) if folder else None
     if found is None:
         t0 = time.monotonic()
-        res = train.train_sgd(*_arrays(ctx, digest), seed=seed, lr=lr, n_records=n,
-                              record_every=every, d=d)
+        res = train.train_sgd(*map(on_device, (p.train_x, p.train_y, p.test_x, p.test_y)),
+                              seed=seed, lr=lr, n_records=n, record_every=every, d=d)
         found = np.asarray(res.accuracy, dtype=np.float64)
         _TRAINING["seconds"] += time.monotonic() - t0
         if folder:

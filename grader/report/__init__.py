@@ -64,7 +64,7 @@ def write(graded, out, *, roster=None) -> Written:
                                problems=[*graded.problems, *problems],
                                protections=graded.protections,
                                flagged=attention.flagged_pairs(data),
-                               bundles=graded.bundles))
+                               bundles=graded.bundles, charts=graded.chart_dir))
         files["timings.json"] = write_text(stage / "timings.json",
                                            json.dumps(graded.timings_until_now(), indent=1))
         archive = publish.publish(stage, out, files)
@@ -73,13 +73,14 @@ def write(graded, out, *, roster=None) -> Written:
 
 
 def write_all(results, out_dir, *, rubric, problems=(), protections: str = "",
-              flagged=(), bundles=None) -> dict:
+              flagged=(), bundles=None, charts=None) -> dict:
     """Write the results' reports (grades, feedback, class report: what needs nothing
     but results; ``write`` writes everything); returns {path relative to out_dir
     (posix): absolute Path}.  ``flagged``: the integrity check's flagged pairs, for the
     class report's needs-attention table (``attention.flagged_pairs``); ``bundles``
     ({student id: bundle}): where each feedback page finds the student's own figure
-    (None: the pages show the grader's re-plot alone).
+    (None: the pages show the grader's re-plot alone); ``charts``: the folder the
+    feedback curves are kept in between runs (None: drawn every time).
 
     One student's feedback failing (odd values, a matplotlib error) never stops the
     others: that student gets a plain fallback page and a line under "problems" in
@@ -95,7 +96,7 @@ def write_all(results, out_dir, *, rubric, problems=(), protections: str = "",
     for r in results:
         own = None if bundles is None else figure.own_figure(r, bundles.get(r.student_id))
         files, problem = _feedback(r, out / "feedback", stems[r.student_id], threshold,
-                                   own=own, figure_stem=figures[r.student_id])
+                                   own=own, figure_stem=figures[r.student_id], charts=charts)
         written.update({f"feedback/{name}": path for name, path in files.items()})
         problems += [problem] if problem else []
     written.update({

@@ -6,12 +6,17 @@ figure is released as soon as its PNG is made.
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import math
+from pathlib import Path
 
+import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
+
+from reference.atomic import atomic_write
 
 DPI = 100
 
@@ -50,6 +55,34 @@ def png_bytes(fig) -> bytes:
     finally:
         fig.clear()
     return buf.getvalue()
+
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_DRAWN_BY = (Path(__file__).read_bytes(), matplotlib.__version__)
+
+
+def remembered(folder, make, *inputs) -> bytes:
+    """``make()``, a PNG drawn from ``inputs`` alone, kept in ``folder`` (the batch's
+    cache) under a digest of them, this module's code and matplotlib's version: a
+    re-score draws again only what changed.  None: drawn every time; a file that is not
+    a PNG is drawn again; a cache that cannot be written costs time, never a chart."""
+    if folder is None:
+        return make()
+    what = repr((inputs, _DRAWN_BY)).encode()
+    path = Path(folder) / (hashlib.sha256(what).hexdigest()[:40] + ".png")
+    try:
+        kept = path.read_bytes()
+        if kept.startswith(PNG_SIGNATURE):
+            return kept
+    except OSError:
+        pass
+    png = make()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda fh: fh.write(png))
+    except OSError:
+        pass
+    return png
 
 
 def finite(values) -> list:
@@ -105,9 +138,15 @@ def plottable_history(history, steps=()) -> tuple[list, list, str]:
     return xs, values, note
 
 
-def accuracy_curve_png(steps, values, threshold=None, title="", xlabel="training step") -> bytes:
+def accuracy_curve_png(steps, values, threshold=None, title="", xlabel="training step",
+                       *, cache=None) -> bytes:
     """The student's recorded test accuracies (from ``plottable_history``) re-plotted,
-    points marked, threshold drawn."""
+    points marked, threshold drawn; ``cache``: the folder ``remembered`` keeps it in."""
+    return remembered(cache, lambda: _accuracy_curve(steps, values, threshold, title, xlabel),
+                      "accuracy curve", steps, values, threshold, title, xlabel)
+
+
+def _accuracy_curve(steps, values, threshold, title, xlabel) -> bytes:
     fig, ax = new_figure()
     ax.plot(steps, values, "o-", markersize=3, linewidth=1, label="recorded test accuracy")
     threshold = fraction(threshold)

@@ -38,25 +38,28 @@ def html_page(fb, *, png: bytes | None = None, figure: bytes | None = None) -> s
                        own_base64=_inline(figure) if fb.own_caption else "")
 
 
-def curve(r, threshold=None) -> tuple[bytes | None, list]:
-    """(the re-plotted accuracy curve as PNG, or None; notes on what could not be drawn)."""
+def curve(r, threshold=None, cache=None) -> tuple[bytes | None, list]:
+    """(the re-plotted accuracy curve as PNG, or None; notes on what could not be drawn);
+    ``cache``: the folder drawn curves are kept in (``charts.remembered``)."""
     steps, values, note = plottable_history(r.history, r.history_steps)
     notes = [note] if note else []
     if not values:
         return None, notes
     try:
         return accuracy_curve_png(steps, values, threshold, f"Test accuracy: {r.student_id}",
-                                  "training step" if r.history_steps else "record"), notes
+                                  "training step" if r.history_steps else "record",
+                                  cache=cache), notes
     except Exception as exc:              # matplotlib on odd values: no curve, say so
         return None, notes + [f"the accuracy curve could not be drawn ({type(exc).__name__})"]
 
 
 def write_feedback(r, folder, *, stem: str, threshold=None, own=None,
-                   figure_stem: str | None = None) -> dict:
+                   figure_stem: str | None = None, charts=None) -> dict:
     """Write <stem>.md, <stem>.html, (with a history) <stem>.png and (with ``own``, the
-    student's own figure: ``figure.own_figure``) <figure_stem>.png; {relative name: path}."""
+    student's own figure: ``figure.own_figure``) <figure_stem>.png; {relative name: path}.
+    ``charts``: the folder drawn curves are kept in (None: drawn every time)."""
     folder = Path(folder)
-    png, notes = curve(r, view.threshold_used(r, threshold))
+    png, notes = curve(r, view.threshold_used(r, threshold), charts)
     fb = view.build(r, threshold=threshold, extra_notes=notes, own=own)
     figure = own.png if own is not None and fb.own_caption else None
     figure_name = f"{figure_stem or stem + '-figure'}.png"

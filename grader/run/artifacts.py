@@ -84,6 +84,22 @@ def file_digest(path: Path | None) -> str:
     return h.hexdigest()
 
 
+def arrays_digest(arrays) -> str | None:
+    """The arrays' dtypes, shapes and bytes, digested; None when one is not numbers
+    (an object array's bytes are addresses)."""
+    h = hashlib.sha256()
+    try:
+        for value in arrays:
+            a = np.ascontiguousarray(value)
+            if a.dtype.kind not in "biuf":
+                return None
+            h.update(repr((a.dtype.str, a.shape)).encode())
+            h.update(memoryview(a).cast("B"))
+    except (TypeError, ValueError):
+        return None
+    return h.hexdigest()
+
+
 def cache_key(notebook_bytes: bytes, data_digest: str, execution_settings: dict,
               version: str) -> str:
     h = hashlib.sha256()
