@@ -34,14 +34,15 @@ def accuracy_of(params, x, y) -> float:
     labels ``y``), computed once per parameters and set: the checks ask for it again.
     The sets are held beside each accuracy, so their ids cannot be reused while kept."""
     digest = arrays_digest(params)
-    kept = _ACCURACY.get((digest, id(x), id(y))) if digest else None
+    key = (digest, id(x), id(y))
+    kept = _ACCURACY.get(key) if digest else None
     if kept is not None and kept[0] is x and kept[1] is y:
         return kept[2]
     acc = float(_fraction_correct(params, on_device(x), on_device(y)))
     if digest:
         if len(_ACCURACY) >= _KEPT:
             _ACCURACY.pop(next(iter(_ACCURACY)))
-        _ACCURACY[(digest, id(x), id(y))] = (x, y, acc)
+        _ACCURACY[key] = (x, y, acc)
     return acc
 
 
