@@ -12,9 +12,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from reference import data as ref_data
-
-from . import __version__, heldback, probes
+from . import __version__, datafiles, heldback, probes
 from .checks import context
 from .checks.context import Context
 from .errors import InputError, data_errors
@@ -44,7 +42,7 @@ def prepare_batch(rubric, data_override=None, curve_dir=None):
     with data_errors():
         data_file, hidden, how = heldback.kernel_data_and_hidden(
             source, hidden_file=hidden_file, fraction=rubric.data.hidden_fraction, seed=seed)
-        prepared = ref_data.load_prepared(data_file)      # validates; one-line errors
+        prepared = datafiles.load_prepared(data_file)      # validates; one-line errors
     pset = probes.make(prepared, seed=seed, n_images=rubric.probes.n_images,
                        batch_size=rubric.probes.batch_size)
     ctx = Context.build(pset, rtol=rubric.probes.rtol, atol=rubric.probes.atol, hidden=hidden,

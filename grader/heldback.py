@@ -24,6 +24,7 @@ import numpy as np
 from reference import data as ref_data
 from reference import synthetic
 
+from . import datafiles
 from .errors import InputError
 
 SECRET_NAME = "probe-secret"
@@ -69,18 +70,17 @@ def kernel_data_and_hidden(source: Path | None, *, hidden_file: Path | None, fra
     """(data file the kernel gets, (hidden_x, hidden_y) prepared, how it was chosen)."""
     data_file = Path(source or synthetic.cached_default()).resolve()
     if hidden_file is not None:
-        hx, hy, _, _ = ref_data.load_prepared(hidden_file)
+        hx, hy, _, _ = datafiles.load_prepared(hidden_file)
         return data_file, (hx, hy), f"held-back file {hidden_file.name}"
     if source is None:
-        _, _, img, lab = synthetic.generate(n_train=0, n_test=N_SYNTHETIC_HIDDEN,
-                                            seed=_derived(seed, 1))
+        img, lab = datafiles.drawn(N_SYNTHETIC_HIDDEN, _derived(seed, 1))
         return data_file, ref_data.prepare(img, lab), \
             f"{N_SYNTHETIC_HIDDEN} galaxies from the generator with a private seed"
     return _withhold(data_file, fraction, seed)
 
 
 def _withhold(data_file: Path, fraction: float, seed: int):
-    tr_img, tr_lab, te_img, te_lab = ref_data.read_raw(data_file)
+    tr_img, tr_lab, te_img, te_lab = datafiles.read_raw(data_file)
     n = len(tr_img)
     k = max(1, min(n - 1, round(n * fraction)))
     rng = np.random.default_rng(_derived(seed, 2))

@@ -333,7 +333,7 @@ def test_a_failing_feedback_page_becomes_a_note_and_a_plain_page(tmp_path, monke
 def test_a_failing_class_chart_is_left_out_with_a_note(tmp_path, monkeypatch):
     def broken(*a, **k):
         raise ValueError("Axis limits cannot be NaN or Inf")
-    monkeypatch.setattr(report.class_report, "accuracy_chart", broken)
+    monkeypatch.setattr(report.class_report, "_accuracy", broken)
     (tmp_path / "class_accuracy.png").write_bytes(b"stale")
     written = report.write_all(hostile_results(), tmp_path, rubric=RUBRIC)
     page = (tmp_path / "class_report.html").read_text("utf-8")
@@ -477,3 +477,23 @@ def test_feedback_curves_kept_in_the_cache_are_not_drawn_again(tmp_path, monkeyp
     pngs = sorted(n for n in first if n.startswith("feedback/") and n.endswith(".png"))
     assert pngs and drawn == []
     assert all(first[n].read_bytes() == again[n].read_bytes() for n in pngs)
+
+
+def test_class_charts_kept_in_the_cache_are_drawn_again_only_when_their_inputs_change(
+        tmp_path, monkeypatch):
+    from grader.report import class_report
+    first = report.write_all(make_results(), tmp_path / "one", rubric=RUBRIC,
+                             charts=tmp_path / "charts")
+    drawn = []
+    for name in ("_histogram", "_accuracy", "_time", "pass_rate_chart"):
+        real = getattr(class_report, name)
+        monkeypatch.setattr(class_report, name,
+                            lambda *a, _n=name, _f=real: drawn.append(_n) or _f(*a))
+    again = report.write_all(make_results(), tmp_path / "two", rubric=RUBRIC,
+                             charts=tmp_path / "charts")
+    assert drawn == []
+    assert all(first[n].read_bytes() == again[n].read_bytes() for n in class_report.CHARTS)
+    changed = make_results()
+    changed[0].final += 1                       # a re-score: one grade moves, nothing else
+    report.write_all(changed, tmp_path / "three", rubric=RUBRIC, charts=tmp_path / "charts")
+    assert drawn == ["_histogram"]

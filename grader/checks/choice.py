@@ -23,27 +23,18 @@ from ..run.artifacts import arrays_digest
 from ..run.protocol import PARAMS_KEYS
 from . import history as hs
 from .context import on_device
+from .kept import Kept
 
 _fraction_correct = jax.jit(model.fractionCorrect)
-_KEPT = 64
-_ACCURACY: dict = {}     # (parameters' digest, id(x), id(y)) -> (x, y, accuracy); at most _KEPT
+_ACCURACY = Kept(64)     # (parameters' digest; images, labels) -> accuracy
 
 
 def accuracy_of(params, x, y) -> float:
     """The grader's accuracy of ``params`` on one of the batch's data sets (images ``x``,
-    labels ``y``), computed once per parameters and set: the checks ask for it again.
-    The sets are held beside each accuracy, so their ids cannot be reused while kept."""
-    digest = arrays_digest(params)
-    key = (digest, id(x), id(y))
-    kept = _ACCURACY.get(key) if digest else None
-    if kept is not None and kept[0] is x and kept[1] is y:
-        return kept[2]
-    acc = float(_fraction_correct(params, on_device(x), on_device(y)))
-    if digest:
-        if len(_ACCURACY) >= _KEPT:
-            _ACCURACY.pop(next(iter(_ACCURACY)))
-        _ACCURACY[key] = (x, y, acc)
-    return acc
+    labels ``y``), computed once per parameters and set: the checks ask for it again."""
+    return _ACCURACY.get((x, y), lambda: float(_fraction_correct(params, on_device(x),
+                                                                 on_device(y))),
+                         key=arrays_digest(params) or None)
 
 
 @dataclass(frozen=True)

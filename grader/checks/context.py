@@ -11,25 +11,20 @@ from reference import model, synthetic
 
 from ..probes import ProbeSet, params_of
 from ..run.compact import Sketch
+from .kept import Kept
 
 # compiled once per process: op-by-op dispatch would compile ~60 small programs
 _net = jax.jit(model.net)
 _loss = jax.jit(model.loss)
 _fraction_correct = jax.jit(model.fractionCorrect)
 _batch_grad = jax.jit(model.batch_loss_grad)
-_ON_DEVICE: dict = {}            # id(array) -> (the array, its JAX copy); at most 8
+_ON_DEVICE = Kept(8)             # a data array -> its JAX copy
 
 
 def on_device(a):
     """One of the batch's data arrays (never changed in place) as a JAX array, copied
-    once per process: the same sets are scored and trained on over and over.  The array
-    is held beside its copy, so its id cannot be reused while the copy is kept."""
-    hit = _ON_DEVICE.get(id(a))
-    if hit is None or hit[0] is not a:
-        if len(_ON_DEVICE) >= 8:
-            _ON_DEVICE.pop(next(iter(_ON_DEVICE)))
-        hit = _ON_DEVICE[id(a)] = (a, jnp.asarray(a))
-    return hit[1]
+    once per process: the same sets are scored and trained on over and over."""
+    return _ON_DEVICE.get((a,), lambda: jnp.asarray(a))
 
 
 def use_compile_cache() -> None:

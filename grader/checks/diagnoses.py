@@ -14,6 +14,7 @@ import jax.numpy as jnp
 from reference import model
 
 from ..probes import params_of
+from .kept import Kept
 
 MISTAKES = {
     "sigmoid_typo": "This is the lecture's typo 1/(1 - exp(-x)); the sigmoid is "
@@ -102,13 +103,23 @@ OTHER_FUNCTIONS = {
 }
 
 
+# their gradients in one compiled program (op by op, each call compiled ~100 programs)
+_other_gradients = jax.jit(lambda P, x, y: [jax.grad(fn)(P, x, y)
+                                            for fn in OTHER_FUNCTIONS.values()])
+_OTHER = Kept(2)          # context -> the other functions' gradients on probe image 0
+
+
+def _others(ctx) -> list:
+    P = [jnp.asarray(p) for p in params_of(ctx.probes.inputs)]
+    x, y = (jnp.asarray(ctx.probes.inputs[k][0]) for k in ("images", "labels"))
+    return _other_gradients(P, x, y)
+
+
 def other_gradient(ctx, grad) -> str:
     """Which known other function ``grad`` (the student's gradient on probe image 0,
     four arrays) is the gradient of, or ""."""
-    P = [jnp.asarray(p) for p in params_of(ctx.probes.inputs)]
-    x, y = (jnp.asarray(ctx.probes.inputs[k][0]) for k in ("images", "labels"))
-    for what, fn in OTHER_FUNCTIONS.items():
-        ref = jax.grad(fn)(P, x, y)
+    refs = _OTHER.get((ctx,), lambda: _others(ctx))
+    for what, ref in zip(OTHER_FUNCTIONS, refs):
         if len(grad) == 4 and all(ctx.close(a, b) for a, b in zip(grad, ref)):
             return what
     return ""

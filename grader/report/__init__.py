@@ -106,7 +106,7 @@ def write_all(results, out_dir, *, rubric, problems=(), protections: str = "",
     })
     written.update(class_report.write_class_report(
         results, out, rubric=rubric, threshold=threshold, problems=problems,
-        protections=protections, stems=stems, flagged=flagged))
+        protections=protections, stems=stems, flagged=flagged, charts=charts))
     return written
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 from matplotlib.patches import Patch
 
 from . import atomic, attention
-from .charts import RATE_BANDS, finite, fraction, new_figure, png_bytes, rate_band, whole_numbers
+from .charts import (RATE_BANDS, finite, fraction, new_figure, png_bytes, rate_band,
+                     remembered, whole_numbers)
 from .class_page import class_report_html
 from .tables import check_names
 from .text import clip, num
@@ -41,19 +42,25 @@ def _students_axis(ax, ids):
         whole_numbers(ax.xaxis)
 
 
+def _histogram_inputs(results, fraction) -> tuple:
+    """(grades of the graded students, their pass marks, how many were not graded)."""
+    shown = [r for r in results if attention.counted(r)]
+    marks = sorted({attention.pass_mark(r, fraction) for r in shown})
+    return finite(r.final for r in shown), marks, len(results) - len(shown)
+
+
 def grade_histogram(results, fraction=attention.PASS_FRACTION) -> bytes:
     """Final grades of the graded students (whole-number counts); those not graded are
     counted apart, in the legend, never as 0."""
+    return _histogram(*_histogram_inputs(results, fraction))
+
+
+def _histogram(grades, marks, apart) -> bytes:
     fig, ax = new_figure()
-    shown = [r for r in results if attention.counted(r)]
-    grades = finite(r.final for r in shown)
-    apart = len(results) - len(shown)
     ax.hist(grades, bins=20, range=(0, max(grades + [100.0])), color="tab:blue",
             edgecolor="white", label=f"graded students ({len(grades)})")
-    marks = {attention.pass_mark(r, fraction) for r in shown}
     if len(marks) == 1:
-        mark = marks.pop()
-        ax.axvline(mark, color="tab:red", linestyle="--", label=f"pass mark {num(mark)}")
+        ax.axvline(marks[0], color="tab:red", linestyle="--", label=f"pass mark {num(marks[0])}")
     if apart:
         ax.plot([], [], " ", label=f"{apart} not graded, counted apart")
     whole_numbers(ax.yaxis)
@@ -99,11 +106,19 @@ def pass_rate_chart(rates, apart=0) -> bytes:
     return png_bytes(fig)
 
 
-def accuracy_chart(results, threshold=None) -> bytes:
-    fig, ax = new_figure()
-    ids = [r.student_id for r in results]
+def _accuracy_inputs(results) -> tuple:
+    """(student ids, [(index, accuracy)] of those with one measured)."""
     pts = [(i, fraction(r.accuracy)) for i, r in enumerate(results)
            if fraction(r.accuracy) is not None]
+    return [r.student_id for r in results], pts
+
+
+def accuracy_chart(results, threshold=None) -> bytes:
+    return _accuracy(*_accuracy_inputs(results), threshold)
+
+
+def _accuracy(ids, pts, threshold) -> bytes:
+    fig, ax = new_figure()
     above = [p for p in pts if threshold is None or p[1] >= threshold]
     below = [p for p in pts if p not in above]
     for group, colour, label in ((above, "tab:green", "reached"), (below, "tab:red", "below")):
@@ -123,10 +138,18 @@ def accuracy_chart(results, threshold=None) -> bytes:
     return png_bytes(fig)
 
 
+def _time_inputs(results) -> tuple:
+    """(student ids, seconds each notebook took to run and grade)."""
+    return ([r.student_id for r in results],
+            [max((finite([r.seconds or 0]) or [0.0])[0], 0.0) for r in results])
+
+
 def time_chart(results) -> bytes:
+    return _time(*_time_inputs(results))
+
+
+def _time(ids, secs) -> bytes:
     fig, ax = new_figure()
-    ids = [r.student_id for r in results]
-    secs = [max((finite([r.seconds or 0]) or [0.0])[0], 0.0) for r in results]
     ax.bar(range(len(ids)), secs, color="tab:gray", alpha=0.5,
            label="seconds to run and grade the notebook")
     ax.plot(range(len(ids)), secs, "o", color="tab:blue", markersize=4)
@@ -141,15 +164,19 @@ def time_chart(results) -> bytes:
 CHARTS = ("class_grades.png", "class_pass_rates.png", "class_accuracy.png", "class_time.png")
 
 
-def _charts(results, rates, threshold, fraction) -> tuple[dict, list]:
-    """({name: png} for the charts drawn, [problem per chart that could not be])."""
+def _charts(results, rates, threshold, fraction, cache=None) -> tuple[dict, list]:
+    """({name: png} for the charts drawn, [problem per chart that could not be]); each
+    drawn from plain inputs alone, so ``cache`` (``charts.remembered``) keeps it by them."""
     apart = sum(not attention.counted(r) for r in results)
-    makers = (lambda: grade_histogram(results, fraction), lambda: pass_rate_chart(rates, apart),
-              lambda: accuracy_chart(results, threshold), lambda: time_chart(results))
+    plans = ((_histogram, lambda: _histogram_inputs(results, fraction)),
+             (pass_rate_chart, lambda: (rates, apart)),
+             (_accuracy, lambda: (*_accuracy_inputs(results), threshold)),
+             (_time, lambda: _time_inputs(results)))
     images, problems = {}, []
-    for name, make in zip(CHARTS, makers):
+    for name, (draw, inputs) in zip(CHARTS, plans):
         try:
-            images[name] = make()
+            got = inputs()
+            images[name] = remembered(cache, lambda: draw(*got), name, *got)
         except Exception as exc:            # odd values must not cost the whole report
             problems.append(f"class chart {name} could not be drawn "
                             f"({type(exc).__name__}: {clip(exc, 200)})")
@@ -157,13 +184,14 @@ def _charts(results, rates, threshold, fraction) -> tuple[dict, list]:
 
 
 def write_class_report(results, out_dir, *, rubric=None, threshold=None, problems=(),
-                       protections="", stems=None, flagged=()) -> dict:
+                       protections="", stems=None, flagged=(), charts=None) -> dict:
     """class_report.html and the chart PNGs that could be drawn; {relative name: path}.
-    ``flagged``: the integrity check's flagged pairs (``attention.flagged_pairs``)."""
+    ``flagged``: the integrity check's flagged pairs (``attention.flagged_pairs``);
+    ``charts``: the folder drawn charts are kept in (``charts.remembered``)."""
     out_dir = Path(out_dir)
     results = sorted(results, key=lambda r: r.student_id)
     rates, fraction = pass_rates(results, rubric), attention.pass_fraction(rubric)
-    images, failed = _charts(results, rates, threshold, fraction)
+    images, failed = _charts(results, rates, threshold, fraction, charts)
     written = {n: atomic.write_bytes(out_dir / n, b) for n, b in images.items()}
     for name in set(CHARTS) - set(images):  # no stale chart left from an earlier run
         (out_dir / name).unlink(missing_ok=True)
