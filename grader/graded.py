@@ -93,6 +93,7 @@ class Graded:
     clock: tuple | None = None       # (monotonic start, end of execution, the process's CPU
                                      # seconds then); None: not timed
     chart_dir: str | None = None     # where the reports keep drawn charts (the batch's cache)
+    lexed_dir: str | None = None     # where the integrity analysis keeps filtered code (same)
 
     def timings_until_now(self) -> dict:
         """``timings`` with the time since scoring began and memory brought up to now
@@ -188,7 +189,8 @@ def grade(batch: Batch, options: Options = Options(), *, where=None) -> Graded:
     return Graded(rubric=rub, submissions=batch.submissions, results=results, bundles=bundles,
                   ctx=ctx, protections=protections, problems=batch.problems, timings=timings,
                   clock=(t0, t2, cpu2),
-                  chart_dir=str(Path(cache) / "charts") if cache else None)
+                  chart_dir=str(Path(cache) / "charts") if cache else None,
+                  lexed_dir=str(Path(cache) / "lexed") if cache else None)
 
 
 class _Scorer:

@@ -262,7 +262,8 @@ def test_grading_writes_the_integrity_flags_into_the_class_report(tmp_path, monk
                                                      baseline=BASELINE))
     graded = SimpleNamespace(results=results, submissions=[], bundles={}, ctx=None,
                              rubric=RUBRIC, problems=(), protections="",
-                             timings_until_now=lambda: {}, chart_dir=None)
+                             timings_until_now=lambda: {}, chart_dir=None,
+                             lexed_dir=None)
     report.write(graded, tmp_path)
     text = (tmp_path / "class_report.html").read_text("utf-8")
     why = rows(text, "attention")["eve"]["why"]

@@ -368,3 +368,29 @@ def test_a_bad_integrity_section_is_one_line_naming_the_file(value, words):
     with pytest.raises(RubricError) as err:
         from_mapping({"checks": {"net": {"points": 1}}, "integrity": value}, source="r.yaml")
     assert str(err.value).startswith(f"r.yaml: {words}") and "\n" not in str(err.value)
+
+
+CELLS = ["import jax.numpy as jnp\n# a comment\nx = jnp.ones(3)  # more",
+         "def net(params, x):\n    W1, b1, W2, b2 = params\n    return W2 @ jnp.tanh(W1 @ x + b1) + b2",
+         "s = 'a string \\udc80 with a lone surrogate'"]
+
+
+def test_filtered_code_kept_in_the_cache_is_read_back_not_filtered_again(tmp_path, monkeypatch):
+    first = integrity_code.lexed(CELLS, tmp_path)
+    want = integrity_code.filtered(CELLS)
+    assert first[:2] == want[:2] and np.array_equal(first[2], want[2])
+    monkeypatch.setattr(integrity_code, "filtered", lambda c: pytest.fail("filtered again"))
+    again = integrity_code.lexed(CELLS, tmp_path)
+    assert again[:2] == want[:2] and again[2].dtype == want[2].dtype
+    assert np.array_equal(again[2], want[2])
+
+
+def test_changed_code_or_a_damaged_kept_file_is_filtered_anew(tmp_path):
+    integrity_code.lexed(CELLS, tmp_path)
+    other = integrity_code.lexed(CELLS[:2], tmp_path)
+    assert other[1] == integrity_code.filtered(CELLS[:2])[1]
+    for kept in tmp_path.iterdir():
+        kept.write_text('{"code": 1}')
+    again = integrity_code.lexed(CELLS, tmp_path)
+    assert again[1] == integrity_code.filtered(CELLS)[1]
+    assert integrity_code.lexed(CELLS, None)[1] == again[1]           # no cache: filtered

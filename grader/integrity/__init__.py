@@ -195,8 +195,9 @@ def behaviour(bundles: dict, results: dict, ctx, same=None) -> tuple[dict, list]
     return found, notes
 
 
-def analyse(submissions, results, bundles, ctx, *, threshold: float) -> Findings:
-    """Every pair of readable notebooks, compared; pure apart from reading the notebooks."""
+def analyse(submissions, results, bundles, ctx, *, threshold: float, cache=None) -> Findings:
+    """Every pair of readable notebooks, compared; pure apart from reading the notebooks
+    (and ``cache``, where each notebook's filtered code is kept: ``code.lexed``)."""
     boilerplate, given_cells = given()
     cells, skipped, partial = {}, [], []
     for s in submissions:
@@ -206,7 +207,7 @@ def analyse(submissions, results, bundles, ctx, *, threshold: float) -> Findings
         else:
             cells[s.student_id] = found
     by_id = {r.student_id: r for r in results}
-    fps = fingerprints(cells, boilerplate, partial) if len(cells) > 1 else {}
+    fps = fingerprints(cells, boilerplate, partial, cache) if len(cells) > 1 else {}
     code = {s: fps[s].raw_code if s in fps else "\n\n".join(c) for s, c in cells.items()}
     pairs = code_pairs(fps) if fps else {}
     n = len(code)

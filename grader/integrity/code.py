@@ -20,14 +20,20 @@ a giant unused function) is compared on the part it shares with the class
 (``grader/integrity/padding.py``): comments and strings stripped, then only its lines
 that another notebook also has, and it is named in the report.  Padding that no other
 notebook shares cannot push a copied part out of what is compared.
+
+Filtering is the analysis's cost (about 0.1 s a notebook): each notebook's filtered code
+is kept in the batch's cache (``lexed``), so a re-score filters only what changed.
 """
 from __future__ import annotations
 
 import io
+import json
 from functools import lru_cache
+from importlib.metadata import version
 
 import numpy as np
 
+from ..remembered import code_digest, remembered
 from . import padding as padding
 
 K = 30                        # fingerprint length in filtered characters (about two statements)
@@ -107,6 +113,35 @@ def filtered(cells) -> tuple[str, str, np.ndarray]:
     return "\n\n".join(kept), "".join(parts), joined
 
 
+# what a kept filtering also depends on: this module's code and the filter's libraries
+_LEXED_BY = (code_digest(__file__), version("copydetect"), version("pygments"))
+
+
+def _dumped(f) -> bytes:
+    code, text, offsets = f
+    return json.dumps({"code": code, "text": text, "offsets": offsets.tolist(),
+                       "dtype": offsets.dtype.str}).encode()
+
+
+def _loaded(data: bytes) -> tuple:
+    try:
+        d = json.loads(data)
+        offsets = np.asarray(d["offsets"], dtype=np.dtype(d["dtype"])).reshape(-1, 2)
+        if not isinstance(d["code"], str) or not isinstance(d["text"], str):
+            raise TypeError("not text")
+    except (KeyError, TypeError) as exc:
+        raise ValueError(f"not a kept filtering ({exc})") from None
+    return d["code"], d["text"], offsets
+
+
+def lexed(cells, cache=None) -> tuple:
+    """``filtered(cells)``, kept in ``cache`` (the batch's cache folder; None: filtered
+    every time) under a digest of the cells, this module's code and the filter's versions."""
+    cells = [cells] if isinstance(cells, str) else list(cells)
+    return remembered(cache, (cells, _LEXED_BY), lambda: filtered(cells), suffix=".json",
+                      dump=_dumped, load=_loaded)
+
+
 def count(filtered_code: str) -> int:
     """Fingerprints of a filtered code (every K-gram is one)."""
     return max(len(filtered_code) - K + 1, 0)
@@ -120,18 +155,18 @@ def _fingerprint(code: str, text: str, offsets, boilerplate):
     return fp
 
 
-def fingerprints(code: dict, given: str, notes: list | None = None) -> dict:
+def fingerprints(code: dict, given: str, notes: list | None = None, cache=None) -> dict:
     """{student: copydetect.CodeFingerprint}, each notebook once, boilerplate removed;
     ``code`` maps a student to their code cells (or one text).  A notebook over the caps
     is compared on what it shares with the others (``integrity_padding``), with a line
-    in ``notes``."""
+    in ``notes``; ``cache``: where filtered code is kept (``lexed``)."""
     boilerplate = np.unique(np.array(sorted(_fingerprint(*filtered(given), None).hashes),
                                      dtype=np.int64))
     cells = {sid: [c] if isinstance(c, str) else list(c) for sid, c in code.items()}
     fps, over = {}, []
     for sid, cs in cells.items():
         if sum(map(len, cs)) <= MAX_LEXED:
-            whole = filtered(cs)
+            whole = lexed(cs, cache)
             if count(whole[1]) <= MAX_FINGERPRINTS:
                 fps[sid] = _fingerprint(*whole, boilerplate)
                 continue

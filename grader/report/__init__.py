@@ -58,7 +58,8 @@ def write(graded, out, *, roster=None) -> Written:
         files, problems = gradebooks.write(graded.results, stage, rubric=rub, roster=roster)
         books = tuple(sorted(files))
         found, data = integrity.write(graded.submissions, graded.results, graded.bundles,
-                                      graded.ctx, rub, stage)
+                                      graded.ctx, rub, stage,
+                                      cache=graded.lexed_dir)
         files.update(found)
         files.update(write_all(graded.results, stage, rubric=rub,
                                problems=[*graded.problems, *problems],

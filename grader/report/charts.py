@@ -6,17 +6,15 @@ figure is released as soon as its PNG is made.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import math
-from pathlib import Path
 
 import matplotlib
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from reference.atomic import atomic_write
+from ..remembered import code_digest, remembered as kept_file
 
 DPI = 100
 
@@ -59,31 +57,21 @@ def png_bytes(fig) -> bytes:
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # what a kept chart also depends on: this module's code and matplotlib (digested once)
-_DRAWN_BY = (hashlib.sha256(Path(__file__).read_bytes()).hexdigest(), matplotlib.__version__)
+_DRAWN_BY = (code_digest(__file__), matplotlib.__version__)
+
+
+def _png(data: bytes) -> bytes:
+    if not data.startswith(PNG_SIGNATURE):
+        raise ValueError("not a PNG")
+    return data
 
 
 def remembered(folder, make, *inputs) -> bytes:
     """``make()``, a PNG drawn from ``inputs`` alone, kept in ``folder`` (the batch's
-    cache) under a digest of them, this module's code and matplotlib's version: a
-    re-score draws again only what changed.  None: drawn every time; a file that is not
-    a PNG is drawn again; a cache that cannot be written costs time, never a chart."""
-    if folder is None:
-        return make()
-    what = repr((inputs, _DRAWN_BY)).encode()
-    path = Path(folder) / (hashlib.sha256(what).hexdigest()[:40] + ".png")
-    try:
-        kept = path.read_bytes()
-        if kept.startswith(PNG_SIGNATURE):
-            return kept
-    except OSError:
-        pass
-    png = make()
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, lambda fh: fh.write(png))
-    except OSError:
-        pass
-    return png
+    cache, ``grader.remembered``) under a digest of them, this module's code and
+    matplotlib's version: a re-score draws again only what changed.  None: drawn every
+    time; a file that is not a PNG is drawn again."""
+    return kept_file(folder, (inputs, _DRAWN_BY), make, suffix=".png", dump=bytes, load=_png)
 
 
 def finite(values) -> list:

@@ -162,16 +162,18 @@ def integrity_json(findings, failure: str = "") -> dict:
                       for p in findings.pairs]}
 
 
-def write(submissions, results, bundles, ctx, rubric, out_dir) -> tuple[dict, dict]:
+def write(submissions, results, bundles, ctx, rubric, out_dir, cache=None) -> tuple[dict, dict]:
     """Analyse the batch and write integrity.html and integrity.json: ({name: path}, what
-    integrity.json holds, for the class report's needs-attention table).
+    integrity.json holds, for the class report's needs-attention table); ``cache``: the
+    folder the analysis keeps filtered code in between runs.
 
     An analysis that fails (a bug, odd values) writes a page saying so and never stops
     the batch; a file that cannot be written raises ReportWriteError like every report."""
     out = Path(out_dir)
     threshold = getattr(rubric, "integrity", Integrity()).code_threshold
     try:
-        findings = integrity.analyse(submissions, results, bundles, ctx, threshold=threshold)
+        findings = integrity.analyse(submissions, results, bundles, ctx, threshold=threshold,
+                                      cache=cache)
         page, data = integrity_html(findings), integrity_json(findings)
     except Exception as exc:
         failure = f"{type(exc).__name__}: {clip(exc, 300)}"
