@@ -21,13 +21,13 @@ def code_digest(module_file) -> str:
 
 def remembered(folder, inputs, make, *, suffix: str, dump, load):
     """``make()`` kept in ``folder`` (None: made every time); ``dump(value) -> bytes``
-    and ``load(bytes) -> value`` (raising ValueError on anything it should not be)."""
+    and ``load(bytes) -> value`` (raising on anything it should not be)."""
     if folder is None:
         return make()
     path = Path(folder) / (hashlib.sha256(repr(inputs).encode()).hexdigest()[:40] + suffix)
     try:
         return load(path.read_bytes())
-    except (OSError, ValueError):
+    except Exception:           # unreadable, damaged or not what it should be: made anew
         pass
     value = make()
     try:

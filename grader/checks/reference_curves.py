@@ -10,23 +10,25 @@ as the curve it should be is trained again and replaced.
 """
 from __future__ import annotations
 
-import hashlib
-import os
+import io
 import time
-from pathlib import Path
 
 import jax
 import numpy as np
 
-from reference import train
+from reference import fast_sgd, train
 
 from .. import __version__
+from ..remembered import code_digest, remembered
 from ..run.artifacts import arrays_digest
 from .context import on_device
 
 _MEMORY: dict = {}
 _MAX_MEMORY = 48
 _TRAINING = {"seconds": 0.0}     # spent training curves in this process
+# what a kept curve also depends on: the training code, the grader's and JAX's versions
+_TRAINED_BY = (code_digest(train.__file__), code_digest(fast_sgd.__file__), __version__,
+               jax.__version__)
 
 
 def data_digest(ctx) -> str:
@@ -38,31 +40,20 @@ def data_digest(ctx) -> str:
     return ctx.data_digest
 
 
-def _name(digest, lr, every, n, seed, d) -> str:
-    what = repr((digest, float(lr), int(every), int(n), int(seed), int(d),
-                 __version__, jax.__version__))
-    return hashlib.sha256(what.encode()).hexdigest()[:40] + ".npy"
+def _loaded(n: int):
+    def load(data: bytes):
+        curve = np.load(io.BytesIO(data), allow_pickle=False)
+        if not (curve.dtype == np.float64 and curve.shape == (n,) and
+                bool(np.all((curve >= 0) & (curve <= 1)))):
+            raise ValueError("not a test-accuracy curve")
+        return curve
+    return load
 
 
-def _read(path: Path, n: int):
-    try:
-        curve = np.load(path, allow_pickle=False)
-    except (OSError, ValueError):
-        return None
-    ok = curve.dtype == np.float64 and curve.shape == (n,) and bool(
-        np.all((curve >= 0) & (curve <= 1)))
-    return curve if ok else None
-
-
-def _write(folder: Path, name: str, curve) -> None:
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f".{name}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as fh:
-            np.save(fh, curve, allow_pickle=False)
-        os.replace(tmp, folder / name)
-    except OSError:
-        pass                        # a read-only cache costs time, never a grade
+def _dumped(curve) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, curve, allow_pickle=False)
+    return buf.getvalue()
 
 
 def curve(ctx, lr, every, n, seed) -> np.ndarray:
@@ -70,22 +61,21 @@ def curve(ctx, lr, every, n, seed) -> np.ndarray:
     from the start drawn with ``seed``, on the batch's own training and test images."""
     p = ctx.probes
     d = int(p.inputs["W1"].shape[0])
-    name = _name(data_digest(ctx), lr, every, n, seed, d)
-    if name in _MEMORY:
-        return _MEMORY[name]
-    folder = Path(ctx.curve_dir) if ctx.curve_dir else None
-    found = _read(folder / name, n) if folder else None
-    if found is None:
+    what = (data_digest(ctx), float(lr), int(every), int(n), int(seed), d, _TRAINED_BY)
+    if what in _MEMORY:
+        return _MEMORY[what]
+
+    def train_now():
         t0 = time.monotonic()
         res = train.train_sgd(*map(on_device, (p.train_x, p.train_y, p.test_x, p.test_y)),
                               seed=seed, lr=lr, n_records=n, record_every=every, d=d)
-        found = np.asarray(res.accuracy, dtype=np.float64)
         _TRAINING["seconds"] += time.monotonic() - t0
-        if folder:
-            _write(folder, name, found)
+        return np.asarray(res.accuracy, dtype=np.float64)
+    found = remembered(ctx.curve_dir, what, train_now, suffix=".npy", dump=_dumped,
+                       load=_loaded(n))
     if len(_MEMORY) >= _MAX_MEMORY:
         _MEMORY.pop(next(iter(_MEMORY)))
-    _MEMORY[name] = found
+    _MEMORY[what] = found
     return found
 
 
