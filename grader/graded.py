@@ -160,8 +160,8 @@ def grade(batch: Batch, options: Options = Options(), *, where=None) -> Graded:
         Path(cache).mkdir(parents=True, exist_ok=True)
     with where.started() as client:
         data_file, digest, ctx = engine_mod.prepare_batch(
-            rub, options.data, curve_dir=Path(cache) / "curves" if cache else None)
-        scorer = _Scorer(batch, ctx, options.only)
+            rub, options.data, curve_dir=derived(cache, "curves"))
+        scorer = _Scorer(batch, ctx, options.only, cache)
         t1 = time.monotonic()
         bundles = engine_mod.execute_submissions(
             batch.submissions, rub, data_file, digest, ctx, cache=cache,
@@ -189,23 +189,32 @@ def grade(batch: Batch, options: Options = Options(), *, where=None) -> Graded:
     return Graded(rubric=rub, submissions=batch.submissions, results=results, bundles=bundles,
                   ctx=ctx, protections=protections, problems=batch.problems, timings=timings,
                   clock=(t0, t2, cpu2),
-                  chart_dir=str(Path(cache) / "charts") if cache else None,
-                  lexed_dir=str(Path(cache) / "lexed") if cache else None)
+                  chart_dir=derived(cache, "charts"), lexed_dir=derived(cache, "lexed"))
+
+
+def derived(cache, what: str) -> str | None:
+    """The batch cache's folder for one kind of derived file (``grader.remembered``):
+    "curves" (reference curves), "charts" (drawn curves and charts), "lexed" (filtered
+    code); None without a cache."""
+    return str(Path(cache) / what) if cache else None
 
 
 class _Scorer:
     """Scores each submission as soon as its bundle is ready (called by the engine while
     later notebooks still run), then whoever is left."""
 
-    def __init__(self, batch, ctx, only):
+    def __init__(self, batch, ctx, only, cache=None):
         self.batch, self.ctx, self.only = batch, ctx, only
         self.subs = {s.student_id: s for s in batch.submissions}
         self.done, self.seconds = {}, 0.0
+        self.derived = {"charts": derived(cache, "charts"), "lexed": derived(cache, "lexed")}
 
     def __call__(self, student_ids, bundle):
+        from . import report
         t = time.monotonic()
         for sid in student_ids:
-            self.done[sid] = self._score(self.subs[sid], bundle)
+            self.done[sid] = r = self._score(self.subs[sid], bundle)
+            report.draw_ahead(r, self.subs[sid].notebook, self.batch.rubric, **self.derived)
         self.seconds += time.monotonic() - t
 
     def results(self, bundles) -> list:

@@ -497,3 +497,35 @@ def test_class_charts_kept_in_the_cache_are_drawn_again_only_when_their_inputs_c
     changed[0].final += 1                       # a re-score: one grade moves, nothing else
     report.write_all(changed, tmp_path / "three", rubric=RUBRIC, charts=tmp_path / "charts")
     assert drawn == ["_histogram"]
+
+
+def test_what_is_drawn_ahead_during_execution_is_what_the_writers_read_back(tmp_path, monkeypatch):
+    from pathlib import Path
+
+    from grader import integrity
+    from grader.intake.submissions import Submission
+    from grader.report import charts
+    results = make_results()
+    books = Path(__file__).parent / "fixtures" / "notebooks"
+    subs = [Submission(student_id=r.student_id, notebook=books / name, submitted_at=None,
+                       time_source="none", notes=())
+            for r, name in zip(results, ("full_marks.ipynb", "fails_gradient.ipynb",
+                                         "fails_sigmoid_typo.ipynb", "no_extra_credit.ipynb"))]
+    for r, s in zip(results, subs):
+        report.draw_ahead(r, s.notebook, RUBRIC, charts=tmp_path / "charts",
+                          lexed=tmp_path / "lexed")
+    curves, lexed = (sorted((tmp_path / d).iterdir()) for d in ("charts", "lexed"))
+    assert curves and len(lexed) == len(subs)
+    drawn = []
+    monkeypatch.setattr(charts, "_accuracy_curve", lambda *a: drawn.append(a))
+    report.write_all(results, tmp_path / "out", rubric=RUBRIC, charts=tmp_path / "charts")
+    assert drawn == []                       # every feedback curve was read back
+    integrity.analyse(subs, results, {}, None, threshold=0.6, cache=tmp_path / "lexed")
+    assert sorted((tmp_path / "lexed").iterdir()) == lexed      # nothing filtered anew
+
+
+def test_drawing_ahead_never_raises(tmp_path):
+    (tmp_path / "charts").write_text("a file where the folder should be")
+    r = make_results()[0]
+    report.draw_ahead(r, tmp_path / "missing.ipynb", RUBRIC, charts=tmp_path / "charts",
+                      lexed=tmp_path / "charts")

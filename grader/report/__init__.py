@@ -36,6 +36,26 @@ def threshold_of(rubric):
         return None
 
 
+def draw_ahead(result, notebook, rubric, *, charts=None, lexed=None) -> None:
+    """Make now, into the batch's cache, what the reports will need for one student: the
+    feedback page's accuracy curve (``charts``) and the notebook's filtered code for the
+    integrity analysis (``lexed``).  Called while later notebooks still run, so writing
+    the reports afterwards reads them back; the same calls with the same inputs as the
+    writers', so nothing is drawn differently.  A failure here costs nothing: the
+    writers make it again and report it their own way."""
+    try:
+        if charts:
+            from . import view
+            feedback.curve(result, view.threshold_used(result, threshold_of(rubric)), charts)
+        if lexed and notebook:
+            from ..integrity import code
+            cells, _ = code.read_code(notebook, code.given()[1])
+            if cells and sum(map(len, cells)) <= code.MAX_LEXED:
+                code.lexed(cells, lexed)
+    except Exception:
+        pass
+
+
 @dataclass(frozen=True)
 class Written:
     """What ``write`` did: files {path relative to out (posix): Path in out}; gradebooks:
