@@ -39,7 +39,11 @@ def _guarded(seconds, fn):
 def _compiled(fn):
     """``fn`` through ``jax.jit`` (one compile instead of one per operation of an
     eager call); a function that does not trace runs as it is, so the value is
-    the student's either way."""
+    the student's either way.  A function the notebook compiled itself
+    (``jit(grad(loss))``) is called as it is: at the shapes the notebook called it
+    with, its own program is reused instead of compiled again."""
+    if type(fn).__name__ == "PjitFunction":
+        return fn
     try:
         import jax
         jitted = jax.jit(fn)
