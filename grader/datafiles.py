@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -64,12 +65,16 @@ def _store(folder: Path, obj) -> None:
 
 
 def _prune(root: Path) -> None:
+    """The ``KEEP`` most recently used entries stay; so do folders still being written,
+    unless a killed run left them over an hour ago."""
     try:
-        kept = sorted((d for d in root.iterdir() if not d.name.startswith(".")),
-                      key=lambda d: d.stat().st_mtime, reverse=True)
+        entries = [(d, d.stat().st_mtime) for d in root.iterdir()]
     except OSError:
         return
-    for old in kept[KEEP:]:
+    kept = sorted((e for e in entries if not e[0].name.startswith(".")),
+                  key=lambda e: e[1], reverse=True)
+    stale = [d for d, t in entries if d.name.startswith(".") and t < time.time() - 3600]
+    for old in [d for d, _ in kept[KEEP:]] + stale:
         shutil.rmtree(old, ignore_errors=True)
 
 

@@ -104,3 +104,17 @@ def test_held_back_galaxies_are_drawn_once_per_seed(cache, monkeypatch):
     (folder,) = [d for d in cache.iterdir() if same(datafiles._kept(d.name, None, lambda o: None), other)]
     np.save(folder / "1.npy", np.zeros((12, 5), np.float32))       # not one-hot: drawn anew
     assert same(datafiles.drawn(12, seed=6), other)
+
+
+def test_a_folder_a_killed_run_left_half_written_goes_after_an_hour(cache, tmp_path):
+    import os
+    import time
+    cache.mkdir(parents=True)
+    old, fresh = cache / ".abc.123.tmp", cache / ".def.456.tmp"
+    for d in (old, fresh):
+        d.mkdir()
+        (d / "0.npy").write_bytes(b"partial")
+    hour_ago = time.time() - 3700
+    os.utime(old, (hour_ago, hour_ago))
+    datafiles.read_raw(course(tmp_path))
+    assert not old.exists() and fresh.exists()         # one may still be being written
