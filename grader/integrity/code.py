@@ -142,6 +142,18 @@ def lexed(cells, cache=None) -> tuple:
                       dump=_dumped, load=_loaded)
 
 
+def _whole(cells) -> bool:
+    """Whether a notebook's code is filtered whole (else only what it shares: ``_in_part``)."""
+    return sum(map(len, cells)) <= MAX_LEXED
+
+
+def lex_ahead(notebook, cache) -> None:
+    """Filter now, into ``cache``, what ``fingerprints`` will filter of this notebook."""
+    cells, _ = read_code(notebook, given()[1])
+    if cells and _whole(cells):
+        lexed(cells, cache)
+
+
 def count(filtered_code: str) -> int:
     """Fingerprints of a filtered code (every K-gram is one)."""
     return max(len(filtered_code) - K + 1, 0)
@@ -165,7 +177,7 @@ def fingerprints(code: dict, given: str, notes: list | None = None, cache=None) 
     cells = {sid: [c] if isinstance(c, str) else list(c) for sid, c in code.items()}
     fps, over = {}, []
     for sid, cs in cells.items():
-        if sum(map(len, cs)) <= MAX_LEXED:
+        if _whole(cs):
             whole = lexed(cs, cache)
             if count(whole[1]) <= MAX_FINGERPRINTS:
                 fps[sid] = _fingerprint(*whole, boilerplate)

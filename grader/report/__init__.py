@@ -49,9 +49,7 @@ def draw_ahead(result, notebook, rubric, *, charts=None, lexed=None) -> None:
             feedback.curve(result, view.threshold_used(result, threshold_of(rubric)), charts)
         if lexed and notebook:
             from ..integrity import code
-            cells, _ = code.read_code(notebook, code.given()[1])
-            if cells and sum(map(len, cells)) <= code.MAX_LEXED:
-                code.lexed(cells, lexed)
+            code.lex_ahead(notebook, lexed)
     except Exception:
         pass
 
